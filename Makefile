@@ -1,0 +1,93 @@
+# Engagement Desk: `make run` opens the app, `make test` runs every check.
+# Both install what is missing first (Debian/Ubuntu packages, tauri-driver, npm packages).
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+SYSTEM_PACKAGES := libwebkit2gtk-4.1-dev libssl-dev librsvg2-dev libayatana-appindicator3-dev \
+	build-essential pkg-config file webkit2gtk-driver xvfb xauth
+TAURI_DRIVER_VERSION := 2.1.0
+CARGO_BIN := $(or $(CARGO_HOME),$(HOME)/.cargo)/bin
+export PATH := $(CARGO_BIN):$(PATH)
+APP := target/debug/engagement-desk
+
+.PHONY: help run test deps system-deps tauri-driver ui-deps ui build fmt-check clippy \
+	ui-check ui-test rust-test core-has-no-tauri bindings fmt clean
+
+help:
+	@echo "make run    install what is missing, build, and open the app on the default database"
+	@echo "make test   install what is missing, then rustfmt, clippy, svelte-check, Vitest,"
+	@echo "            cargo test (unit, scenario, CLI) and the end-to-end tests in a real window"
+	@echo "make bindings  regenerate ui/src/lib/bindings from the Rust types"
+
+deps: system-deps tauri-driver ui-deps
+
+# Installs only the Debian packages that are missing, so a prepared machine skips apt.
+system-deps:
+	@missing=""; for p in $(SYSTEM_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing system packages:$$missing"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+tauri-driver:
+	@if ! command -v tauri-driver >/dev/null 2>&1; then \
+		cargo install tauri-driver --locked --version $(TAURI_DRIVER_VERSION); \
+	fi
+
+ui/node_modules/.installed: ui/package-lock.json
+	cd ui && npm ci --no-audit --no-fund
+	@touch $@
+
+ui-deps: ui/node_modules/.installed
+
+ui: ui-deps
+	cd ui && npm run build
+
+build: system-deps ui
+	cargo build -p engagement-desk
+
+run: deps build
+	@if [ -z "$$DISPLAY" ] && [ -z "$$WAYLAND_DISPLAY" ] && command -v xvfb-run >/dev/null; then \
+		echo "no display: running under xvfb-run"; xvfb-run -a $(APP); \
+	else \
+		$(APP); \
+	fi
+
+fmt:
+	cargo fmt --all
+
+fmt-check:
+	cargo fmt --all -- --check
+
+clippy: ui
+	cargo clippy --workspace --all-targets -- -D warnings
+
+ui-check: ui-deps
+	cd ui && npm run check
+
+ui-test: ui-deps
+	cd ui && npm test
+
+# The domain crate must stay free of Tauri (it is shared by the app, the CLI and the tests).
+core-has-no-tauri:
+	@if cargo tree -p engagement-desk-core -e normal,build --prefix none | grep -E '^tauri' ; then \
+		echo "engagement-desk-core depends on tauri"; exit 1; \
+	else echo "core crate: no tauri in its dependency tree"; fi
+
+# Builds the binary first: the CLI and end-to-end tests run the real executable.
+rust-test: ui
+	cargo build -p engagement-desk
+	cargo test --workspace --no-fail-fast
+
+test: deps fmt-check core-has-no-tauri ui-check ui-test clippy rust-test
+
+bindings:
+	UPDATE_BINDINGS=1 cargo test -p engagement-desk-core bindings
+
+clean:
+	cargo clean
+	rm -rf ui/dist ui/node_modules

@@ -1,0 +1,62 @@
+//! The TypeScript mirror of the types the UI shares with Rust, generated with ts-rs.
+//!
+//! The files live in `ui/src/lib/bindings` and are committed. The test below fails when
+//! they differ from what the Rust types generate; `make bindings` (which sets
+//! `UPDATE_BINDINGS=1`) rewrites them.
+
+use ts_rs::{Config, TS};
+
+use crate::db::{CheckReport, OpenReport};
+use crate::error::{AppError, ErrorCode};
+use crate::status::AppStatus;
+
+/// Every generated binding as (file name, contents).
+pub fn generated() -> Result<Vec<(String, String)>, String> {
+    let cfg = Config::new();
+    let mut files = Vec::new();
+    push::<ErrorCode>(&cfg, &mut files)?;
+    push::<AppError>(&cfg, &mut files)?;
+    push::<OpenReport>(&cfg, &mut files)?;
+    push::<CheckReport>(&cfg, &mut files)?;
+    push::<AppStatus>(&cfg, &mut files)?;
+    Ok(files)
+}
+
+fn push<T: TS + 'static>(cfg: &Config, files: &mut Vec<(String, String)>) -> Result<(), String> {
+    let name = format!("{}.ts", T::ident(cfg));
+    let text = T::export_to_string(cfg).map_err(|err| format!("{name}: {err}"))?;
+    files.push((name, text));
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    fn bindings_dir() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../ui/src/lib/bindings")
+    }
+
+    #[test]
+    fn committed_typescript_bindings_match_the_rust_types() {
+        let files = super::generated().expect("every shared type can be exported");
+        let dir = bindings_dir();
+        let update = std::env::var("UPDATE_BINDINGS").is_ok_and(|value| value == "1");
+        let mut stale = Vec::new();
+        for (name, text) in &files {
+            let path = dir.join(name);
+            let committed = std::fs::read_to_string(&path).unwrap_or_default();
+            if committed != *text {
+                if update {
+                    std::fs::write(&path, text).expect("bindings folder is writable");
+                } else {
+                    stale.push(name.clone());
+                }
+            }
+        }
+        assert!(
+            stale.is_empty(),
+            "TypeScript bindings are out of date ({stale:?}); run `make bindings` and commit the result"
+        );
+    }
+}

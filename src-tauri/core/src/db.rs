@@ -1,0 +1,528 @@
+//! Opening databases: the one way the app, the command-line tool and the tests get a
+//! connection.
+//!
+//! Opening goes in two steps. [`inspect`] looks at a file without changing it and decides
+//! whether it is an Engagement Desk database (a file that is not one is never modified).
+//! [`Database::open`] then sets the connection up (WAL, `synchronous=FULL`, foreign keys,
+//! busy timeout), copies an existing database to a timestamped backup before a migration
+//! changes it, and applies the embedded migrations in one transaction.
+
+use std::fs;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use include_dir::{include_dir, Dir};
+use rusqlite::{Connection, OpenFlags};
+use rusqlite_migration::Migrations;
+use serde::Serialize;
+use ts_rs::TS;
+
+use crate::clock::{Clock, SystemClock};
+use crate::error::{AppError, ErrorCode, Result};
+
+/// Written into the SQLite header (`PRAGMA application_id`) of every Engagement Desk
+/// database, so that a foreign SQLite file is recognised from its first 100 bytes.
+/// ASCII "EnDk".
+pub const APPLICATION_ID: i32 = 0x456E_446B;
+
+/// How long a connection waits for another writer before giving up.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The file name of the default database inside the app-data folder.
+pub const DEFAULT_FILE_NAME: &str = "engagement-desk.db";
+
+static MIGRATIONS_DIR: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/../../migrations");
+
+const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
+const SQLITE_HEADER_LEN: usize = 100;
+
+/// An ordered list of schema migrations and the version it leads to.
+#[derive(Debug)]
+pub struct Schema {
+    migrations: Migrations<'static>,
+    latest: u32,
+}
+
+impl Schema {
+    /// The migrations embedded from the `migrations/` folder at build time.
+    pub fn embedded() -> Result<Schema> {
+        let migrations = Migrations::from_directory(&MIGRATIONS_DIR).map_err(|err| {
+            AppError::internal(format!("the embedded migrations are unreadable: {err}"))
+        })?;
+        let latest = MIGRATIONS_DIR.dirs().count();
+        Schema::from_parts(migrations, latest)
+    }
+
+    /// A schema from explicit migration steps (tests use this to simulate upgrades).
+    pub fn from_steps(steps: &[&'static str]) -> Result<Schema> {
+        let migrations = Migrations::new(steps.iter().map(|sql| rusqlite_migration::M::up(sql)).collect());
+        Schema::from_parts(migrations, steps.len())
+    }
+
+    fn from_parts(migrations: Migrations<'static>, count: usize) -> Result<Schema> {
+        migrations
+            .validate()
+            .map_err(|err| AppError::internal(format!("the migrations are invalid: {err}")))?;
+        let latest = u32::try_from(count)
+            .map_err(|_| AppError::internal("too many migrations"))?;
+        Ok(Schema { migrations, latest })
+    }
+
+    /// The schema version a database has once every migration is applied.
+    pub fn latest_version(&self) -> u32 {
+        self.latest
+    }
+}
+
+/// What [`inspect`] found at a path. Inspecting never changes the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Inspection {
+    /// Nothing there: opening will create a new database.
+    Absent,
+    /// An empty file: opening will make it a new database.
+    Empty,
+    /// An Engagement Desk database with this schema version.
+    Existing { schema_version: u32 },
+}
+
+/// What happened when a database was opened.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct OpenReport {
+    /// True when the database file was created by this open.
+    pub created: bool,
+    /// The schema version before migrations ran (0 for a new database).
+    pub previous_schema_version: u32,
+    /// The schema version now.
+    pub schema_version: u32,
+    /// Where the database was copied before a migration changed it, if it was.
+    #[ts(type = "string | null")]
+    pub pre_migration_backup: Option<PathBuf>,
+}
+
+/// The outcome of a full health check ([`check`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckReport {
+    pub schema_version: u32,
+    pub latest_schema_version: u32,
+    #[ts(type = "number")]
+    pub size_bytes: u64,
+}
+
+/// Options for opening a database; the defaults are what the app uses.
+#[derive(Debug, Clone)]
+pub struct OpenOptions {
+    pub clock: Arc<dyn Clock>,
+}
+
+impl Default for OpenOptions {
+    fn default() -> Self {
+        OpenOptions {
+            clock: Arc::new(SystemClock),
+        }
+    }
+}
+
+/// An open, configured and migrated Engagement Desk database.
+#[derive(Debug)]
+pub struct Database {
+    conn: Connection,
+    path: Option<PathBuf>,
+    report: OpenReport,
+}
+
+impl Database {
+    /// Open (or create) the database at `path` with the embedded schema.
+    pub fn open(path: &Path) -> Result<Database> {
+        Database::open_with(path, &Schema::embedded()?, &OpenOptions::default())
+    }
+
+    /// Open with an explicit schema and options.
+    pub fn open_with(path: &Path, schema: &Schema, options: &OpenOptions) -> Result<Database> {
+        let inspection = inspect_with(path, schema)?;
+        let creating = !matches!(inspection, Inspection::Existing { .. });
+        let conn = if creating {
+            create_file(path)?
+        } else {
+            open_existing(path)?
+        };
+        configure(&conn, true)?;
+        let previous = current_version(&conn)?;
+        let mut backup = None;
+        if previous > 0 && previous < schema.latest {
+            backup = Some(backup_before_migration(&conn, path, previous, schema.latest, options)?);
+        }
+        Database::finish_open(conn, Some(path.to_path_buf()), schema, options, creating, previous, backup)
+    }
+
+    /// A fresh in-memory database set up exactly like a file one (tests use this).
+    pub fn open_in_memory() -> Result<Database> {
+        Database::open_in_memory_with(&Schema::embedded()?, &OpenOptions::default())
+    }
+
+    /// A fresh in-memory database with an explicit schema and options.
+    pub fn open_in_memory_with(schema: &Schema, options: &OpenOptions) -> Result<Database> {
+        let conn = Connection::open_in_memory()?;
+        conn.pragma_update(None, "application_id", APPLICATION_ID)?;
+        configure(&conn, false)?;
+        Database::finish_open(conn, None, schema, options, true, 0, None)
+    }
+
+    fn finish_open(
+        mut conn: Connection,
+        path: Option<PathBuf>,
+        schema: &Schema,
+        options: &OpenOptions,
+        created: bool,
+        previous_schema_version: u32,
+        pre_migration_backup: Option<PathBuf>,
+    ) -> Result<Database> {
+        schema.migrations.to_latest(&mut conn)?;
+        // Idempotent: records the creation once, on the first open that finds no record.
+        conn.execute(
+            "INSERT OR IGNORE INTO app_meta (id, created_at, created_by_version) VALUES (1, ?1, ?2)",
+            (options.clock.now().to_rfc3339(), crate::APP_VERSION),
+        )
+        .map_err(|err| AppError::from(err).context("recording the database's creation"))?;
+        let schema_version = current_version(&conn)?;
+        Ok(Database {
+            conn,
+            path,
+            report: OpenReport {
+                created,
+                previous_schema_version,
+                schema_version,
+                pre_migration_backup,
+            },
+        })
+    }
+
+    /// The file this database lives in (`None` for an in-memory database).
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// What happened when this database was opened.
+    pub fn open_report(&self) -> &OpenReport {
+        &self.report
+    }
+
+    /// The schema version of the open database.
+    pub fn schema_version(&self) -> u32 {
+        self.report.schema_version
+    }
+
+    /// The connection, for the storage code of the core's modules.
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// A PRAGMA's current value as text (tests and `check` look at the setup with this).
+    pub fn pragma_text(&self, name: &str) -> Result<String> {
+        pragma_text(self.conn(), name)
+    }
+}
+
+/// Look at `path` and decide what it holds, without changing the file in any way.
+pub fn inspect(path: &Path) -> Result<Inspection> {
+    inspect_with(path, &Schema::embedded()?)
+}
+
+fn inspect_with(path: &Path, schema: &Schema) -> Result<Inspection> {
+    let shown = path.display();
+    let metadata = match fs::metadata(path) {
+        Ok(metadata) => metadata,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Inspection::Absent),
+        Err(err) => {
+            return Err(AppError::new(
+                ErrorCode::Storage,
+                format!("cannot read {shown}: {err}"),
+            ))
+        }
+    };
+    if metadata.is_dir() {
+        return Err(AppError::new(
+            ErrorCode::NotEngagementDeskDatabase,
+            format!("{shown} is a folder, not a database file"),
+        ));
+    }
+    if metadata.len() == 0 {
+        return Ok(Inspection::Empty);
+    }
+
+    let header = read_header(path)?;
+    check_header(&header, metadata.len(), path)?;
+
+    // The header says the file is ours; SQLite itself now confirms it. Only reads follow.
+    let unreadable = |err: rusqlite::Error| damaged(path, err);
+    let conn = Connection::open_with_flags(path, open_flags()).map_err(unreadable)?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    let application_id: i32 = conn
+        .query_row("PRAGMA application_id", [], |row| row.get(0))
+        .map_err(unreadable)?;
+    if application_id != APPLICATION_ID {
+        return Err(not_ours(path));
+    }
+    let quick_check = pragma_text(&conn, "quick_check").map_err(|err| err.context(shown.to_string()))?;
+    if quick_check != "ok" {
+        return Err(AppError::new(
+            ErrorCode::DatabaseCorrupt,
+            format!("{shown} is damaged: the integrity check says {quick_check}"),
+        ));
+    }
+    let schema_version = current_version(&conn)?;
+    if schema_version > schema.latest {
+        return Err(too_new(path, schema_version, schema.latest));
+    }
+    Ok(Inspection::Existing { schema_version })
+}
+
+/// An SQLite failure while reading a file whose header looked like ours.
+fn damaged(path: &Path, err: rusqlite::Error) -> AppError {
+    let err = AppError::from(err);
+    if err.code == ErrorCode::DatabaseBusy {
+        return err;
+    }
+    AppError::new(
+        ErrorCode::DatabaseCorrupt,
+        format!("{} is damaged and cannot be read ({}); it was left unchanged", path.display(), err.message),
+    )
+}
+
+/// A full health check of an existing database, for `engagement-desk check`. Changes nothing.
+pub fn check(path: &Path) -> Result<CheckReport> {
+    check_with(path, &Schema::embedded()?)
+}
+
+fn check_with(path: &Path, schema: &Schema) -> Result<CheckReport> {
+    let shown = path.display();
+    let schema_version = match inspect_with(path, schema)? {
+        Inspection::Absent => {
+            return Err(AppError::new(
+                ErrorCode::DatabaseMissing,
+                format!("there is no database at {shown}"),
+            ))
+        }
+        Inspection::Empty => {
+            return Err(AppError::new(
+                ErrorCode::DatabaseMissing,
+                format!("{shown} is an empty file, not a database yet"),
+            ))
+        }
+        Inspection::Existing { schema_version } => schema_version,
+    };
+    let conn = open_existing(path)?;
+    let integrity = pragma_text(&conn, "integrity_check")?;
+    if integrity != "ok" {
+        return Err(AppError::new(
+            ErrorCode::DatabaseCorrupt,
+            format!("{shown} is damaged: the integrity check says {integrity}"),
+        ));
+    }
+    let broken_links: i64 =
+        conn.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |row| row.get(0))?;
+    if broken_links > 0 {
+        return Err(AppError::new(
+            ErrorCode::DatabaseCorrupt,
+            format!("{shown} has {broken_links} rows that point at missing rows"),
+        ));
+    }
+    if schema_version < schema.latest {
+        return Err(AppError::new(
+            ErrorCode::SchemaOutdated,
+            format!(
+                "{shown} has schema version {schema_version}, older than {}: run `engagement-desk migrate` (a backup is made first)",
+                schema.latest
+            ),
+        ));
+    }
+    Ok(CheckReport {
+        schema_version,
+        latest_schema_version: schema.latest,
+        size_bytes: fs::metadata(path)?.len(),
+    })
+}
+
+fn read_header(path: &Path) -> Result<Vec<u8>> {
+    let mut header = Vec::with_capacity(SQLITE_HEADER_LEN);
+    fs::File::open(path)
+        .and_then(|file| file.take(SQLITE_HEADER_LEN as u64).read_to_end(&mut header))
+        .map_err(|err| {
+            AppError::new(
+                ErrorCode::Storage,
+                format!("cannot read {}: {err}", path.display()),
+            )
+        })?;
+    Ok(header)
+}
+
+/// Decide from the 100-byte SQLite header whether the file can be ours.
+fn check_header(header: &[u8], file_len: u64, path: &Path) -> Result<()> {
+    let shown = path.display();
+    let magic_len = header.len().min(SQLITE_MAGIC.len());
+    if header[..magic_len] != SQLITE_MAGIC[..magic_len] {
+        return Err(AppError::new(
+            ErrorCode::NotEngagementDeskDatabase,
+            format!("{shown} is not an Engagement Desk database (it is not an SQLite database file); it was left unchanged"),
+        ));
+    }
+    if header.len() < SQLITE_HEADER_LEN {
+        return Err(truncated(path, file_len));
+    }
+    let application_id = i32::from_be_bytes([header[68], header[69], header[70], header[71]]);
+    if application_id != APPLICATION_ID {
+        return Err(not_ours(path));
+    }
+    // Bytes 16-17: page size (1 means 65536); 28-31: pages in the file, trusted only when
+    // the change counter (24-27) matches the version-valid-for number (92-95).
+    let page_size = match u16::from_be_bytes([header[16], header[17]]) {
+        1 => 65_536u64,
+        size => u64::from(size),
+    };
+    let page_count = u64::from(u32::from_be_bytes([header[28], header[29], header[30], header[31]]));
+    let count_is_valid = header[24..28] == header[92..96];
+    if count_is_valid && page_count > 0 && file_len < page_size * page_count {
+        return Err(truncated(path, file_len));
+    }
+    Ok(())
+}
+
+fn truncated(path: &Path, file_len: u64) -> AppError {
+    AppError::new(
+        ErrorCode::DatabaseCorrupt,
+        format!(
+            "{} is damaged: it is cut short ({file_len} bytes); it was left unchanged — restore a backup",
+            path.display()
+        ),
+    )
+}
+
+fn not_ours(path: &Path) -> AppError {
+    AppError::new(
+        ErrorCode::NotEngagementDeskDatabase,
+        format!(
+            "{} is an SQLite database of another program, not an Engagement Desk database; it was left unchanged",
+            path.display()
+        ),
+    )
+}
+
+fn too_new(path: &Path, found: u32, latest: u32) -> AppError {
+    AppError::new(
+        ErrorCode::DatabaseTooNew,
+        format!(
+            "{} was written by a newer version of Engagement Desk (schema version {found}; this version {} knows up to {latest}); install the newer version to open it",
+            path.display(),
+            crate::APP_VERSION
+        ),
+    )
+}
+
+fn open_flags() -> OpenFlags {
+    OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI
+}
+
+fn open_existing(path: &Path) -> Result<Connection> {
+    let conn = Connection::open_with_flags(path, open_flags())
+        .map_err(|err| AppError::from(err).context(format!("opening {}", path.display())))?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    Ok(conn)
+}
+
+fn create_file(path: &Path) -> Result<Connection> {
+    let conn = Connection::open_with_flags(path, open_flags() | OpenFlags::SQLITE_OPEN_CREATE)
+        .map_err(|err| AppError::from(err).context(format!("creating {}", path.display())))?;
+    // Marked as ours before anything else is written, so even a half-made file is recognised.
+    conn.pragma_update(None, "application_id", APPLICATION_ID)?;
+    Ok(conn)
+}
+
+/// The connection settings every database gets.
+fn configure(conn: &Connection, on_disk: bool) -> Result<()> {
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    if on_disk {
+        let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(AppError::new(
+                ErrorCode::Storage,
+                format!("the database could not switch to write-ahead logging (mode is {mode})"),
+            ));
+        }
+    }
+    // FULL: an acknowledged write survives a power cut, which front-desk PCs do suffer.
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(())
+}
+
+fn current_version(conn: &Connection) -> Result<u32> {
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    u32::try_from(version)
+        .map_err(|_| AppError::new(ErrorCode::DatabaseCorrupt, format!("the schema version {version} is invalid")))
+}
+
+fn pragma_text(conn: &Connection, name: &str) -> Result<String> {
+    let value: rusqlite::types::Value =
+        conn.query_row(&format!("PRAGMA {name}"), [], |row| row.get(0))?;
+    Ok(match value {
+        rusqlite::types::Value::Text(text) => text,
+        rusqlite::types::Value::Integer(number) => number.to_string(),
+        other => format!("{other:?}"),
+    })
+}
+
+/// Copy the database with SQLite's online backup API (never a file copy of a live
+/// database), check the copy, and return where it is.
+fn backup_before_migration(
+    conn: &Connection,
+    path: &Path,
+    from: u32,
+    to: u32,
+    options: &OpenOptions,
+) -> Result<PathBuf> {
+    let folder = backup_folder(path);
+    fs::create_dir_all(&folder).map_err(|err| {
+        AppError::new(
+            ErrorCode::Storage,
+            format!("cannot create the backup folder {}: {err}", folder.display()),
+        )
+    })?;
+    let stem = path
+        .file_stem()
+        .and_then(|stem| stem.to_str())
+        .unwrap_or("engagement-desk");
+    let stamp = options.clock.now().format("%Y%m%dT%H%M%SZ");
+    let mut target = folder.join(format!("{stem}-{stamp}-before-schema-{from}-to-{to}.db"));
+    let mut attempt = 1;
+    while target.exists() {
+        attempt += 1;
+        target = folder.join(format!("{stem}-{stamp}-before-schema-{from}-to-{to}-{attempt}.db"));
+    }
+    conn.backup(rusqlite::MAIN_DB, &target, None)
+        .map_err(|err| AppError::from(err).context("backing up the database before migrating it"))?;
+    let copy = Connection::open_with_flags(&target, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    let integrity = pragma_text(&copy, "integrity_check")?;
+    if integrity != "ok" {
+        return Err(AppError::new(
+            ErrorCode::Storage,
+            format!(
+                "the backup {} failed its integrity check ({integrity}); the database was not migrated",
+                target.display()
+            ),
+        ));
+    }
+    Ok(target)
+}
+
+/// Backups of a database go into a `backups` folder beside it.
+pub fn backup_folder(database: &Path) -> PathBuf {
+    database
+        .parent()
+        .map_or_else(|| PathBuf::from("backups"), |dir| dir.join("backups"))
+}
+
+#[cfg(test)]
+mod tests;

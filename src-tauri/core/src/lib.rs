@@ -1,0 +1,16 @@
+//! Engagement Desk core: the domain rules and the storage of a drop-in center's front desk.
+//!
+//! This crate has no Tauri dependency. The desktop app, the command-line tool and the tests
+//! all reach the database through [`db::Database`], so they are set up exactly alike.
+
+pub mod bindings;
+pub mod clock;
+pub mod db;
+pub mod error;
+pub mod settings;
+pub mod status;
+
+pub use error::{AppError, ErrorCode, Result};
+
+/// The version of Engagement Desk, written into new databases and shown by `--version`.
+pub const APP_VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,54 @@
+//! Center-wide settings (time zone, later capacity, idle lock, ...), stored as key/value rows.
+
+use crate::db::Database;
+use crate::error::{AppError, ErrorCode, Result};
+
+/// The key of the center's IANA time zone, which decides what "today" is.
+pub const CENTER_TIME_ZONE: &str = "center_time_zone";
+
+/// The default center time zone, seeded by the first migration.
+pub const DEFAULT_TIME_ZONE: &str = "America/New_York";
+
+/// Read a setting; a missing key is a `not_found` error naming it.
+pub fn read(db: &Database, key: &str) -> Result<String> {
+    storage::read(db, key)?.ok_or_else(|| {
+        AppError::new(ErrorCode::NotFound, format!("the setting {key} is not set"))
+    })
+}
+
+mod storage {
+    use rusqlite::OptionalExtension;
+
+    use crate::db::Database;
+    use crate::error::Result;
+
+    pub(super) fn read(db: &Database, key: &str) -> Result<Option<String>> {
+        Ok(db
+            .conn()
+            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |row| row.get(0))
+            .optional()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_migration_seeds_the_center_time_zone() {
+        let db = Database::open_in_memory().expect("in-memory database opens");
+        assert_eq!(
+            read(&db, CENTER_TIME_ZONE).expect("seeded"),
+            DEFAULT_TIME_ZONE,
+            "a new center counts its days in Boston's time zone until told otherwise"
+        );
+    }
+
+    #[test]
+    fn a_missing_setting_is_not_found_and_named() {
+        let db = Database::open_in_memory().expect("in-memory database opens");
+        let err = read(&db, "no_such_key").expect_err("missing key");
+        assert_eq!(err.code, ErrorCode::NotFound, "missing settings are not_found");
+        assert!(err.message.contains("no_such_key"), "the message names the key: {}", err.message);
+    }
+}

@@ -1,0 +1,287 @@
+//! End-to-end harness: the real app window under Xvfb, driven through tauri-driver and
+//! WebKitWebDriver with thirtyfour.
+//!
+//! Each [`Desk`] gets its own database (through `ENGAGEMENT_DESK_DB`), its own HOME, its
+//! own tauri-driver on free ports, and its own Xvfb unless `DISPLAY` is already set. Every
+//! process it starts is in one process group that is killed when the desk closes or drops,
+//! so a failing test leaves nothing running. Desks run one at a time.
+
+use std::fs::File;
+use std::net::{TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use thirtyfour::prelude::*;
+use thirtyfour::Capabilities;
+
+/// One window at a time: two apps on two cores make timings flaky and gain little.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+/// How long to wait for something to appear in the window.
+pub const WAIT: Duration = Duration::from_secs(20);
+
+/// A running app window and everything started to drive it.
+pub struct Desk {
+    pub driver: WebDriver,
+    pub home: tempfile::TempDir,
+    processes: Processes,
+    _turn: MutexGuard<'static, ()>,
+}
+
+/// The processes behind a desk, killed (with their whole process groups) on drop.
+struct Processes {
+    groups: Vec<Child>,
+    log: PathBuf,
+}
+
+impl Drop for Processes {
+    fn drop(&mut self) {
+        for child in self.groups.iter_mut().rev() {
+            let group = format!("-{}", child.id());
+            // TERM first so WebKitWebDriver and the app can close cleanly, then KILL.
+            let _ = Command::new("kill").args(["-TERM", "--", &group]).status();
+            let deadline = Instant::now() + Duration::from_secs(3);
+            while Instant::now() < deadline {
+                if matches!(child.try_wait(), Ok(Some(_))) {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Desk {
+    /// Start the app on the database at `db` (which may not exist yet, or be a bad file).
+    pub async fn launch(db: &Path) -> Desk {
+        Desk::launch_with_args(db, &[]).await
+    }
+
+    /// Start the app with extra command-line arguments.
+    pub async fn launch_with_args(db: &Path, args: &[&str]) -> Desk {
+        let turn = ONE_AT_A_TIME.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let home = tempfile::tempdir().expect("sandbox home");
+        let log = home.path().join("drivers.log");
+        let mut processes = Processes {
+            groups: Vec::new(),
+            log: log.clone(),
+        };
+
+        let display = match std::env::var("DISPLAY") {
+            Ok(display) if !display.is_empty() => display,
+            _ => {
+                let (display, xvfb) = start_xvfb(&log);
+                processes.groups.push(xvfb);
+                display
+            }
+        };
+
+        let port = free_port();
+        let native_port = free_port();
+        let driver_process = Command::new(tauri_driver())
+            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+            .env("DISPLAY", &display)
+            .env("ENGAGEMENT_DESK_DB", db)
+            .env("HOME", home.path())
+            .env("XDG_DATA_HOME", home.path().join("data"))
+            .env("XDG_CACHE_HOME", home.path().join("cache"))
+            .env("XDG_CONFIG_HOME", home.path().join("config"))
+            // No accessibility bus or GPU in CI: keep WebKit quiet and software-rendered.
+            .env("NO_AT_BRIDGE", "1")
+            .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
+            .stdin(Stdio::null())
+            .stdout(append(&log))
+            .stderr(append(&log))
+            .process_group(0)
+            .spawn()
+            .expect("tauri-driver starts (cargo install tauri-driver --locked; make test does)");
+        processes.groups.push(driver_process);
+        wait_for_port(port, &processes);
+
+        let mut options = serde_json::json!({ "application": crate::binary() });
+        if !args.is_empty() {
+            options["args"] = serde_json::json!(args);
+        }
+        let mut capabilities = Capabilities::new();
+        capabilities
+            .set("tauri:options", options)
+            .expect("capabilities serialize");
+        let driver = match WebDriver::new(format!("http://127.0.0.1:{port}"), capabilities).await {
+            Ok(driver) => driver,
+            Err(err) => panic!(
+                "no WebDriver session: {err}\n--- driver log ---\n{}",
+                read_log(&processes.log)
+            ),
+        };
+        Desk {
+            driver,
+            home,
+            processes,
+            _turn: turn,
+        }
+    }
+
+    /// The first element matching `selector`, waiting for it to appear.
+    pub async fn find(&self, selector: &str) -> WebElement {
+        match self
+            .driver
+            .query(By::Css(selector))
+            .wait(WAIT, Duration::from_millis(100))
+            .first()
+            .await
+        {
+            Ok(element) => element,
+            Err(err) => panic!(
+                "nothing matches {selector:?}: {err}\n--- page text ---\n{}\n--- driver log ---\n{}",
+                self.page_text().await,
+                read_log(&self.processes.log)
+            ),
+        }
+    }
+
+    /// Wait until the element matching `selector` contains `text`, and return its text.
+    pub async fn wait_for_text(&self, selector: &str, text: &str) -> String {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let current = match self.driver.find(By::Css(selector)).await {
+                Ok(element) => element.text().await.unwrap_or_default(),
+                Err(_) => String::new(),
+            };
+            if current.contains(text) {
+                return current;
+            }
+            if Instant::now() > deadline {
+                panic!(
+                    "{selector:?} never showed {text:?}; it shows {current:?}\n--- page text ---\n{}",
+                    self.page_text().await
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// All visible text of the page (for failure messages).
+    pub async fn page_text(&self) -> String {
+        match self.driver.find(By::Tag("body")).await {
+            Ok(body) => body.text().await.unwrap_or_default(),
+            Err(err) => format!("(no page: {err})"),
+        }
+    }
+
+    /// Describe the focused element as `tag#id.text` so tests can follow keyboard focus.
+    pub async fn focused(&self) -> String {
+        let value = self
+            .driver
+            .execute(
+                "const e = document.activeElement; \
+                 return e ? (e.tagName.toLowerCase() + '#' + (e.id || '') + ' ' + (e.textContent || '').trim()) : '';",
+                Vec::new(),
+            )
+            .await
+            .expect("script runs");
+        value.json().as_str().unwrap_or_default().to_string()
+    }
+
+    /// Press keys on whatever has the focus.
+    pub async fn press(&self, keys: impl Into<TypingData>) {
+        self.driver
+            .action_chain()
+            .send_keys(keys)
+            .perform()
+            .await
+            .expect("keys are sent");
+    }
+
+    /// Save a screenshot of the window (for people to look at, not for assertions).
+    pub async fn screenshot(&self, name: &str) -> PathBuf {
+        let folder = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/e2e-screenshots");
+        std::fs::create_dir_all(&folder).expect("screenshot folder");
+        let path = folder.join(format!("{name}.png"));
+        self.driver.screenshot(&path).await.expect("screenshot");
+        path
+    }
+
+    /// Close the window and stop every process the desk started.
+    pub async fn close(self) {
+        let Desk { driver, processes, .. } = self;
+        let _ = tokio::time::timeout(Duration::from_secs(10), driver.quit()).await;
+        drop(processes);
+    }
+}
+
+fn tauri_driver() -> PathBuf {
+    if let Ok(path) = std::env::var("TAURI_DRIVER") {
+        return PathBuf::from(path);
+    }
+    let in_cargo_home = std::env::var("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|_| std::env::var("HOME").map(|home| PathBuf::from(home).join(".cargo")))
+        .map(|cargo| cargo.join("bin").join("tauri-driver"));
+    match in_cargo_home {
+        Ok(path) if path.exists() => path,
+        _ => PathBuf::from("tauri-driver"),
+    }
+}
+
+fn start_xvfb(log: &Path) -> (String, Child) {
+    for number in 90..200 {
+        let socket = PathBuf::from(format!("/tmp/.X11-unix/X{number}"));
+        let lock = PathBuf::from(format!("/tmp/.X{number}-lock"));
+        if socket.exists() || lock.exists() {
+            continue;
+        }
+        let display = format!(":{number}");
+        let child = Command::new("Xvfb")
+            .args([display.as_str(), "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+            .stdin(Stdio::null())
+            .stdout(append(log))
+            .stderr(append(log))
+            .process_group(0)
+            .spawn()
+            .expect("Xvfb starts (apt-get install xvfb; make test does)");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if socket.exists() {
+                return (display, child);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = Command::new("kill").args(["-KILL", "--", &format!("-{}", child.id())]).status();
+    }
+    panic!("no free X display for Xvfb\n{}", read_log(log));
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind(("127.0.0.1", 0))
+        .and_then(|listener| listener.local_addr())
+        .map(|address| address.port())
+        .expect("a free local port")
+}
+
+fn wait_for_port(port: u16, processes: &Processes) {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while Instant::now() < deadline {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("tauri-driver did not listen on {port}\n{}", read_log(&processes.log));
+}
+
+fn append(log: &Path) -> File {
+    File::options()
+        .create(true)
+        .append(true)
+        .open(log)
+        .expect("log file")
+}
+
+fn read_log(log: &Path) -> String {
+    std::fs::read_to_string(log).unwrap_or_else(|err| format!("(no log: {err})"))
+}

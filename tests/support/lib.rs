@@ -1,0 +1,84 @@
+//! Helpers shared by the black-box tests: finding the built binary, temporary databases,
+//! and the end-to-end harness (Xvfb + tauri-driver + WebKitWebDriver).
+
+#![allow(clippy::expect_used, clippy::unwrap_used)] // test support: a failure is a test failure
+
+pub mod e2e;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The `engagement-desk` binary built by `cargo build -p engagement-desk` (the Makefile
+/// builds it before the tests run).
+pub fn binary() -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable path");
+    // target/<profile>/deps/<test> -> target/<profile>/engagement-desk
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("test executable sits in target/<profile>/deps");
+    let binary = profile_dir.join("engagement-desk");
+    assert!(
+        binary.exists(),
+        "{} is missing: run `cargo build -p engagement-desk` first (make test does)",
+        binary.display()
+    );
+    binary
+}
+
+/// A temporary folder with a database path inside it; removed when dropped.
+pub struct TempDb {
+    pub dir: tempfile::TempDir,
+    pub path: PathBuf,
+}
+
+impl TempDb {
+    pub fn new() -> TempDb {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let path = dir.path().join("engagement-desk.db");
+        TempDb { dir, path }
+    }
+}
+
+impl Default for TempDb {
+    fn default() -> Self {
+        TempDb::new()
+    }
+}
+
+/// Run the binary with `args`, never touching the default database location: HOME and
+/// the XDG folders point into a throwaway folder unless the test sets them.
+pub fn run_cli(args: &[&str], envs: &[(&str, &str)]) -> CliOutput {
+    let sandbox = tempfile::tempdir().expect("sandbox home");
+    let mut command = Command::new(binary());
+    command
+        .args(args)
+        .env_remove("ENGAGEMENT_DESK_DB")
+        .env("HOME", sandbox.path())
+        .env("XDG_DATA_HOME", sandbox.path().join("data"));
+    for (key, value) in envs {
+        command.env(key, value);
+    }
+    let output = command.output().expect("the binary runs");
+    CliOutput::from_output(output, sandbox)
+}
+
+/// What a CLI run printed and how it exited.
+pub struct CliOutput {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+    /// The throwaway HOME of the run, kept so tests can look inside it.
+    pub home: tempfile::TempDir,
+}
+
+impl CliOutput {
+    fn from_output(output: Output, home: tempfile::TempDir) -> CliOutput {
+        CliOutput {
+            code: output.status.code(),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+            home,
+        }
+    }
+}
