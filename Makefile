@@ -6,7 +6,7 @@ SHELL := /bin/bash
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SYSTEM_PACKAGES := libwebkit2gtk-4.1-dev libssl-dev librsvg2-dev libayatana-appindicator3-dev \
-	build-essential pkg-config file webkit2gtk-driver xvfb xauth
+	build-essential pkg-config file webkit2gtk-driver xvfb xauth imagemagick
 TAURI_DRIVER_VERSION := 2.1.0
 CARGO_BIN := $(or $(CARGO_HOME),$(HOME)/.cargo)/bin
 export PATH := $(CARGO_BIN):$(PATH)
@@ -48,7 +48,7 @@ ui: ui-deps
 	cd ui && npm run build
 
 build: system-deps ui
-	cargo build -p engagement-desk
+	cargo build --workspace
 
 run: deps build
 	@if [ -z "$$DISPLAY" ] && [ -z "$$WAYLAND_DISPLAY" ] && command -v xvfb-run >/dev/null; then \
@@ -80,7 +80,7 @@ core-has-no-tauri:
 
 # Builds the binary first: the CLI and end-to-end tests run the real executable.
 rust-test: ui
-	cargo build -p engagement-desk
+	cargo build --workspace
 	cargo test --workspace --no-fail-fast
 
 test: deps fmt-check core-has-no-tauri ui-check ui-test clippy rust-test

@@ -11,7 +11,11 @@ fn help_lists_the_subcommands_and_the_db_option() {
     let out = run_cli(&["--help"], &[]);
     assert_eq!(out.code, Some(0), "--help succeeds: {}", out.stderr);
     for word in ["check", "migrate", "--db", "ENGAGEMENT_DESK_DB"] {
-        assert!(out.stdout.contains(word), "--help mentions {word}:\n{}", out.stdout);
+        assert!(
+            out.stdout.contains(word),
+            "--help mentions {word}:\n{}",
+            out.stdout
+        );
     }
 }
 
@@ -30,7 +34,11 @@ fn version_prints_the_crate_version() {
 fn an_unknown_subcommand_is_a_usage_error() {
     let out = run_cli(&["frobnicate"], &[]);
     assert_eq!(out.code, Some(2), "clap's usage errors exit 2");
-    assert!(out.stderr.contains("frobnicate"), "the error names the word: {}", out.stderr);
+    assert!(
+        out.stderr.contains("frobnicate"),
+        "the error names the word: {}",
+        out.stderr
+    );
 }
 
 #[test]
@@ -38,17 +46,44 @@ fn migrate_creates_a_database_then_check_says_ok() {
     let db = TempDb::new();
     let db_arg = db.path.to_str().expect("utf-8 path");
     let created = run_cli(&["--db", db_arg, "migrate"], &[]);
-    assert_eq!(created.code, Some(0), "migrate succeeds: {}", created.stderr);
-    assert!(created.stdout.starts_with("created "), "says it created: {}", created.stdout);
+    assert_eq!(
+        created.code,
+        Some(0),
+        "migrate succeeds: {}",
+        created.stderr
+    );
+    assert!(
+        created.stdout.starts_with("created "),
+        "says it created: {}",
+        created.stdout
+    );
     assert!(db.path.exists(), "the database file exists at --db");
 
     let again = run_cli(&["--db", db_arg, "migrate"], &[]);
-    assert!(again.stdout.contains("nothing to do"), "a second migrate is a no-op: {}", again.stdout);
+    assert!(
+        again.stdout.contains("nothing to do"),
+        "a second migrate is a no-op: {}",
+        again.stdout
+    );
 
     let check = run_cli(&["check", "--db", db_arg], &[]);
-    assert_eq!(check.code, Some(0), "a fresh database is healthy: {}", check.stderr);
-    assert_eq!(check.stdout.lines().next(), Some("ok"), "check prints ok first: {}", check.stdout);
-    assert!(check.stdout.contains("schema version"), "check shows the schema: {}", check.stdout);
+    assert_eq!(
+        check.code,
+        Some(0),
+        "a fresh database is healthy: {}",
+        check.stderr
+    );
+    assert_eq!(
+        check.stdout.lines().next(),
+        Some("ok"),
+        "check prints ok first: {}",
+        check.stdout
+    );
+    assert!(
+        check.stdout.contains("schema version"),
+        "check shows the schema: {}",
+        check.stdout
+    );
 }
 
 #[test]
@@ -57,9 +92,15 @@ fn the_environment_variable_chooses_the_database() {
     let db_arg = db.path.to_str().expect("utf-8 path");
     let out = run_cli(&["migrate"], &[("ENGAGEMENT_DESK_DB", db_arg)]);
     assert_eq!(out.code, Some(0), "migrate succeeds: {}", out.stderr);
-    assert!(db.path.exists(), "ENGAGEMENT_DESK_DB decides where the database is");
+    assert!(
+        db.path.exists(),
+        "ENGAGEMENT_DESK_DB decides where the database is"
+    );
     let data = out.home.path().join("data");
-    assert!(!data.exists(), "the default location is untouched when the variable is set");
+    assert!(
+        !data.exists(),
+        "the default location is untouched when the variable is set"
+    );
 }
 
 #[test]
@@ -72,7 +113,10 @@ fn the_db_option_wins_over_the_environment_variable() {
     );
     assert_eq!(out.code, Some(0), "migrate succeeds: {}", out.stderr);
     assert!(from_flag.path.exists(), "--db is used");
-    assert!(!from_env.path.exists(), "the variable is ignored when --db is given");
+    assert!(
+        !from_env.path.exists(),
+        "the variable is ignored when --db is given"
+    );
 }
 
 #[test]
@@ -85,7 +129,11 @@ fn without_db_or_variable_the_app_data_folder_is_used() {
         .join("data")
         .join("org.engagementdesk.frontdesk")
         .join("engagement-desk.db");
-    assert!(expected.exists(), "the default database is in the app-data folder: {}", out.stdout);
+    assert!(
+        expected.exists(),
+        "the default database is in the app-data folder: {}",
+        out.stdout
+    );
 }
 
 #[test]
@@ -93,8 +141,16 @@ fn check_on_a_missing_database_fails_and_creates_nothing() {
     let db = TempDb::new();
     let out = run_cli(&["--db", db.path.to_str().expect("utf-8"), "check"], &[]);
     assert_eq!(out.code, Some(1), "a missing database is not healthy");
-    assert!(out.stderr.contains("database_missing"), "the code is shown: {}", out.stderr);
-    assert!(out.stderr.contains("no database"), "the reason is shown: {}", out.stderr);
+    assert!(
+        out.stderr.contains("database_missing"),
+        "the code is shown: {}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("no database"),
+        "the reason is shown: {}",
+        out.stderr
+    );
     assert!(!db.path.exists(), "check never creates a database");
 }
 
@@ -127,19 +183,32 @@ fn check_reports_a_newer_database() {
         let newer = opened.schema_version() + 5;
         drop(opened);
         let conn = rusqlite::Connection::open(&db.path).expect("raw connection");
-        conn.pragma_update(None, "user_version", newer).expect("pretend newer");
+        conn.pragma_update(None, "user_version", newer)
+            .expect("pretend newer");
     }
     let out = run_cli(&["--db", db.path.to_str().expect("utf-8"), "check"], &[]);
     assert_eq!(out.code, Some(1), "a newer database is refused");
-    assert!(out.stderr.contains("database_too_new"), "the code is shown: {}", out.stderr);
-    assert!(out.stderr.contains("newer version"), "the reason is shown: {}", out.stderr);
+    assert!(
+        out.stderr.contains("database_too_new"),
+        "the code is shown: {}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("newer version"),
+        "the reason is shown: {}",
+        out.stderr
+    );
 }
 
 #[test]
 fn an_empty_db_path_is_refused() {
     let out = run_cli(&["--db", "", "check"], &[]);
-    assert_ne!(out.code, Some(0), "an empty path is not a database");
-    assert!(out.stderr.contains("empty"), "the reason is shown: {}", out.stderr);
+    assert_eq!(out.code, Some(2), "an empty --db is a usage error");
+    assert!(
+        out.stderr.contains("--db"),
+        "the option is named: {}",
+        out.stderr
+    );
 }
 
 #[test]
@@ -147,7 +216,18 @@ fn a_db_path_in_a_missing_folder_is_a_clear_error() {
     let db = TempDb::new();
     let path = db.dir.path().join("typo").join("desk.db");
     let out = run_cli(&["--db", path.to_str().expect("utf-8"), "migrate"], &[]);
-    assert_eq!(out.code, Some(1), "no database is created in a missing folder");
-    assert!(out.stderr.contains("desk.db"), "the path is named: {}", out.stderr);
-    assert!(!path.parent().expect("parent").exists(), "the missing folder is not created");
+    assert_eq!(
+        out.code,
+        Some(1),
+        "no database is created in a missing folder"
+    );
+    assert!(
+        out.stderr.contains("desk.db"),
+        "the path is named: {}",
+        out.stderr
+    );
+    assert!(
+        !path.parent().expect("parent").exists(),
+        "the missing folder is not created"
+    );
 }

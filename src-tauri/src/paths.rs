@@ -16,7 +16,10 @@ pub const APP_IDENTIFIER: &str = "org.engagementdesk.frontdesk";
 pub fn database_path(explicit: Option<&Path>) -> Result<PathBuf> {
     if let Some(path) = explicit {
         if path.as_os_str().is_empty() {
-            return Err(AppError::invalid_input("--db", "the database path is empty"));
+            return Err(AppError::invalid_input(
+                "--db",
+                "the database path is empty",
+            ));
         }
         return Ok(path.to_path_buf());
     }

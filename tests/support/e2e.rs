@@ -26,6 +26,8 @@ pub const WAIT: Duration = Duration::from_secs(20);
 /// A running app window and everything started to drive it.
 pub struct Desk {
     pub driver: WebDriver,
+    /// The X display the window is on.
+    pub display: String,
     pub home: tempfile::TempDir,
     processes: Processes,
     _turn: MutexGuard<'static, ()>,
@@ -42,7 +44,7 @@ impl Drop for Processes {
         for child in self.groups.iter_mut().rev() {
             let group = format!("-{}", child.id());
             // TERM first so WebKitWebDriver and the app can close cleanly, then KILL.
-            let _ = Command::new("kill").args(["-TERM", "--", &group]).status();
+            signal_group("-TERM", &group);
             let deadline = Instant::now() + Duration::from_secs(3);
             while Instant::now() < deadline {
                 if matches!(child.try_wait(), Ok(Some(_))) {
@@ -50,7 +52,7 @@ impl Drop for Processes {
                 }
                 std::thread::sleep(Duration::from_millis(50));
             }
-            let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
+            signal_group("-KILL", &group);
             let _ = child.wait();
         }
     }
@@ -64,7 +66,9 @@ impl Desk {
 
     /// Start the app with extra command-line arguments.
     pub async fn launch_with_args(db: &Path, args: &[&str]) -> Desk {
-        let turn = ONE_AT_A_TIME.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let turn = ONE_AT_A_TIME
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         let home = tempfile::tempdir().expect("sandbox home");
         let log = home.path().join("drivers.log");
         let mut processes = Processes {
@@ -84,16 +88,21 @@ impl Desk {
         let port = free_port();
         let native_port = free_port();
         let driver_process = Command::new(tauri_driver())
-            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native_port.to_string(),
+            ])
             .env("DISPLAY", &display)
             .env("ENGAGEMENT_DESK_DB", db)
             .env("HOME", home.path())
             .env("XDG_DATA_HOME", home.path().join("data"))
             .env("XDG_CACHE_HOME", home.path().join("cache"))
             .env("XDG_CONFIG_HOME", home.path().join("config"))
-            // No accessibility bus or GPU in CI: keep WebKit quiet and software-rendered.
+            // No accessibility bus in CI: keep GTK quiet.
             .env("NO_AT_BRIDGE", "1")
-            .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
+            .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
             .stdin(Stdio::null())
             .stdout(append(&log))
             .stderr(append(&log))
@@ -120,6 +129,7 @@ impl Desk {
         };
         Desk {
             driver,
+            display,
             home,
             processes,
             _turn: turn,
@@ -187,31 +197,52 @@ impl Desk {
         value.json().as_str().unwrap_or_default().to_string()
     }
 
-    /// Press keys on whatever has the focus.
+    /// Press keys on whatever has the focus (modifiers are held until the keys end).
     pub async fn press(&self, keys: impl Into<TypingData>) {
-        self.driver
-            .action_chain()
-            .send_keys(keys)
-            .perform()
+        let focused = self
+            .driver
+            .active_element()
             .await
-            .expect("keys are sent");
+            .expect("an element has the focus");
+        focused.send_keys(keys).await.expect("keys are sent");
     }
 
-    /// Save a screenshot of the window (for people to look at, not for assertions).
+    /// Save a screenshot of the display (for people to look at, not for assertions).
+    /// ImageMagick's `import` reads what X shows; WebKitWebDriver's own screenshot can
+    /// return a frame painted before the last change.
     pub async fn screenshot(&self, name: &str) -> PathBuf {
         let folder = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/e2e-screenshots");
         std::fs::create_dir_all(&folder).expect("screenshot folder");
         let path = folder.join(format!("{name}.png"));
-        self.driver.screenshot(&path).await.expect("screenshot");
+        tokio::time::sleep(Duration::from_millis(300)).await; // let the last change paint
+        let imported = Command::new("import")
+            .args(["-display", &self.display, "-window", "root"])
+            .arg(&path)
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|status| status.success());
+        if !imported {
+            self.driver.screenshot(&path).await.expect("screenshot");
+        }
         path
     }
 
     /// Close the window and stop every process the desk started.
     pub async fn close(self) {
-        let Desk { driver, processes, .. } = self;
+        let Desk {
+            driver, processes, ..
+        } = self;
         let _ = tokio::time::timeout(Duration::from_secs(10), driver.quit()).await;
         drop(processes);
     }
+}
+
+/// Send a signal to a whole process group (a group already gone is fine).
+fn signal_group(signal: &str, group: &str) {
+    let _ = Command::new("kill")
+        .args([signal, "--", group])
+        .stderr(Stdio::null())
+        .status();
 }
 
 fn tauri_driver() -> PathBuf {
@@ -237,7 +268,14 @@ fn start_xvfb(log: &Path) -> (String, Child) {
         }
         let display = format!(":{number}");
         let child = Command::new("Xvfb")
-            .args([display.as_str(), "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+            .args([
+                display.as_str(),
+                "-screen",
+                "0",
+                "1280x800x24",
+                "-nolisten",
+                "tcp",
+            ])
             .stdin(Stdio::null())
             .stdout(append(log))
             .stderr(append(log))
@@ -251,7 +289,7 @@ fn start_xvfb(log: &Path) -> (String, Child) {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        let _ = Command::new("kill").args(["-KILL", "--", &format!("-{}", child.id())]).status();
+        signal_group("-KILL", &format!("-{}", child.id()));
     }
     panic!("no free X display for Xvfb\n{}", read_log(log));
 }
@@ -271,7 +309,10 @@ fn wait_for_port(port: u16, processes: &Processes) {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    panic!("tauri-driver did not listen on {port}\n{}", read_log(&processes.log));
+    panic!(
+        "tauri-driver did not listen on {port}\n{}",
+        read_log(&processes.log)
+    );
 }
 
 fn append(log: &Path) -> File {

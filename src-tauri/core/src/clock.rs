@@ -33,14 +33,20 @@ impl FixedClock {
 
     /// Move the clock forward (or back, with a negative duration).
     pub fn advance(&self, by: chrono::Duration) {
-        let mut now = self.now.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut now = self
+            .now
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         *now += by;
     }
 }
 
 impl Clock for FixedClock {
     fn now(&self) -> DateTime<Utc> {
-        *self.now.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        *self
+            .now
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -51,7 +57,10 @@ mod tests {
 
     #[test]
     fn fixed_clock_moves_only_when_told() {
-        let start = Utc.with_ymd_and_hms(2026, 3, 8, 6, 0, 0).single().expect("valid date");
+        let start = Utc
+            .with_ymd_and_hms(2026, 3, 8, 6, 0, 0)
+            .single()
+            .expect("valid date");
         let clock = FixedClock::new(start);
         assert_eq!(clock.now(), start, "a fixed clock does not tick by itself");
         clock.advance(chrono::Duration::minutes(90));

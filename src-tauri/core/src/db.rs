@@ -57,7 +57,12 @@ impl Schema {
 
     /// A schema from explicit migration steps (tests use this to simulate upgrades).
     pub fn from_steps(steps: &[&'static str]) -> Result<Schema> {
-        let migrations = Migrations::new(steps.iter().map(|sql| rusqlite_migration::M::up(sql)).collect());
+        let migrations = Migrations::new(
+            steps
+                .iter()
+                .map(|sql| rusqlite_migration::M::up(sql))
+                .collect(),
+        );
         Schema::from_parts(migrations, steps.len())
     }
 
@@ -65,8 +70,7 @@ impl Schema {
         migrations
             .validate()
             .map_err(|err| AppError::internal(format!("the migrations are invalid: {err}")))?;
-        let latest = u32::try_from(count)
-            .map_err(|_| AppError::internal("too many migrations"))?;
+        let latest = u32::try_from(count).map_err(|_| AppError::internal("too many migrations"))?;
         Ok(Schema { migrations, latest })
     }
 
@@ -153,9 +157,23 @@ impl Database {
         let previous = current_version(&conn)?;
         let mut backup = None;
         if previous > 0 && previous < schema.latest {
-            backup = Some(backup_before_migration(&conn, path, previous, schema.latest, options)?);
+            backup = Some(backup_before_migration(
+                &conn,
+                path,
+                previous,
+                schema.latest,
+                options,
+            )?);
         }
-        Database::finish_open(conn, Some(path.to_path_buf()), schema, options, creating, previous, backup)
+        Database::finish_open(
+            conn,
+            Some(path.to_path_buf()),
+            schema,
+            options,
+            creating,
+            previous,
+            backup,
+        )
     }
 
     /// A fresh in-memory database set up exactly like a file one (tests use this).
@@ -266,7 +284,8 @@ fn inspect_with(path: &Path, schema: &Schema) -> Result<Inspection> {
     if application_id != APPLICATION_ID {
         return Err(not_ours(path));
     }
-    let quick_check = pragma_text(&conn, "quick_check").map_err(|err| err.context(shown.to_string()))?;
+    let quick_check =
+        pragma_text(&conn, "quick_check").map_err(|err| err.context(shown.to_string()))?;
     if quick_check != "ok" {
         return Err(AppError::new(
             ErrorCode::DatabaseCorrupt,
@@ -288,7 +307,11 @@ fn damaged(path: &Path, err: rusqlite::Error) -> AppError {
     }
     AppError::new(
         ErrorCode::DatabaseCorrupt,
-        format!("{} is damaged and cannot be read ({}); it was left unchanged", path.display(), err.message),
+        format!(
+            "{} is damaged and cannot be read ({}); it was left unchanged",
+            path.display(),
+            err.message
+        ),
     )
 }
 
@@ -323,7 +346,9 @@ fn check_with(path: &Path, schema: &Schema) -> Result<CheckReport> {
         ));
     }
     let broken_links: i64 =
-        conn.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |row| row.get(0))?;
+        conn.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |row| {
+            row.get(0)
+        })?;
     if broken_links > 0 {
         return Err(AppError::new(
             ErrorCode::DatabaseCorrupt,
@@ -382,7 +407,9 @@ fn check_header(header: &[u8], file_len: u64, path: &Path) -> Result<()> {
         1 => 65_536u64,
         size => u64::from(size),
     };
-    let page_count = u64::from(u32::from_be_bytes([header[28], header[29], header[30], header[31]]));
+    let page_count = u64::from(u32::from_be_bytes([
+        header[28], header[29], header[30], header[31],
+    ]));
     let count_is_valid = header[24..28] == header[92..96];
     if count_is_valid && page_count > 0 && file_len < page_size * page_count {
         return Err(truncated(path, file_len));
@@ -460,8 +487,12 @@ fn configure(conn: &Connection, on_disk: bool) -> Result<()> {
 
 fn current_version(conn: &Connection) -> Result<u32> {
     let version: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
-    u32::try_from(version)
-        .map_err(|_| AppError::new(ErrorCode::DatabaseCorrupt, format!("the schema version {version} is invalid")))
+    u32::try_from(version).map_err(|_| {
+        AppError::new(
+            ErrorCode::DatabaseCorrupt,
+            format!("the schema version {version} is invalid"),
+        )
+    })
 }
 
 fn pragma_text(conn: &Connection, name: &str) -> Result<String> {
@@ -487,7 +518,10 @@ fn backup_before_migration(
     fs::create_dir_all(&folder).map_err(|err| {
         AppError::new(
             ErrorCode::Storage,
-            format!("cannot create the backup folder {}: {err}", folder.display()),
+            format!(
+                "cannot create the backup folder {}: {err}",
+                folder.display()
+            ),
         )
     })?;
     let stem = path
@@ -499,10 +533,14 @@ fn backup_before_migration(
     let mut attempt = 1;
     while target.exists() {
         attempt += 1;
-        target = folder.join(format!("{stem}-{stamp}-before-schema-{from}-to-{to}-{attempt}.db"));
+        target = folder.join(format!(
+            "{stem}-{stamp}-before-schema-{from}-to-{to}-{attempt}.db"
+        ));
     }
     conn.backup(rusqlite::MAIN_DB, &target, None)
-        .map_err(|err| AppError::from(err).context("backing up the database before migrating it"))?;
+        .map_err(|err| {
+            AppError::from(err).context("backing up the database before migrating it")
+        })?;
     let copy = Connection::open_with_flags(&target, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
     let integrity = pragma_text(&copy, "integrity_check")?;
     if integrity != "ok" {

@@ -11,9 +11,8 @@ pub const DEFAULT_TIME_ZONE: &str = "America/New_York";
 
 /// Read a setting; a missing key is a `not_found` error naming it.
 pub fn read(db: &Database, key: &str) -> Result<String> {
-    storage::read(db, key)?.ok_or_else(|| {
-        AppError::new(ErrorCode::NotFound, format!("the setting {key} is not set"))
-    })
+    storage::read(db, key)?
+        .ok_or_else(|| AppError::new(ErrorCode::NotFound, format!("the setting {key} is not set")))
 }
 
 mod storage {
@@ -25,7 +24,9 @@ mod storage {
     pub(super) fn read(db: &Database, key: &str) -> Result<Option<String>> {
         Ok(db
             .conn()
-            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |row| row.get(0))
+            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |row| {
+                row.get(0)
+            })
             .optional()?)
     }
 }
@@ -48,7 +49,15 @@ mod tests {
     fn a_missing_setting_is_not_found_and_named() {
         let db = Database::open_in_memory().expect("in-memory database opens");
         let err = read(&db, "no_such_key").expect_err("missing key");
-        assert_eq!(err.code, ErrorCode::NotFound, "missing settings are not_found");
-        assert!(err.message.contains("no_such_key"), "the message names the key: {}", err.message);
+        assert_eq!(
+            err.code,
+            ErrorCode::NotFound,
+            "missing settings are not_found"
+        );
+        assert!(
+            err.message.contains("no_such_key"),
+            "the message names the key: {}",
+            err.message
+        );
     }
 }

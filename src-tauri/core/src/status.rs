@@ -49,9 +49,22 @@ mod tests {
     fn status_of_a_new_database() {
         let db = Database::open_in_memory().expect("in-memory database opens");
         let status = app_status(&db).expect("status");
-        assert_eq!(status.database_path, ":memory:", "in-memory databases say so");
-        assert!(status.database_created, "a fresh in-memory database counts as created");
-        assert_eq!(status.schema_version, db.schema_version(), "status reports the open schema");
-        assert_eq!(status.pre_migration_backup, None, "nothing to back up in a new database");
+        assert_eq!(
+            status.database_path, ":memory:",
+            "in-memory databases say so"
+        );
+        assert!(
+            status.database_created,
+            "a fresh in-memory database counts as created"
+        );
+        assert_eq!(
+            status.schema_version,
+            db.schema_version(),
+            "status reports the open schema"
+        );
+        assert_eq!(
+            status.pre_migration_backup, None,
+            "nothing to back up in a new database"
+        );
     }
 }

@@ -29,13 +29,23 @@ fn bytes(path: &Path) -> Vec<u8> {
 fn assert_refused_and_unchanged(path: &Path, expected: ErrorCode) {
     let before = bytes(path);
     let err = Database::open(path).expect_err("opening must be refused");
-    assert_eq!(err.code, expected, "wrong code for {}: {}", path.display(), err.message);
+    assert_eq!(
+        err.code,
+        expected,
+        "wrong code for {}: {}",
+        path.display(),
+        err.message
+    );
     assert!(
         err.message.contains(&path.display().to_string()),
         "the message names the file: {}",
         err.message
     );
-    assert_eq!(bytes(path), before, "a refused file is left byte-for-byte unchanged");
+    assert_eq!(
+        bytes(path),
+        before,
+        "a refused file is left byte-for-byte unchanged"
+    );
     let folder = path.parent().expect("has a folder");
     let leftovers: Vec<_> = std::fs::read_dir(folder)
         .expect("folder readable")
@@ -43,7 +53,10 @@ fn assert_refused_and_unchanged(path: &Path, expected: ErrorCode) {
         .map(|entry| entry.file_name().to_string_lossy().to_string())
         .filter(|name| name.ends_with("-wal") || name.ends_with("-shm") || name == "backups")
         .collect();
-    assert!(leftovers.is_empty(), "nothing is created beside a refused file: {leftovers:?}");
+    assert!(
+        leftovers.is_empty(),
+        "nothing is created beside a refused file: {leftovers:?}"
+    );
 }
 
 #[test]
@@ -51,10 +64,26 @@ fn a_new_database_is_created_with_the_safe_settings() {
     let (_dir, path) = temp_db();
     let db = Database::open(&path).expect("a new database opens");
     assert!(db.open_report().created, "the first open creates the file");
-    assert_eq!(db.pragma_text("journal_mode").expect("pragma"), "wal", "WAL lets readers and the writer work at once");
-    assert_eq!(db.pragma_text("synchronous").expect("pragma"), "2", "synchronous=FULL survives power cuts");
-    assert_eq!(db.pragma_text("foreign_keys").expect("pragma"), "1", "foreign keys are enforced");
-    assert_eq!(db.pragma_text("busy_timeout").expect("pragma"), "5000", "writers wait for each other");
+    assert_eq!(
+        db.pragma_text("journal_mode").expect("pragma"),
+        "wal",
+        "WAL lets readers and the writer work at once"
+    );
+    assert_eq!(
+        db.pragma_text("synchronous").expect("pragma"),
+        "2",
+        "synchronous=FULL survives power cuts"
+    );
+    assert_eq!(
+        db.pragma_text("foreign_keys").expect("pragma"),
+        "1",
+        "foreign keys are enforced"
+    );
+    assert_eq!(
+        db.pragma_text("busy_timeout").expect("pragma"),
+        "5000",
+        "writers wait for each other"
+    );
     assert_eq!(
         db.pragma_text("application_id").expect("pragma"),
         APPLICATION_ID.to_string(),
@@ -82,9 +111,18 @@ fn reopening_a_current_database_changes_nothing_and_backs_up_nothing() {
     let db = Database::open(&path).expect("reopened");
     let report = db.open_report();
     assert!(!report.created, "the second open finds the file");
-    assert_eq!(report.previous_schema_version, report.schema_version, "no migration was needed");
-    assert_eq!(report.pre_migration_backup, None, "no backup without a migration");
-    assert!(!dir.path().join("backups").exists(), "no backup folder without a migration");
+    assert_eq!(
+        report.previous_schema_version, report.schema_version,
+        "no migration was needed"
+    );
+    assert_eq!(
+        report.pre_migration_backup, None,
+        "no backup without a migration"
+    );
+    assert!(
+        !dir.path().join("backups").exists(),
+        "no backup folder without a migration"
+    );
 }
 
 #[test]
@@ -92,7 +130,10 @@ fn an_empty_file_becomes_a_database() {
     let (_dir, path) = temp_db();
     std::fs::write(&path, b"").expect("empty file");
     let db = Database::open(&path).expect("an empty file is a new database");
-    assert!(db.open_report().created, "an empty file counts as a new database");
+    assert!(
+        db.open_report().created,
+        "an empty file counts as a new database"
+    );
 }
 
 #[test]
@@ -114,8 +155,10 @@ fn a_foreign_sqlite_file_is_refused_and_left_unchanged() {
     let (_dir, path) = temp_db();
     {
         let conn = Connection::open(&path).expect("foreign database");
-        conn.execute_batch("CREATE TABLE recipes (name TEXT); INSERT INTO recipes VALUES ('soup');")
-            .expect("foreign content");
+        conn.execute_batch(
+            "CREATE TABLE recipes (name TEXT); INSERT INTO recipes VALUES ('soup');",
+        )
+        .expect("foreign content");
     }
     assert_refused_and_unchanged(&path, ErrorCode::NotEngagementDeskDatabase);
 }
@@ -125,8 +168,10 @@ fn a_foreign_sqlite_file_in_wal_mode_is_refused_and_left_unchanged() {
     let (_dir, path) = temp_db();
     {
         let conn = Connection::open(&path).expect("foreign database");
-        conn.execute_batch("PRAGMA journal_mode=WAL; CREATE TABLE t (x); INSERT INTO t VALUES (1);")
-            .expect("foreign content");
+        conn.execute_batch(
+            "PRAGMA journal_mode=WAL; CREATE TABLE t (x); INSERT INTO t VALUES (1);",
+        )
+        .expect("foreign content");
     }
     assert_refused_and_unchanged(&path, ErrorCode::NotEngagementDeskDatabase);
 }
@@ -163,8 +208,17 @@ fn a_file_cut_inside_its_header_is_refused_as_damaged() {
 fn a_folder_is_refused() {
     let dir = tempfile::tempdir().expect("temporary folder");
     let err = Database::open(dir.path()).expect_err("a folder is not a database");
-    assert_eq!(err.code, ErrorCode::NotEngagementDeskDatabase, "{}", err.message);
-    assert!(err.message.contains("folder"), "the message says why: {}", err.message);
+    assert_eq!(
+        err.code,
+        ErrorCode::NotEngagementDeskDatabase,
+        "{}",
+        err.message
+    );
+    assert!(
+        err.message.contains("folder"),
+        "the message says why: {}",
+        err.message
+    );
 }
 
 #[test]
@@ -173,7 +227,11 @@ fn a_missing_parent_folder_is_a_clear_storage_error() {
     let path = dir.path().join("no-such-folder").join("desk.db");
     let err = Database::open(&path).expect_err("cannot create a file in a missing folder");
     assert_eq!(err.code, ErrorCode::Storage, "{}", err.message);
-    assert!(err.message.contains("desk.db"), "the message names the file: {}", err.message);
+    assert!(
+        err.message.contains("desk.db"),
+        "the message names the file: {}",
+        err.message
+    );
 }
 
 #[test]
@@ -189,7 +247,11 @@ fn a_database_from_a_newer_version_is_refused_and_left_unchanged() {
     let before = bytes(&path);
     let err = Database::open(&path).expect_err("newer schema refused");
     assert_eq!(err.code, ErrorCode::DatabaseTooNew, "{}", err.message);
-    assert!(err.message.contains("newer version"), "the message says why: {}", err.message);
+    assert!(
+        err.message.contains("newer version"),
+        "the message says why: {}",
+        err.message
+    );
     assert_eq!(bytes(&path), before, "a newer database is not touched");
 }
 
@@ -202,22 +264,50 @@ fn an_older_database_is_backed_up_then_migrated() {
     {
         let db = Database::open_with(&path, &v1, &options).expect("created at schema 1");
         db.conn()
-            .execute("UPDATE settings SET value = 'America/Chicago' WHERE key = 'center_time_zone'", [])
+            .execute(
+                "UPDATE settings SET value = 'America/Chicago' WHERE key = 'center_time_zone'",
+                [],
+            )
             .expect("data written at schema 1");
     }
     let db = Database::open_with(&path, &v2, &options).expect("migrated to schema 2");
     let report = db.open_report().clone();
-    assert_eq!((report.previous_schema_version, report.schema_version), (1, 2), "migrated one step");
-    let backup = report.pre_migration_backup.expect("a backup was made before migrating");
-    assert_eq!(backup.parent(), Some(dir.path().join("backups").as_path()), "backups sit beside the database");
-    let name = backup.file_name().and_then(|n| n.to_str()).expect("file name");
-    assert_eq!(name, "desk-20261128T150405Z-before-schema-1-to-2.db", "the backup is timestamped and says what it precedes");
+    assert_eq!(
+        (report.previous_schema_version, report.schema_version),
+        (1, 2),
+        "migrated one step"
+    );
+    let backup = report
+        .pre_migration_backup
+        .expect("a backup was made before migrating");
+    assert_eq!(
+        backup.parent(),
+        Some(dir.path().join("backups").as_path()),
+        "backups sit beside the database"
+    );
+    let name = backup
+        .file_name()
+        .and_then(|n| n.to_str())
+        .expect("file name");
+    assert_eq!(
+        name, "desk-20261128T150405Z-before-schema-1-to-2.db",
+        "the backup is timestamped and says what it precedes"
+    );
 
     let copy = Connection::open(&backup).expect("backup opens");
-    let version: u32 = copy.query_row("PRAGMA user_version", [], |r| r.get(0)).expect("version");
-    assert_eq!(version, 1, "the backup holds the database as it was before the migration");
+    let version: u32 = copy
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .expect("version");
+    assert_eq!(
+        version, 1,
+        "the backup holds the database as it was before the migration"
+    );
     let zone: String = copy
-        .query_row("SELECT value FROM settings WHERE key = 'center_time_zone'", [], |r| r.get(0))
+        .query_row(
+            "SELECT value FROM settings WHERE key = 'center_time_zone'",
+            [],
+            |r| r.get(0),
+        )
         .expect("setting");
     assert_eq!(zone, "America/Chicago", "the backup holds the data");
     let migrated: String = db.pragma_text("user_version").expect("version");
@@ -237,14 +327,34 @@ fn two_migrations_in_the_same_second_keep_both_backups() {
     let v2 = Schema::from_steps(&[FOUNDATION, SECOND_STEP]).expect("schema 2");
     drop(Database::open_with(&path, &v1, &options).expect("schema 1"));
     let first = Database::open_with(&path, &v2, &options).expect("schema 2");
-    let first_backup = first.open_report().pre_migration_backup.clone().expect("backup");
-    first.conn().pragma_update(None, "user_version", 1).expect("roll the version back");
-    first.conn().execute_batch("DROP TABLE later_feature").expect("undo step 2");
+    let first_backup = first
+        .open_report()
+        .pre_migration_backup
+        .clone()
+        .expect("backup");
+    first
+        .conn()
+        .pragma_update(None, "user_version", 1)
+        .expect("roll the version back");
+    first
+        .conn()
+        .execute_batch("DROP TABLE later_feature")
+        .expect("undo step 2");
     drop(first);
     let second = Database::open_with(&path, &v2, &options).expect("schema 2 again");
-    let second_backup = second.open_report().pre_migration_backup.clone().expect("backup");
-    assert_ne!(first_backup, second_backup, "a second backup never overwrites the first");
-    assert!(first_backup.exists() && second_backup.exists(), "both backups are kept");
+    let second_backup = second
+        .open_report()
+        .pre_migration_backup
+        .clone()
+        .expect("backup");
+    assert_ne!(
+        first_backup, second_backup,
+        "a second backup never overwrites the first"
+    );
+    assert!(
+        first_backup.exists() && second_backup.exists(),
+        "both backups are kept"
+    );
 }
 
 #[test]
@@ -270,33 +380,66 @@ fn a_failing_migration_is_rolled_back_and_the_data_kept() {
         .expect_err("the broken migration fails");
     assert_eq!(err.code, ErrorCode::Storage, "{}", err.message);
     let db = Database::open_with(&path, &v1, &OpenOptions::default()).expect("still schema 1");
-    assert_eq!(db.schema_version(), 1, "the failed migration left the schema version alone");
+    assert_eq!(
+        db.schema_version(),
+        1,
+        "the failed migration left the schema version alone"
+    );
     let half_done: i64 = db
         .conn()
-        .query_row("SELECT count(*) FROM sqlite_master WHERE name = 'half_done'", [], |r| r.get(0))
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE name = 'half_done'",
+            [],
+            |r| r.get(0),
+        )
         .expect("query");
-    assert_eq!(half_done, 0, "a failed migration leaves no half-made tables");
+    assert_eq!(
+        half_done, 0,
+        "a failed migration leaves no half-made tables"
+    );
     let rows: i64 = db
         .conn()
         .query_row("SELECT count(*) FROM settings", [], |r| r.get(0))
         .expect("query");
-    assert_eq!(rows, 2, "the data written before the failed migration is all there");
+    assert_eq!(
+        rows, 2,
+        "the data written before the failed migration is all there"
+    );
 }
 
 #[test]
 fn in_memory_databases_are_set_up_like_files() {
     let db = Database::open_in_memory().expect("in-memory");
-    assert_eq!(db.pragma_text("foreign_keys").expect("pragma"), "1", "foreign keys on in tests too");
-    assert_eq!(db.pragma_text("synchronous").expect("pragma"), "2", "same durability settings");
+    assert_eq!(
+        db.pragma_text("foreign_keys").expect("pragma"),
+        "1",
+        "foreign keys on in tests too"
+    );
+    assert_eq!(
+        db.pragma_text("synchronous").expect("pragma"),
+        "2",
+        "same durability settings"
+    );
     assert_eq!(db.path(), None, "an in-memory database has no path");
 }
 
 #[test]
 fn inspect_never_creates_anything() {
     let (dir, path) = temp_db();
-    assert_eq!(inspect(&path).expect("inspect"), Inspection::Absent, "nothing there");
-    assert!(!path.exists(), "inspecting a missing file does not create it");
-    assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 0, "nor anything beside it");
+    assert_eq!(
+        inspect(&path).expect("inspect"),
+        Inspection::Absent,
+        "nothing there"
+    );
+    assert!(
+        !path.exists(),
+        "inspecting a missing file does not create it"
+    );
+    assert_eq!(
+        std::fs::read_dir(dir.path()).expect("dir").count(),
+        0,
+        "nor anything beside it"
+    );
 }
 
 #[test]
@@ -304,16 +447,27 @@ fn check_reports_a_healthy_database() {
     let (_dir, path) = temp_db();
     drop(Database::open(&path).expect("created"));
     let report = check(&path).expect("healthy");
-    assert_eq!(report.schema_version, report.latest_schema_version, "a new database is current");
+    assert_eq!(
+        report.schema_version, report.latest_schema_version,
+        "a new database is current"
+    );
     assert!(report.size_bytes > 0, "the size is reported");
 }
 
 #[test]
 fn check_explains_what_is_wrong() {
     let (dir, path) = temp_db();
-    assert_eq!(check(&path).expect_err("absent").code, ErrorCode::DatabaseMissing, "no file");
+    assert_eq!(
+        check(&path).expect_err("absent").code,
+        ErrorCode::DatabaseMissing,
+        "no file"
+    );
     std::fs::write(&path, b"").expect("empty");
-    assert_eq!(check(&path).expect_err("empty").code, ErrorCode::DatabaseMissing, "empty file");
+    assert_eq!(
+        check(&path).expect_err("empty").code,
+        ErrorCode::DatabaseMissing,
+        "empty file"
+    );
     std::fs::write(&path, b"hello").expect("text");
     assert_eq!(
         check(&path).expect_err("text").code,
@@ -327,7 +481,11 @@ fn check_explains_what_is_wrong() {
     drop(Database::open_with(&old, &v1, &OpenOptions::default()).expect("schema 1"));
     let err = check_with(&old, &v2).expect_err("outdated");
     assert_eq!(err.code, ErrorCode::SchemaOutdated, "{}", err.message);
-    assert!(err.message.contains("migrate"), "the message says what to do: {}", err.message);
+    assert!(
+        err.message.contains("migrate"),
+        "the message says what to do: {}",
+        err.message
+    );
 }
 
 #[test]
