@@ -11,14 +11,14 @@ use std::net::{TcpListener, TcpStream};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use thirtyfour::prelude::*;
 use thirtyfour::Capabilities;
+use tokio::sync::{Mutex, MutexGuard};
 
 /// One window at a time: two apps on two cores make timings flaky and gain little.
-static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+static ONE_AT_A_TIME: Mutex<()> = Mutex::const_new(());
 
 /// How long to wait for something to appear in the window.
 pub const WAIT: Duration = Duration::from_secs(20);
@@ -66,9 +66,7 @@ impl Desk {
 
     /// Start the app with extra command-line arguments.
     pub async fn launch_with_args(db: &Path, args: &[&str]) -> Desk {
-        let turn = ONE_AT_A_TIME
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let turn = ONE_AT_A_TIME.lock().await;
         let home = tempfile::tempdir().expect("sandbox home");
         let log = home.path().join("drivers.log");
         let mut processes = Processes {
@@ -289,7 +287,9 @@ fn start_xvfb(log: &Path) -> (String, Child) {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
+        let mut child = child;
         signal_group("-KILL", &format!("-{}", child.id()));
+        let _ = child.wait();
     }
     panic!("no free X display for Xvfb\n{}", read_log(log));
 }
