@@ -1,11 +1,14 @@
 //! The app shell's security settings, read from the files Tauri builds from: a strict CSP,
 //! no global Tauri object, one named window, and only declared commands granted.
 
+#![allow(clippy::expect_used, clippy::unwrap_used)]
 use serde_json::Value;
 use std::path::PathBuf;
 
 fn read_json(relative: &str) -> Value {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join(relative);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(relative);
     let text = std::fs::read_to_string(&path).expect("config file is readable");
     serde_json::from_str(&text).expect("config file is JSON")
 }
@@ -27,25 +30,42 @@ fn declared_commands() -> Vec<String> {
 #[test]
 fn the_content_security_policy_is_strict() {
     let config = read_json("src-tauri/tauri.conf.json");
-    let csp = config["app"]["security"]["csp"].as_object().expect("csp is set");
+    let csp = config["app"]["security"]["csp"]
+        .as_object()
+        .expect("csp is set");
     for (directive, sources) in csp {
         let sources = sources.as_str().expect("sources are a string");
-        assert!(!sources.contains("unsafe-eval"), "{directive} allows eval: {sources}");
-        assert!(!sources.contains("unsafe-inline"), "{directive} allows inline code: {sources}");
-        assert!(!sources.contains('*'), "{directive} allows any source: {sources}");
+        assert!(
+            !sources.contains("unsafe-eval"),
+            "{directive} allows eval: {sources}"
+        );
+        assert!(
+            !sources.contains("unsafe-inline"),
+            "{directive} allows inline code: {sources}"
+        );
+        assert!(
+            !sources.contains('*'),
+            "{directive} allows any source: {sources}"
+        );
         for source in sources.split_whitespace() {
             let remote = source.starts_with("http") && source != "http://ipc.localhost";
             assert!(!remote, "{directive} names a remote source: {source}");
         }
     }
-    assert_eq!(csp["default-src"], "'self'", "everything defaults to the app's own files");
+    assert_eq!(
+        csp["default-src"], "'self'",
+        "everything defaults to the app's own files"
+    );
     assert_eq!(csp["object-src"], "'none'", "no plugins");
 }
 
 #[test]
 fn the_web_view_gets_no_global_tauri_object_and_one_named_window() {
     let config = read_json("src-tauri/tauri.conf.json");
-    assert_eq!(config["app"]["withGlobalTauri"], false, "window.__TAURI__ is not exposed");
+    assert_eq!(
+        config["app"]["withGlobalTauri"], false,
+        "window.__TAURI__ is not exposed"
+    );
     let windows = config["app"]["windows"].as_array().expect("windows");
     assert_eq!(windows.len(), 1, "one window");
     assert_eq!(windows[0]["label"], "main", "the window is labelled main");
@@ -54,7 +74,11 @@ fn the_web_view_gets_no_global_tauri_object_and_one_named_window() {
 #[test]
 fn the_main_window_may_call_only_declared_commands() {
     let capability = read_json("src-tauri/capabilities/main.json");
-    assert_eq!(capability["windows"], serde_json::json!(["main"]), "granted to the main window only");
+    assert_eq!(
+        capability["windows"],
+        serde_json::json!(["main"]),
+        "granted to the main window only"
+    );
     let declared = declared_commands();
     assert!(!declared.is_empty(), "build.rs declares the app's commands");
     let permissions: Vec<&str> = capability["permissions"]
@@ -66,7 +90,10 @@ fn the_main_window_may_call_only_declared_commands() {
     for permission in &permissions {
         if let Some(command) = permission.strip_prefix("allow-") {
             let command = command.replace('-', "_");
-            assert!(declared.contains(&command), "{permission} grants an undeclared command");
+            assert!(
+                declared.contains(&command),
+                "{permission} grants an undeclared command"
+            );
         } else {
             assert!(
                 permission.starts_with("core:event:"),
@@ -76,6 +103,9 @@ fn the_main_window_may_call_only_declared_commands() {
     }
     for command in &declared {
         let permission = format!("allow-{}", command.replace('_', "-"));
-        assert!(permissions.contains(&permission.as_str()), "{command} is declared but not granted");
+        assert!(
+            permissions.contains(&permission.as_str()),
+            "{command} is declared but not granted"
+        );
     }
 }

@@ -4,8 +4,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use engagement_desk_core::auth::{self, Actor, NewStaff, Role};
+use engagement_desk_core::clock::SystemClock;
 use engagement_desk_core::db::{self, Database};
-use engagement_desk_core::{AppError, Result};
+use engagement_desk_core::{audit, AppError, ErrorCode, Result};
 
 use crate::paths;
 
@@ -30,12 +32,56 @@ pub enum Command {
     Check,
     /// Create the database or bring its schema up to date (backing it up first).
     Migrate,
+    /// Staff accounts (break-glass: audited with the operating-system user as actor).
+    #[command(subcommand)]
+    Staff(StaffCommand),
+    /// The audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StaffCommand {
+    /// Create an account. The password is read from standard input (one line).
+    Add {
+        #[arg(long)]
+        username: String,
+        /// The name colleagues know the person by.
+        #[arg(long)]
+        name: String,
+        /// A role: front_desk, nurse, supervisor or admin (repeat for several).
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+        /// Read the password from standard input (required: passwords never go on the command line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+    /// List every account with its roles and state.
+    List,
+    /// Set a new password (from standard input); the person must choose their own at next login.
+    ResetPassword {
+        username: String,
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+    /// Lift a lockout before its 15 minutes are up.
+    Unlock { username: String },
+    /// Disable an account; its session ends on its next action.
+    Disable { username: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check the hash chain; report the first broken link and exit 1 if there is one.
+    Verify,
 }
 
 pub fn run(command: Command, explicit_db: Option<&Path>) -> ExitCode {
     let outcome = paths::database_path(explicit_db).and_then(|path| match command {
         Command::Check => check(&path),
         Command::Migrate => migrate(&path),
+        Command::Staff(staff) => run_staff(&path, staff),
+        Command::Audit(AuditCommand::Verify) => verify_audit(&path),
     });
     match outcome {
         Ok(lines) => {
@@ -93,6 +139,128 @@ fn migrate(path: &Path) -> Result<Vec<String>> {
         lines.push(format!("backup made first: {}", backup.display()));
     }
     Ok(lines)
+}
+
+/// The operating-system user, who is the actor of break-glass commands.
+fn os_user() -> String {
+    std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .ok()
+        .filter(|user| !user.trim().is_empty())
+        .unwrap_or_else(|| "unknown".to_string())
+}
+
+/// One line from standard input, without its line ending (nothing else is trimmed:
+/// spaces are part of a passphrase).
+fn password_from_stdin() -> Result<String> {
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line).map_err(|err| {
+        AppError::invalid_input("password", format!("cannot read standard input: {err}"))
+    })?;
+    let password = line.trim_end_matches(['\n', '\r']).to_string();
+    if password.is_empty() {
+        return Err(AppError::invalid_input(
+            "password",
+            "standard input held no password",
+        ));
+    }
+    Ok(password)
+}
+
+fn run_staff(path: &Path, command: StaffCommand) -> Result<Vec<String>> {
+    let mut database = Database::open(path)?;
+    let clock = SystemClock;
+    let mut actor = Actor::Cli { os_user: os_user() };
+    let summary = match command {
+        StaffCommand::Add {
+            username,
+            name,
+            roles,
+            ..
+        } => {
+            let roles = roles
+                .iter()
+                .map(|role| Role::parse(role))
+                .collect::<Result<Vec<_>>>()?;
+            let password = password_from_stdin()?;
+            let new = NewStaff {
+                username,
+                display_name: name,
+                roles,
+                password,
+            };
+            auth::create_staff(&mut database, &clock, &mut actor, &new)?
+        }
+        StaffCommand::List => {
+            let staff = auth::list_staff(&mut database, &clock, &mut actor)?;
+            let mut lines = vec![format!(
+                "{:<20} {:<28} {:<34} state",
+                "username", "name", "roles"
+            )];
+            for member in staff {
+                lines.push(staff_line(&member));
+            }
+            return Ok(lines);
+        }
+        StaffCommand::ResetPassword { username, .. } => {
+            let password = password_from_stdin()?;
+            auth::reset_password(&mut database, &clock, &mut actor, &username, &password)?
+        }
+        StaffCommand::Unlock { username } => {
+            auth::unlock_account(&mut database, &clock, &mut actor, &username)?
+        }
+        StaffCommand::Disable { username } => {
+            auth::set_disabled(&mut database, &clock, &mut actor, &username, true)?
+        }
+    };
+    Ok(vec![staff_line(&summary)])
+}
+
+fn staff_line(member: &auth::StaffSummary) -> String {
+    let roles = member
+        .roles
+        .iter()
+        .map(|role| role.as_str())
+        .collect::<Vec<_>>()
+        .join(",");
+    let mut state = Vec::new();
+    if member.disabled {
+        state.push("disabled".to_string());
+    }
+    if let Some(until) = &member.locked_until {
+        state.push(format!("locked until {until}"));
+    }
+    if member.must_change_password {
+        state.push("must change password".to_string());
+    }
+    if state.is_empty() {
+        state.push("active".to_string());
+    }
+    format!(
+        "{:<20} {:<28} {:<34} {}",
+        member.username,
+        member.display_name,
+        roles,
+        state.join(", ")
+    )
+}
+
+fn verify_audit(path: &Path) -> Result<Vec<String>> {
+    let database = Database::open(path)?;
+    let report = audit::verify(&database)?;
+    match report.first_broken {
+        None => Ok(vec![format!(
+            "ok: {} audit entries, the hash chain is intact",
+            report.entries
+        )]),
+        Some(broken) => Err(AppError::new(
+            ErrorCode::DatabaseCorrupt,
+            format!(
+                "the audit log is broken at entry {}: {} ({} entries before it are intact)",
+                broken.id, broken.reason, report.entries
+            ),
+        )),
+    }
 }
 
 /// Errors of the window face are printed the same way as the CLI's.

@@ -49,6 +49,11 @@ impl Default for TempDb {
 /// Run the binary with `args`, never touching the default database location: HOME and
 /// the XDG folders point into a throwaway folder unless the test sets them.
 pub fn run_cli(args: &[&str], envs: &[(&str, &str)]) -> CliOutput {
+    run_cli_with_input(args, envs, "")
+}
+
+/// [`run_cli`] with `input` on standard input (for `--password-stdin`).
+pub fn run_cli_with_input(args: &[&str], envs: &[(&str, &str)], input: &str) -> CliOutput {
     let sandbox = tempfile::tempdir().expect("sandbox home");
     let mut command = Command::new(binary());
     command
@@ -59,7 +64,17 @@ pub fn run_cli(args: &[&str], envs: &[(&str, &str)]) -> CliOutput {
     for (key, value) in envs {
         command.env(key, value);
     }
-    let output = command.output().expect("the binary runs");
+    command
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = command.spawn().expect("the binary runs");
+    if let Some(mut stdin) = child.stdin.take() {
+        use std::io::Write;
+        // A command that does not read its input may have exited already; that is fine.
+        let _ = stdin.write_all(input.as_bytes());
+    }
+    let output = child.wait_with_output().expect("the binary finishes");
     CliOutput::from_output(output, sandbox)
 }
 

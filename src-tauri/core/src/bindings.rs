@@ -6,6 +6,8 @@
 
 use ts_rs::{Config, TS};
 
+use crate::audit::{AuditEntry, BrokenLink, Outcome, VerifyReport};
+use crate::auth::{NewStaff, Operation, Role, SessionInfo, StaffSummary};
 use crate::db::{CheckReport, OpenReport};
 use crate::error::{AppError, ErrorCode};
 use crate::status::AppStatus;
@@ -19,6 +21,15 @@ pub fn generated() -> Result<Vec<(String, String)>, String> {
     push::<OpenReport>(&cfg, &mut files)?;
     push::<CheckReport>(&cfg, &mut files)?;
     push::<AppStatus>(&cfg, &mut files)?;
+    push::<Role>(&cfg, &mut files)?;
+    push::<Operation>(&cfg, &mut files)?;
+    push::<SessionInfo>(&cfg, &mut files)?;
+    push::<StaffSummary>(&cfg, &mut files)?;
+    push::<NewStaff>(&cfg, &mut files)?;
+    push::<Outcome>(&cfg, &mut files)?;
+    push::<AuditEntry>(&cfg, &mut files)?;
+    push::<VerifyReport>(&cfg, &mut files)?;
+    push::<BrokenLink>(&cfg, &mut files)?;
     Ok(files)
 }
 

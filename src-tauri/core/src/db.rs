@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use include_dir::{include_dir, Dir};
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 use rusqlite_migration::Migrations;
 use serde::Serialize;
 use ts_rs::TS;
@@ -236,6 +236,20 @@ impl Database {
     /// The connection, for the storage code of the core's modules.
     pub(crate) fn conn(&self) -> &Connection {
         &self.conn
+    }
+
+    /// Run `work` in one write transaction (taken at once, so two writers queue instead of
+    /// deadlocking): it commits when `work` succeeds and rolls back when it fails.
+    pub(crate) fn write<T>(
+        &mut self,
+        work: impl FnOnce(&Transaction<'_>) -> Result<T>,
+    ) -> Result<T> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let value = work(&tx)?;
+        tx.commit()?;
+        Ok(value)
     }
 
     /// A PRAGMA's current value as text (tests and `check` look at the setup with this).

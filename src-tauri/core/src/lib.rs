@@ -3,6 +3,8 @@
 //! This crate has no Tauri dependency. The desktop app, the command-line tool and the tests
 //! all reach the database through [`db::Database`], so they are set up exactly alike.
 
+pub mod audit;
+pub mod auth;
 pub mod bindings;
 pub mod clock;
 pub mod db;

@@ -504,10 +504,12 @@ fn check_finds_damage_inside_the_file() {
     }
     let mut content = bytes(&path);
     let page = 4096;
-    // Scribble over the middle of several pages (not page 1, which holds the header).
-    for page_number in [3usize, 5, 8] {
-        let start = page * page_number + 200;
-        for byte in &mut content[start..start + 1500] {
+    // Scribble over pages in the middle and at the end, which hold the filler rows (not
+    // page 1, which holds the header, nor the small schema pages at the start).
+    let pages = content.len() / page;
+    for page_number in [pages / 2, pages / 2 + 3, pages - 4] {
+        let start = page * page_number + 1000;
+        for byte in &mut content[start..start + 3000] {
             *byte = 0xA5;
         }
     }

@@ -1,0 +1,959 @@
+//! Staff accounts, roles, the permission table, passwords, login, lockout and sessions.
+//!
+//! The session lives on the Rust side; the web view never holds anything that grants
+//! access. Every operation calls [`authorize`] first, which re-reads the account, so a
+//! disabled account or changed roles take effect on the very next action.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::audit::{self, Event, Outcome};
+use crate::clock::Clock;
+use crate::db::Database;
+use crate::error::{AppError, ErrorCode, Result};
+
+mod password;
+mod storage;
+
+pub use password::{check_password_policy, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
+
+/// Consecutive failures that lock an account.
+pub const MAX_FAILED_LOGINS: u32 = 5;
+/// How long a lockout lasts.
+pub const LOCKOUT: Duration = Duration::minutes(15);
+/// The longest a session lives, however active.
+pub const SESSION_ABSOLUTE_LIMIT: Duration = Duration::hours(12);
+/// Idle lock bounds and default, in minutes.
+pub const IDLE_LOCK_DEFAULT_MINUTES: u32 = 10;
+pub const IDLE_LOCK_MIN_MINUTES: u32 = 1;
+pub const IDLE_LOCK_MAX_MINUTES: u32 = 60;
+
+/// A staff role. A person may hold several.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    FrontDesk,
+    Nurse,
+    Supervisor,
+    Admin,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [Role::FrontDesk, Role::Nurse, Role::Supervisor, Role::Admin];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::FrontDesk => "front_desk",
+            Role::Nurse => "nurse",
+            Role::Supervisor => "supervisor",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<Role> {
+        Role::ALL
+            .into_iter()
+            .find(|role| role.as_str() == text)
+            .ok_or_else(|| {
+                AppError::invalid_input(
+                    "role",
+                    format!("{text:?} is not a role (front_desk, nurse, supervisor, admin)"),
+                )
+            })
+    }
+}
+
+/// Everything a person can ask the app to do, one entry per row of the permission matrix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Operation {
+    GuestsCheckIn,
+    SeeAlerts,
+    ManageRestrictions,
+    BookServices,
+    ManageResources,
+    QueueAddAndView,
+    QueueServe,
+    ReadClinicalNotes,
+    RecordIncidents,
+    ReferralsGeneral,
+    ReferralsClinical,
+    Reports,
+    AuditView,
+    UnlockAccounts,
+    AdminStaff,
+}
+
+use Role::{Admin, FrontDesk, Nurse, Supervisor};
+
+/// The permission matrix (DESIGN.md §4), in one place. Anything not listed is refused.
+const PERMISSIONS: &[(Operation, &[Role])] = &[
+    (Operation::GuestsCheckIn, &[FrontDesk, Nurse, Supervisor]),
+    (Operation::SeeAlerts, &[FrontDesk, Nurse, Supervisor]),
+    (Operation::ManageRestrictions, &[Supervisor]),
+    (Operation::BookServices, &[FrontDesk, Supervisor]),
+    (Operation::ManageResources, &[Supervisor]),
+    (Operation::QueueAddAndView, &[FrontDesk, Nurse, Supervisor]),
+    (Operation::QueueServe, &[Nurse]),
+    (Operation::ReadClinicalNotes, &[Nurse, Supervisor]),
+    (Operation::RecordIncidents, &[Nurse, Supervisor]),
+    (Operation::ReferralsGeneral, &[FrontDesk, Nurse, Supervisor]),
+    (Operation::ReferralsClinical, &[Nurse, Supervisor]),
+    (Operation::Reports, &[Supervisor]),
+    (Operation::AuditView, &[Supervisor, Admin]),
+    // Supervisors run the floor when no administrator is there.
+    (Operation::UnlockAccounts, &[Supervisor, Admin]),
+    (Operation::AdminStaff, &[Admin]),
+];
+
+/// True when any of `roles` may perform `operation`.
+pub fn allows(roles: &[Role], operation: Operation) -> bool {
+    PERMISSIONS
+        .iter()
+        .find(|(op, _)| *op == operation)
+        .is_some_and(|(_, allowed)| roles.iter().any(|role| allowed.contains(role)))
+}
+
+/// Who is acting: a logged-in staff member, or the command line (break-glass, audited with
+/// the operating-system user).
+#[derive(Debug)]
+pub enum Actor<'a> {
+    Staff(&'a mut Session),
+    Cli { os_user: String },
+}
+
+impl Actor<'_> {
+    pub fn audit_name(&self) -> String {
+        match self {
+            Actor::Staff(session) => format!("staff:{}", session.username),
+            Actor::Cli { os_user } => format!("os:{os_user}"),
+        }
+    }
+}
+
+/// A logged-in staff member, held by the Rust side only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub staff_id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub roles: Vec<Role>,
+    pub must_change_password: bool,
+    pub started_at: DateTime<Utc>,
+    pub last_activity: DateTime<Utc>,
+    pub locked: bool,
+}
+
+/// What the UI may know about the session (no secrets: nothing here grants anything).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionInfo {
+    pub username: String,
+    pub display_name: String,
+    pub roles: Vec<Role>,
+    pub must_change_password: bool,
+    pub locked: bool,
+    pub idle_lock_minutes: u32,
+}
+
+/// A staff account as administrators see it (never the hash).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct StaffSummary {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub roles: Vec<Role>,
+    pub disabled: bool,
+    pub must_change_password: bool,
+    pub locked_until: Option<String>,
+    pub failed_logins: u32,
+}
+
+/// A new account's details.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct NewStaff {
+    pub username: String,
+    pub display_name: String,
+    pub roles: Vec<Role>,
+    pub password: String,
+}
+
+/// The row the storage code returns for one account.
+#[derive(Debug, Clone)]
+pub(crate) struct StaffRecord {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub password_hash: String,
+    pub roles: Vec<Role>,
+    pub disabled: bool,
+    pub must_change_password: bool,
+    pub failed_logins: u32,
+    pub locked_until: Option<DateTime<Utc>>,
+}
+
+impl StaffRecord {
+    fn summary(&self) -> StaffSummary {
+        StaffSummary {
+            id: self.id,
+            username: self.username.clone(),
+            display_name: self.display_name.clone(),
+            roles: self.roles.clone(),
+            disabled: self.disabled,
+            must_change_password: self.must_change_password,
+            locked_until: self.locked_until.map(|at| at.to_rfc3339()),
+            failed_logins: self.failed_logins,
+        }
+    }
+}
+
+/// The same words for an unknown user and a wrong password, so neither is revealed.
+const LOGIN_REFUSED: &str = "the username or password is not right";
+
+/// True when the database has no staff yet: the app then offers to create the first
+/// administrator, and nothing else.
+pub fn needs_first_admin(db: &Database) -> Result<bool> {
+    Ok(storage::count_staff(db.conn())? == 0)
+}
+
+/// Create the first administrator; refused once any account exists.
+pub fn create_first_admin(
+    db: &mut Database,
+    clock: &dyn Clock,
+    username: &str,
+    display_name: &str,
+    password: &str,
+    password_repeat: &str,
+) -> Result<Session> {
+    if password != password_repeat {
+        return Err(AppError::invalid_input(
+            "password",
+            "the two passwords are not the same",
+        ));
+    }
+    let new = NewStaff {
+        username: username.to_string(),
+        display_name: display_name.to_string(),
+        roles: vec![Role::Admin],
+        password: password.to_string(),
+    };
+    let (username, display_name) = validate_names(&new.username, &new.display_name)?;
+    check_password_policy(&new.password, &username, &display_name)?;
+    let hash = password::hash(&new.password)?;
+    let now = clock.now();
+    let id = db.write(|tx| {
+        if storage::count_staff(tx)? > 0 {
+            return Err(AppError::new(
+                ErrorCode::Conflict,
+                "an administrator already exists; log in instead",
+            ));
+        }
+        let id = storage::insert_staff(
+            tx,
+            &username,
+            &display_name,
+            &hash,
+            &[Role::Admin],
+            false,
+            now,
+        )?;
+        audit::record(
+            tx,
+            &Event {
+                at: now,
+                actor: &format!("staff:{username}"),
+                action: "staff.create_first_admin",
+                object: &format!("staff:{username}"),
+                outcome: Outcome::Ok,
+                detail: "roles=admin",
+            },
+        )?;
+        Ok(id)
+    })?;
+    Ok(Session {
+        staff_id: id,
+        username,
+        display_name,
+        roles: vec![Role::Admin],
+        must_change_password: false,
+        started_at: now,
+        last_activity: now,
+        locked: false,
+    })
+}
+
+/// Log in. Five failures in a row lock the account for 15 minutes; a success resets the
+/// count; disabled accounts cannot log in. Every outcome is audited.
+pub fn login(
+    db: &mut Database,
+    clock: &dyn Clock,
+    username: &str,
+    password: &str,
+) -> Result<Session> {
+    let now = clock.now();
+    let username = username.trim();
+    if username.is_empty() || password.is_empty() {
+        return Err(AppError::invalid_input(
+            "login",
+            "enter a username and a password",
+        ));
+    }
+    if username.chars().count() > 64 || password.chars().count() > MAX_PASSWORD_CHARS {
+        return Err(AppError::new(ErrorCode::NotAuthenticated, LOGIN_REFUSED));
+    }
+    let Some(record) = storage::find_by_username(db.conn(), username)? else {
+        // Hash anyway so an unknown user takes as long as a wrong password.
+        password::burn_time(password);
+        audit::record_alone(
+            db,
+            &login_event(now, username, Outcome::Failed, "unknown user"),
+        )?;
+        return Err(AppError::new(ErrorCode::NotAuthenticated, LOGIN_REFUSED));
+    };
+    let name = record.username.clone();
+    if let Some(until) = record.locked_until.filter(|until| *until > now) {
+        audit::record_alone(
+            db,
+            &login_event(now, &name, Outcome::Refused, "account locked"),
+        )?;
+        let minutes = (until - now).num_minutes() + 1;
+        return Err(AppError::new(
+            ErrorCode::NotAuthenticated,
+            format!("this account is locked after too many failed attempts; try again in {minutes} minutes or ask a supervisor to unlock it"),
+        ));
+    }
+    let verified = password::verify(password, &record.password_hash)?;
+    if !verified {
+        let failures = record.failed_logins + 1;
+        let lock = failures >= MAX_FAILED_LOGINS;
+        db.write(|tx| {
+            storage::record_failure(tx, record.id, failures, lock.then(|| now + LOCKOUT), now)?;
+            audit::record(
+                tx,
+                &login_event(now, &name, Outcome::Failed, "wrong password"),
+            )?;
+            if lock {
+                audit::record(
+                    tx,
+                    &Event {
+                        at: now,
+                        actor: "system",
+                        action: "staff.lockout",
+                        object: &format!("staff:{name}"),
+                        outcome: Outcome::Ok,
+                        detail: &format!("after {failures} failed logins, for 15 minutes"),
+                    },
+                )?;
+            }
+            Ok(())
+        })?;
+        return Err(AppError::new(ErrorCode::NotAuthenticated, LOGIN_REFUSED));
+    }
+    if record.disabled {
+        audit::record_alone(
+            db,
+            &login_event(now, &name, Outcome::Refused, "account disabled"),
+        )?;
+        return Err(AppError::new(
+            ErrorCode::NotAuthenticated,
+            "this account is disabled; ask an administrator",
+        ));
+    }
+    // Hashes made with weaker parameters are upgraded now that the password is known.
+    let upgraded = if password::needs_rehash(&record.password_hash) {
+        Some(password::hash(password)?)
+    } else {
+        None
+    };
+    db.write(|tx| {
+        storage::record_success(tx, record.id, upgraded.as_deref(), now)?;
+        audit::record(tx, &login_event(now, &name, Outcome::Ok, ""))
+    })?;
+    Ok(Session {
+        staff_id: record.id,
+        username: record.username,
+        display_name: record.display_name,
+        roles: record.roles,
+        must_change_password: record.must_change_password,
+        started_at: now,
+        last_activity: now,
+        locked: false,
+    })
+}
+
+fn login_event<'a>(
+    at: DateTime<Utc>,
+    username: &'a str,
+    outcome: Outcome,
+    detail: &'a str,
+) -> Event<'a> {
+    Event {
+        at,
+        actor: "anonymous",
+        action: "login",
+        object: username,
+        outcome,
+        detail,
+    }
+}
+
+/// The idle-lock time in minutes (setting `idle_lock_minutes`, 1–60, default 10).
+pub fn idle_lock_minutes(db: &Database) -> Result<u32> {
+    let value = crate::settings::read(db, "idle_lock_minutes")
+        .unwrap_or_else(|_| IDLE_LOCK_DEFAULT_MINUTES.to_string());
+    Ok(value
+        .parse::<u32>()
+        .ok()
+        .filter(|minutes| (IDLE_LOCK_MIN_MINUTES..=IDLE_LOCK_MAX_MINUTES).contains(minutes))
+        .unwrap_or(IDLE_LOCK_DEFAULT_MINUTES))
+}
+
+/// Check that the session may do `operation` now, and mark it active. Refusals are audited.
+///
+/// Order: absolute limit (ends the session), idle time (locks it), the account as stored
+/// now (disabled or changed roles apply at once), then the permission table.
+pub fn authorize(
+    db: &mut Database,
+    clock: &dyn Clock,
+    session: &mut Session,
+    operation: Operation,
+) -> Result<()> {
+    let now = clock.now();
+    let actor = format!("staff:{}", session.username);
+    if now - session.started_at > SESSION_ABSOLUTE_LIMIT {
+        audit::record_alone(
+            db,
+            &Event {
+                at: now,
+                actor: &actor,
+                action: "session.expired",
+                object: &actor,
+                outcome: Outcome::Ok,
+                detail: "12-hour limit",
+            },
+        )?;
+        return Err(AppError::new(
+            ErrorCode::NotAuthenticated,
+            "the session has ended after 12 hours; log in again",
+        ));
+    }
+    if session.locked {
+        return Err(AppError::new(
+            ErrorCode::NotAuthenticated,
+            "the screen is locked; unlock it with your password",
+        ));
+    }
+    let idle = Duration::minutes(i64::from(idle_lock_minutes(db)?));
+    if now - session.last_activity > idle {
+        session.locked = true;
+        audit::record_alone(
+            db,
+            &Event {
+                at: now,
+                actor: &actor,
+                action: "session.idle_lock",
+                object: &actor,
+                outcome: Outcome::Ok,
+                detail: "",
+            },
+        )?;
+        return Err(AppError::new(
+            ErrorCode::NotAuthenticated,
+            "the screen locked after being idle; unlock it with your password",
+        ));
+    }
+    let record = storage::find_by_id(db.conn(), session.staff_id)?;
+    let Some(record) = record.filter(|record| !record.disabled) else {
+        audit::record_alone(
+            db,
+            &Event {
+                at: now,
+                actor: &actor,
+                action: "session.ended",
+                object: &actor,
+                outcome: Outcome::Refused,
+                detail: "account disabled",
+            },
+        )?;
+        return Err(AppError::new(
+            ErrorCode::NotAuthenticated,
+            "this account has been disabled; ask an administrator",
+        ));
+    };
+    session.roles = record.roles;
+    session.display_name = record.display_name;
+    session.must_change_password = record.must_change_password;
+    if session.must_change_password {
+        return Err(AppError::new(
+            ErrorCode::NotAuthenticated,
+            "choose a new password before continuing",
+        ));
+    }
+    if !allows(&session.roles, operation) {
+        let detail = format!("{operation:?}");
+        audit::record_alone(
+            db,
+            &Event {
+                at: now,
+                actor: &actor,
+                action: "permission.refused",
+                object: &detail,
+                outcome: Outcome::Refused,
+                detail: "",
+            },
+        )?;
+        return Err(AppError::new(
+            ErrorCode::PermissionDenied,
+            "your role does not allow this",
+        ));
+    }
+    session.last_activity = now;
+    Ok(())
+}
+
+/// Authorize any actor: staff through [`authorize`]; the command line is allowed staff
+/// administration and audit verification only (break-glass for whoever has the machine).
+pub fn authorize_actor(
+    db: &mut Database,
+    clock: &dyn Clock,
+    actor: &mut Actor<'_>,
+    operation: Operation,
+) -> Result<()> {
+    match actor {
+        Actor::Staff(session) => authorize(db, clock, session, operation),
+        Actor::Cli { .. }
+            if matches!(
+                operation,
+                Operation::AdminStaff | Operation::AuditView | Operation::UnlockAccounts
+            ) =>
+        {
+            Ok(())
+        }
+        Actor::Cli { .. } => Err(AppError::new(
+            ErrorCode::PermissionDenied,
+            "the command line cannot do this",
+        )),
+    }
+}
+
+/// Unlock an idle-locked session with the same person's password.
+pub fn unlock_session(
+    db: &mut Database,
+    clock: &dyn Clock,
+    session: &mut Session,
+    password: &str,
+) -> Result<()> {
+    let now = clock.now();
+    let record = storage::find_by_id(db.conn(), session.staff_id)?.ok_or_else(|| {
+        AppError::new(ErrorCode::NotAuthenticated, "this account no longer exists")
+    })?;
+    let actor = format!("staff:{}", session.username);
+    if record.disabled || !password::verify(password, &record.password_hash)? {
+        audit::record_alone(
+            db,
+            &Event {
+                at: now,
+                actor: &actor,
+                action: "session.unlock",
+                object: &actor,
+                outcome: Outcome::Failed,
+                detail: "",
+            },
+        )?;
+        return Err(AppError::new(
+            ErrorCode::NotAuthenticated,
+            "that password is not right",
+        ));
+    }
+    if now - session.started_at > SESSION_ABSOLUTE_LIMIT {
+        return Err(AppError::new(
+            ErrorCode::NotAuthenticated,
+            "the session has ended after 12 hours; log in again",
+        ));
+    }
+    db.write(|tx| {
+        audit::record(
+            tx,
+            &Event {
+                at: now,
+                actor: &actor,
+                action: "session.unlock",
+                object: &actor,
+                outcome: Outcome::Ok,
+                detail: "",
+            },
+        )
+    })?;
+    session.locked = false;
+    session.last_activity = now;
+    Ok(())
+}
+
+/// Record a logout (the caller drops the session).
+pub fn logout(db: &mut Database, clock: &dyn Clock, session: &Session) -> Result<()> {
+    let actor = format!("staff:{}", session.username);
+    audit::record_alone(
+        db,
+        &Event {
+            at: clock.now(),
+            actor: &actor,
+            action: "logout",
+            object: &actor,
+            outcome: Outcome::Ok,
+            detail: "",
+        },
+    )
+}
+
+/// What the UI may show about a session.
+pub fn session_info(db: &Database, session: &Session) -> Result<SessionInfo> {
+    Ok(SessionInfo {
+        username: session.username.clone(),
+        display_name: session.display_name.clone(),
+        roles: session.roles.clone(),
+        must_change_password: session.must_change_password,
+        locked: session.locked,
+        idle_lock_minutes: idle_lock_minutes(db)?,
+    })
+}
+
+/// Change one's own password (required after an administrator's reset).
+pub fn change_own_password(
+    db: &mut Database,
+    clock: &dyn Clock,
+    session: &mut Session,
+    current: &str,
+    new: &str,
+) -> Result<()> {
+    let now = clock.now();
+    let record = storage::find_by_id(db.conn(), session.staff_id)?.ok_or_else(|| {
+        AppError::new(ErrorCode::NotAuthenticated, "this account no longer exists")
+    })?;
+    if !password::verify(current, &record.password_hash)? {
+        return Err(AppError::invalid_input(
+            "current password",
+            "that is not your current password",
+        ));
+    }
+    if current == new {
+        return Err(AppError::invalid_input(
+            "new password",
+            "choose a password different from the current one",
+        ));
+    }
+    check_password_policy(new, &record.username, &record.display_name)?;
+    let hash = password::hash(new)?;
+    let actor = format!("staff:{}", record.username);
+    db.write(|tx| {
+        storage::set_password(tx, record.id, &hash, false, now)?;
+        audit::record(
+            tx,
+            &Event {
+                at: now,
+                actor: &actor,
+                action: "staff.change_password",
+                object: &actor,
+                outcome: Outcome::Ok,
+                detail: "",
+            },
+        )
+    })?;
+    session.must_change_password = false;
+    session.last_activity = now;
+    Ok(())
+}
+
+fn validate_names(username: &str, display_name: &str) -> Result<(String, String)> {
+    let username = username.trim();
+    if username.is_empty() {
+        return Err(AppError::invalid_input("username", "must not be empty"));
+    }
+    if username.chars().count() > 32 {
+        return Err(AppError::invalid_input("username", "at most 32 characters"));
+    }
+    if !username
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+    {
+        return Err(AppError::invalid_input(
+            "username",
+            "use letters, digits, dot, dash or underscore only",
+        ));
+    }
+    let display_name = display_name.trim();
+    if display_name.is_empty() {
+        return Err(AppError::invalid_input("display name", "must not be empty"));
+    }
+    if display_name.chars().count() > 80 {
+        return Err(AppError::invalid_input(
+            "display name",
+            "at most 80 characters",
+        ));
+    }
+    if display_name
+        .chars()
+        .any(|c| c.is_control() || is_bidi_control(c))
+    {
+        return Err(AppError::invalid_input(
+            "display name",
+            "must not contain control characters",
+        ));
+    }
+    Ok((username.to_string(), display_name.to_string()))
+}
+
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
+}
+
+fn staff_event<'a>(
+    at: DateTime<Utc>,
+    actor: &'a str,
+    action: &'a str,
+    object: &'a str,
+    detail: &'a str,
+) -> Event<'a> {
+    Event {
+        at,
+        actor,
+        action,
+        object,
+        outcome: Outcome::Ok,
+        detail,
+    }
+}
+
+/// List every account (administrators and the command line).
+pub fn list_staff(
+    db: &mut Database,
+    clock: &dyn Clock,
+    actor: &mut Actor<'_>,
+) -> Result<Vec<StaffSummary>> {
+    authorize_actor(db, clock, actor, Operation::AdminStaff)?;
+    let by = actor.audit_name();
+    audit::record_alone(
+        db,
+        &staff_event(clock.now(), &by, "staff.list", "staff", ""),
+    )?;
+    Ok(storage::all_staff(db.conn())?
+        .iter()
+        .map(StaffRecord::summary)
+        .collect())
+}
+
+/// Create an account.
+pub fn create_staff(
+    db: &mut Database,
+    clock: &dyn Clock,
+    actor: &mut Actor<'_>,
+    new: &NewStaff,
+) -> Result<StaffSummary> {
+    authorize_actor(db, clock, actor, Operation::AdminStaff)?;
+    let (username, display_name) = validate_names(&new.username, &new.display_name)?;
+    let roles = validate_roles(&new.roles)?;
+    check_password_policy(&new.password, &username, &display_name)?;
+    let hash = password::hash(&new.password)?;
+    let now = clock.now();
+    let by = actor.audit_name();
+    let id = db.write(|tx| {
+        if storage::find_by_username(tx, &username)?.is_some() {
+            return Err(AppError::new(
+                ErrorCode::Conflict,
+                format!("username: {username} is already taken"),
+            ));
+        }
+        let id = storage::insert_staff(tx, &username, &display_name, &hash, &roles, false, now)?;
+        let detail = format!("roles={}", role_list(&roles));
+        audit::record(
+            tx,
+            &staff_event(
+                now,
+                &by,
+                "staff.create",
+                &format!("staff:{username}"),
+                &detail,
+            ),
+        )?;
+        Ok(id)
+    })?;
+    summary_of(db, id)
+}
+
+/// Replace an account's roles; takes effect on that person's next action.
+pub fn set_roles(
+    db: &mut Database,
+    clock: &dyn Clock,
+    actor: &mut Actor<'_>,
+    username: &str,
+    roles: &[Role],
+) -> Result<StaffSummary> {
+    authorize_actor(db, clock, actor, Operation::AdminStaff)?;
+    let roles = validate_roles(roles)?;
+    let record = existing(db, username)?;
+    let now = clock.now();
+    let by = actor.audit_name();
+    db.write(|tx| {
+        storage::set_roles(tx, record.id, &roles, now)?;
+        let detail = format!(
+            "roles={} (were {})",
+            role_list(&roles),
+            role_list(&record.roles)
+        );
+        audit::record(
+            tx,
+            &staff_event(
+                now,
+                &by,
+                "staff.set_roles",
+                &format!("staff:{}", record.username),
+                &detail,
+            ),
+        )
+    })?;
+    summary_of(db, record.id)
+}
+
+/// Disable or enable an account; a disabled account's session ends on its next action.
+pub fn set_disabled(
+    db: &mut Database,
+    clock: &dyn Clock,
+    actor: &mut Actor<'_>,
+    username: &str,
+    disabled: bool,
+) -> Result<StaffSummary> {
+    authorize_actor(db, clock, actor, Operation::AdminStaff)?;
+    let record = existing(db, username)?;
+    if let Actor::Staff(session) = actor {
+        if disabled && session.staff_id == record.id {
+            return Err(AppError::new(
+                ErrorCode::Conflict,
+                "you cannot disable your own account",
+            ));
+        }
+    }
+    let now = clock.now();
+    let by = actor.audit_name();
+    let action = if disabled {
+        "staff.disable"
+    } else {
+        "staff.enable"
+    };
+    db.write(|tx| {
+        storage::set_disabled(tx, record.id, disabled, now)?;
+        audit::record(
+            tx,
+            &staff_event(now, &by, action, &format!("staff:{}", record.username), ""),
+        )
+    })?;
+    summary_of(db, record.id)
+}
+
+/// Set a new password chosen by an administrator; the person must choose their own at
+/// next login.
+pub fn reset_password(
+    db: &mut Database,
+    clock: &dyn Clock,
+    actor: &mut Actor<'_>,
+    username: &str,
+    new_password: &str,
+) -> Result<StaffSummary> {
+    authorize_actor(db, clock, actor, Operation::AdminStaff)?;
+    let record = existing(db, username)?;
+    check_password_policy(new_password, &record.username, &record.display_name)?;
+    let hash = password::hash(new_password)?;
+    let now = clock.now();
+    let by = actor.audit_name();
+    db.write(|tx| {
+        storage::set_password(tx, record.id, &hash, true, now)?;
+        storage::clear_lockout(tx, record.id, now)?;
+        audit::record(
+            tx,
+            &staff_event(
+                now,
+                &by,
+                "staff.reset_password",
+                &format!("staff:{}", record.username),
+                "",
+            ),
+        )
+    })?;
+    summary_of(db, record.id)
+}
+
+/// Lift a lockout before its 15 minutes are up (supervisors, administrators, the CLI).
+pub fn unlock_account(
+    db: &mut Database,
+    clock: &dyn Clock,
+    actor: &mut Actor<'_>,
+    username: &str,
+) -> Result<StaffSummary> {
+    authorize_actor(db, clock, actor, Operation::UnlockAccounts)?;
+    let record = existing(db, username)?;
+    let now = clock.now();
+    let by = actor.audit_name();
+    db.write(|tx| {
+        storage::clear_lockout(tx, record.id, now)?;
+        audit::record(
+            tx,
+            &staff_event(
+                now,
+                &by,
+                "staff.unlock",
+                &format!("staff:{}", record.username),
+                "",
+            ),
+        )
+    })?;
+    summary_of(db, record.id)
+}
+
+fn existing(db: &Database, username: &str) -> Result<StaffRecord> {
+    storage::find_by_username(db.conn(), username.trim())?.ok_or_else(|| {
+        AppError::new(
+            ErrorCode::NotFound,
+            format!("there is no staff account {:?}", username.trim()),
+        )
+    })
+}
+
+fn summary_of(db: &Database, id: i64) -> Result<StaffSummary> {
+    storage::find_by_id(db.conn(), id)?
+        .map(|record| record.summary())
+        .ok_or_else(|| AppError::internal("the account just written is missing"))
+}
+
+fn validate_roles(roles: &[Role]) -> Result<Vec<Role>> {
+    let mut roles = roles.to_vec();
+    roles.sort();
+    roles.dedup();
+    if roles.is_empty() {
+        return Err(AppError::invalid_input("roles", "choose at least one role"));
+    }
+    Ok(roles)
+}
+
+fn role_list(roles: &[Role]) -> String {
+    roles
+        .iter()
+        .map(|role| role.as_str())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Read the audit log (supervisors and administrators).
+pub fn read_audit_log(
+    db: &mut Database,
+    clock: &dyn Clock,
+    actor: &mut Actor<'_>,
+    filter: &audit::Filter,
+) -> Result<Vec<audit::AuditEntry>> {
+    authorize_actor(db, clock, actor, Operation::AuditView)?;
+    audit::list(db, filter)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,642 @@
+use super::*;
+use crate::clock::FixedClock;
+use chrono::TimeZone;
+
+const ADMIN_PASSWORD: &str = "orchard lantern pebble violin";
+const STAFF_PASSWORD: &str = "copper meadow thistle rocket";
+
+struct Desk {
+    db: Database,
+    clock: FixedClock,
+    admin: Session,
+}
+
+fn desk() -> Desk {
+    let mut db = Database::open_in_memory().expect("database");
+    let start = Utc
+        .with_ymd_and_hms(2026, 11, 28, 13, 0, 0)
+        .single()
+        .expect("instant");
+    let clock = FixedClock::new(start);
+    let admin = create_first_admin(
+        &mut db,
+        &clock,
+        "admin",
+        "Avery Admin",
+        ADMIN_PASSWORD,
+        ADMIN_PASSWORD,
+    )
+    .expect("first admin");
+    Desk { db, clock, admin }
+}
+
+impl Desk {
+    fn add(&mut self, username: &str, roles: &[Role]) -> Session {
+        let new = NewStaff {
+            username: username.to_string(),
+            display_name: format!("Person {username}"),
+            roles: roles.to_vec(),
+            password: STAFF_PASSWORD.to_string(),
+        };
+        create_staff(
+            &mut self.db,
+            &self.clock,
+            &mut Actor::Staff(&mut self.admin),
+            &new,
+        )
+        .expect("created");
+        login(&mut self.db, &self.clock, username, STAFF_PASSWORD).expect("logs in")
+    }
+
+    fn audit_actions(&self) -> Vec<(String, String, String)> {
+        audit::list(
+            &self.db,
+            &audit::Filter {
+                limit: 1000,
+                ..Default::default()
+            },
+        )
+        .expect("audit")
+        .into_iter()
+        .rev()
+        .map(|entry| (entry.action, entry.object, entry.result))
+        .collect()
+    }
+}
+
+#[test]
+fn the_first_administrator_is_created_once() {
+    let mut db = Database::open_in_memory().expect("database");
+    let clock = FixedClock::new(Utc::now());
+    assert!(
+        needs_first_admin(&db).expect("query"),
+        "a new database has no staff"
+    );
+    let err = create_first_admin(
+        &mut db,
+        &clock,
+        "admin",
+        "Avery",
+        ADMIN_PASSWORD,
+        "something else entirely",
+    )
+    .expect_err("passwords differ");
+    assert_eq!(err.code, ErrorCode::InvalidInput, "{}", err.message);
+    let err =
+        create_first_admin(&mut db, &clock, "admin", "Avery", "admin", "admin").expect_err("weak");
+    assert_eq!(err.code, ErrorCode::InvalidInput, "{}", err.message);
+    assert!(
+        needs_first_admin(&db).expect("query"),
+        "refused attempts create nothing"
+    );
+
+    let session = create_first_admin(
+        &mut db,
+        &clock,
+        "admin",
+        "Avery",
+        ADMIN_PASSWORD,
+        ADMIN_PASSWORD,
+    )
+    .expect("created");
+    assert_eq!(
+        session.roles,
+        vec![Role::Admin],
+        "the first account is an administrator"
+    );
+    assert!(
+        !needs_first_admin(&db).expect("query"),
+        "now there is staff"
+    );
+    let err = create_first_admin(
+        &mut db,
+        &clock,
+        "second",
+        "Sam",
+        STAFF_PASSWORD,
+        STAFF_PASSWORD,
+    )
+    .expect_err("only once");
+    assert_eq!(
+        err.code,
+        ErrorCode::Conflict,
+        "a second first-admin is refused: {}",
+        err.message
+    );
+}
+
+#[test]
+fn unknown_user_and_wrong_password_get_the_same_message() {
+    let mut d = desk();
+    let unknown = login(&mut d.db, &d.clock, "nobody", STAFF_PASSWORD).expect_err("unknown");
+    let wrong = login(&mut d.db, &d.clock, "admin", "not the password at all").expect_err("wrong");
+    assert_eq!(unknown, wrong, "nobody learns which usernames exist");
+    assert_eq!(
+        wrong.code,
+        ErrorCode::NotAuthenticated,
+        "login failures are not_authenticated"
+    );
+}
+
+#[test]
+fn five_failures_lock_the_account_for_fifteen_minutes() {
+    let mut d = desk();
+    d.add("frank", &[Role::FrontDesk]);
+    for _ in 0..MAX_FAILED_LOGINS {
+        login(&mut d.db, &d.clock, "frank", "wrong wrong wrong").expect_err("wrong password");
+    }
+    let locked = login(&mut d.db, &d.clock, "frank", STAFF_PASSWORD).expect_err("locked");
+    assert!(
+        locked.message.contains("locked"),
+        "the right password does not open a locked account: {}",
+        locked.message
+    );
+    d.clock.advance(Duration::minutes(14));
+    login(&mut d.db, &d.clock, "frank", STAFF_PASSWORD).expect_err("still locked after 14 minutes");
+    d.clock.advance(Duration::minutes(2));
+    login(&mut d.db, &d.clock, "frank", STAFF_PASSWORD).expect("open again after 15 minutes");
+    let actions = d.audit_actions();
+    assert!(
+        actions
+            .iter()
+            .any(|(action, object, _)| action == "staff.lockout" && object == "staff:frank"),
+        "the lockout is audited"
+    );
+}
+
+#[test]
+fn a_success_resets_the_failure_count() {
+    let mut d = desk();
+    d.add("frank", &[Role::FrontDesk]);
+    for _ in 0..4 {
+        login(&mut d.db, &d.clock, "frank", "wrong wrong wrong").expect_err("wrong");
+    }
+    login(&mut d.db, &d.clock, "frank", STAFF_PASSWORD).expect("fifth try is right");
+    for _ in 0..4 {
+        login(&mut d.db, &d.clock, "frank", "wrong wrong wrong").expect_err("wrong");
+    }
+    login(&mut d.db, &d.clock, "frank", STAFF_PASSWORD)
+        .expect("four failures after a success do not lock");
+}
+
+#[test]
+fn supervisors_and_administrators_can_unlock_sooner_but_front_desk_cannot() {
+    let mut d = desk();
+    d.add("frank", &[Role::FrontDesk]);
+    let mut supervisor = d.add("sue", &[Role::Supervisor]);
+    let mut colleague = d.add("fay", &[Role::FrontDesk]);
+    for _ in 0..MAX_FAILED_LOGINS {
+        login(&mut d.db, &d.clock, "frank", "wrong wrong wrong").expect_err("wrong");
+    }
+    let err = unlock_account(
+        &mut d.db,
+        &d.clock,
+        &mut Actor::Staff(&mut colleague),
+        "frank",
+    )
+    .expect_err("front desk");
+    assert_eq!(
+        err.code,
+        ErrorCode::PermissionDenied,
+        "front desk cannot unlock accounts"
+    );
+    unlock_account(
+        &mut d.db,
+        &d.clock,
+        &mut Actor::Staff(&mut supervisor),
+        "frank",
+    )
+    .expect("supervisor unlocks");
+    login(&mut d.db, &d.clock, "frank", STAFF_PASSWORD).expect("unlocked at once");
+}
+
+#[test]
+fn disabled_accounts_cannot_log_in_and_are_stopped_on_their_next_action() {
+    let mut d = desk();
+    let mut nurse = d.add("nina", &[Role::Nurse]);
+    authorize(&mut d.db, &d.clock, &mut nurse, Operation::QueueServe).expect("allowed before");
+    set_disabled(
+        &mut d.db,
+        &d.clock,
+        &mut Actor::Staff(&mut d.admin),
+        "nina",
+        true,
+    )
+    .expect("disabled");
+    let err =
+        authorize(&mut d.db, &d.clock, &mut nurse, Operation::QueueServe).expect_err("stopped");
+    assert_eq!(
+        err.code,
+        ErrorCode::NotAuthenticated,
+        "a disabled account's session ends at once"
+    );
+    let err = login(&mut d.db, &d.clock, "nina", STAFF_PASSWORD).expect_err("cannot log in");
+    assert!(err.message.contains("disabled"), "{}", err.message);
+    set_disabled(
+        &mut d.db,
+        &d.clock,
+        &mut Actor::Staff(&mut d.admin),
+        "nina",
+        false,
+    )
+    .expect("enabled");
+    login(&mut d.db, &d.clock, "nina", STAFF_PASSWORD).expect("can log in again");
+}
+
+#[test]
+fn changed_roles_apply_on_the_next_action() {
+    let mut d = desk();
+    let mut person = d.add("pat", &[Role::FrontDesk]);
+    authorize(&mut d.db, &d.clock, &mut person, Operation::BookServices).expect("front desk books");
+    set_roles(
+        &mut d.db,
+        &d.clock,
+        &mut Actor::Staff(&mut d.admin),
+        "pat",
+        &[Role::Nurse],
+    )
+    .expect("now a nurse");
+    let err = authorize(&mut d.db, &d.clock, &mut person, Operation::BookServices)
+        .expect_err("no longer");
+    assert_eq!(
+        err.code,
+        ErrorCode::PermissionDenied,
+        "the old role is gone at once"
+    );
+    authorize(&mut d.db, &d.clock, &mut person, Operation::QueueServe)
+        .expect("the new role applies at once");
+}
+
+#[test]
+fn the_screen_locks_after_the_idle_time_and_the_same_person_unlocks() {
+    let mut d = desk();
+    let mut person = d.add("pat", &[Role::FrontDesk]);
+    d.clock.advance(Duration::minutes(9));
+    authorize(&mut d.db, &d.clock, &mut person, Operation::GuestsCheckIn)
+        .expect("active within 10 minutes");
+    d.clock
+        .advance(Duration::minutes(10) + Duration::seconds(1));
+    let err =
+        authorize(&mut d.db, &d.clock, &mut person, Operation::GuestsCheckIn).expect_err("idle");
+    assert!(person.locked, "the session is locked after 10 idle minutes");
+    assert_eq!(err.code, ErrorCode::NotAuthenticated, "{}", err.message);
+    unlock_session(&mut d.db, &d.clock, &mut person, "not my password")
+        .expect_err("wrong password");
+    assert!(person.locked, "a wrong password keeps it locked");
+    unlock_session(&mut d.db, &d.clock, &mut person, STAFF_PASSWORD).expect("unlocked");
+    authorize(&mut d.db, &d.clock, &mut person, Operation::GuestsCheckIn).expect("works again");
+    assert!(
+        d.audit_actions()
+            .iter()
+            .any(|(action, _, _)| action == "session.idle_lock"),
+        "idle locks are audited"
+    );
+}
+
+#[test]
+fn sessions_end_after_twelve_hours_however_active() {
+    let mut d = desk();
+    let mut person = d.add("pat", &[Role::FrontDesk]);
+    for _ in 0..(12 * 6) {
+        d.clock.advance(Duration::minutes(10));
+        authorize(&mut d.db, &d.clock, &mut person, Operation::GuestsCheckIn)
+            .expect("active all day");
+    }
+    d.clock.advance(Duration::minutes(1));
+    let err = authorize(&mut d.db, &d.clock, &mut person, Operation::GuestsCheckIn)
+        .expect_err("12 hours");
+    assert!(err.message.contains("12 hours"), "{}", err.message);
+}
+
+#[test]
+fn every_operation_with_every_role_follows_the_matrix() {
+    let mut d = desk();
+    let expected: &[(Operation, [bool; 4])] = &[
+        // front_desk, nurse, supervisor, admin
+        (Operation::GuestsCheckIn, [true, true, true, false]),
+        (Operation::SeeAlerts, [true, true, true, false]),
+        (Operation::ManageRestrictions, [false, false, true, false]),
+        (Operation::BookServices, [true, false, true, false]),
+        (Operation::ManageResources, [false, false, true, false]),
+        (Operation::QueueAddAndView, [true, true, true, false]),
+        (Operation::QueueServe, [false, true, false, false]),
+        (Operation::ReadClinicalNotes, [false, true, true, false]),
+        (Operation::RecordIncidents, [false, true, true, false]),
+        (Operation::ReferralsGeneral, [true, true, true, false]),
+        (Operation::ReferralsClinical, [false, true, true, false]),
+        (Operation::Reports, [false, false, true, false]),
+        (Operation::AuditView, [false, false, true, true]),
+        (Operation::UnlockAccounts, [false, false, true, true]),
+        (Operation::AdminStaff, [false, false, false, true]),
+    ];
+    let mut sessions: Vec<Session> = Role::ALL
+        .iter()
+        .map(|role| d.add(&format!("only_{}", role.as_str()), &[*role]))
+        .collect();
+    for (operation, allowed) in expected {
+        for (index, session) in sessions.iter_mut().enumerate() {
+            let outcome = authorize(&mut d.db, &d.clock, session, *operation);
+            assert_eq!(
+                outcome.is_ok(),
+                allowed[index],
+                "{operation:?} for {:?}",
+                session.roles
+            );
+            if let Err(err) = outcome {
+                assert_eq!(
+                    err.code,
+                    ErrorCode::PermissionDenied,
+                    "refusals say permission_denied"
+                );
+            }
+        }
+    }
+    let refusals = d
+        .audit_actions()
+        .iter()
+        .filter(|(action, _, _)| action == "permission.refused")
+        .count();
+    let expected_refusals = expected
+        .iter()
+        .flat_map(|(_, row)| row.iter())
+        .filter(|allowed| !**allowed)
+        .count();
+    assert_eq!(
+        refusals, expected_refusals,
+        "every refusal is in the audit log"
+    );
+}
+
+#[test]
+fn staff_administration_is_for_administrators_only() {
+    let mut d = desk();
+    for role in [Role::FrontDesk, Role::Nurse, Role::Supervisor] {
+        let mut session = d.add(&format!("x_{}", role.as_str()), &[role]);
+        let mut actor = Actor::Staff(&mut session);
+        let new = NewStaff {
+            username: "intruder".into(),
+            display_name: "Intruder".into(),
+            roles: vec![Role::Admin],
+            password: STAFF_PASSWORD.into(),
+        };
+        assert_eq!(
+            create_staff(&mut d.db, &d.clock, &mut actor, &new)
+                .expect_err("refused")
+                .code,
+            ErrorCode::PermissionDenied,
+            "{role:?} cannot create"
+        );
+        assert_eq!(
+            list_staff(&mut d.db, &d.clock, &mut actor)
+                .expect_err("refused")
+                .code,
+            ErrorCode::PermissionDenied,
+            "{role:?} cannot list"
+        );
+        assert_eq!(
+            set_roles(&mut d.db, &d.clock, &mut actor, "admin", &[Role::Nurse])
+                .expect_err("refused")
+                .code,
+            ErrorCode::PermissionDenied,
+            "{role:?} cannot change roles"
+        );
+        assert_eq!(
+            set_disabled(&mut d.db, &d.clock, &mut actor, "admin", true)
+                .expect_err("refused")
+                .code,
+            ErrorCode::PermissionDenied,
+            "{role:?} cannot disable"
+        );
+        assert_eq!(
+            reset_password(
+                &mut d.db,
+                &d.clock,
+                &mut actor,
+                "admin",
+                "harbor crane velvet bishop"
+            )
+            .expect_err("refused")
+            .code,
+            ErrorCode::PermissionDenied,
+            "{role:?} cannot reset passwords"
+        );
+    }
+    let staff =
+        list_staff(&mut d.db, &d.clock, &mut Actor::Staff(&mut d.admin)).expect("admin lists");
+    assert!(
+        staff.iter().all(|member| member.username != "intruder"),
+        "nothing was created by refused calls"
+    );
+    let admin = staff
+        .iter()
+        .find(|member| member.username == "admin")
+        .expect("admin");
+    assert_eq!(
+        admin.roles,
+        vec![Role::Admin],
+        "refused role changes changed nothing"
+    );
+    assert!(!admin.disabled, "refused disables changed nothing");
+}
+
+#[test]
+fn the_command_line_may_administer_staff_but_nothing_else() {
+    let mut d = desk();
+    let mut cli = Actor::Cli {
+        os_user: "maria".into(),
+    };
+    let created = create_staff(
+        &mut d.db,
+        &d.clock,
+        &mut cli,
+        &NewStaff {
+            username: "night.nurse".into(),
+            display_name: "Night Nurse".into(),
+            roles: vec![Role::Nurse, Role::Supervisor],
+            password: STAFF_PASSWORD.into(),
+        },
+    )
+    .expect("break-glass creation");
+    assert_eq!(
+        created.roles,
+        vec![Role::Nurse, Role::Supervisor],
+        "several roles"
+    );
+    let err = authorize_actor(&mut d.db, &d.clock, &mut cli, Operation::GuestsCheckIn)
+        .expect_err("not guest work");
+    assert_eq!(err.code, ErrorCode::PermissionDenied, "{}", err.message);
+    let entry = audit::list(
+        &d.db,
+        &audit::Filter {
+            limit: 1,
+            ..Default::default()
+        },
+    )
+    .expect("audit");
+    assert_eq!(
+        entry[0].actor, "os:maria",
+        "the operating-system user is the actor"
+    );
+}
+
+#[test]
+fn a_reset_password_must_be_changed_before_anything_else() {
+    let mut d = desk();
+    d.add("pat", &[Role::FrontDesk]);
+    reset_password(
+        &mut d.db,
+        &d.clock,
+        &mut Actor::Staff(&mut d.admin),
+        "pat",
+        "harbor crane velvet bishop",
+    )
+    .expect("reset");
+    let mut pat = login(&mut d.db, &d.clock, "pat", "harbor crane velvet bishop")
+        .expect("temporary password works");
+    assert!(
+        pat.must_change_password,
+        "the session says a new password is needed"
+    );
+    authorize(&mut d.db, &d.clock, &mut pat, Operation::GuestsCheckIn)
+        .expect_err("nothing before the change");
+    let err = change_own_password(
+        &mut d.db,
+        &d.clock,
+        &mut pat,
+        "harbor crane velvet bishop",
+        "harbor crane velvet bishop",
+    )
+    .expect_err("same");
+    assert_eq!(err.code, ErrorCode::InvalidInput, "{}", err.message);
+    change_own_password(
+        &mut d.db,
+        &d.clock,
+        &mut pat,
+        "harbor crane velvet bishop",
+        "saffron glacier tuba nickel",
+    )
+    .expect("changed");
+    authorize(&mut d.db, &d.clock, &mut pat, Operation::GuestsCheckIn).expect("now allowed");
+}
+
+#[test]
+fn bad_account_details_are_refused_with_the_field_named_and_nothing_written() {
+    let mut d = desk();
+    let cases: &[(&str, &str, &[Role], &str)] = &[
+        ("", "Empty Username", &[Role::Nurse], "username"),
+        (
+            "robert'); DROP TABLE staff;--",
+            "Bobby",
+            &[Role::Nurse],
+            "username",
+        ),
+        (&"u".repeat(33), "Long", &[Role::Nurse], "username"),
+        ("okname", "", &[Role::Nurse], "display name"),
+        ("okname", "Bell\u{7}Ringer", &[Role::Nurse], "display name"),
+        ("okname", "Evil\u{202E}Name", &[Role::Nurse], "display name"),
+        ("okname", &"n".repeat(81), &[Role::Nurse], "display name"),
+        ("okname", "No Roles", &[], "roles"),
+    ];
+    for (username, display_name, roles, field) in cases {
+        let new = NewStaff {
+            username: (*username).to_string(),
+            display_name: (*display_name).to_string(),
+            roles: roles.to_vec(),
+            password: STAFF_PASSWORD.into(),
+        };
+        let err = create_staff(&mut d.db, &d.clock, &mut Actor::Staff(&mut d.admin), &new)
+            .expect_err("refused");
+        assert_eq!(
+            err.code,
+            ErrorCode::InvalidInput,
+            "{username:?}/{display_name:?}: {}",
+            err.message
+        );
+        assert!(
+            err.message.starts_with(field),
+            "the message names {field}: {}",
+            err.message
+        );
+    }
+    let staff = list_staff(&mut d.db, &d.clock, &mut Actor::Staff(&mut d.admin)).expect("list");
+    assert_eq!(staff.len(), 1, "only the administrator exists");
+    let dup = create_staff(
+        &mut d.db,
+        &d.clock,
+        &mut Actor::Staff(&mut d.admin),
+        &NewStaff {
+            username: "ADMIN".into(),
+            display_name: "Shadow".into(),
+            roles: vec![Role::Nurse],
+            password: STAFF_PASSWORD.into(),
+        },
+    )
+    .expect_err("usernames are unique regardless of case");
+    assert_eq!(dup.code, ErrorCode::Conflict, "{}", dup.message);
+}
+
+#[test]
+fn weak_hashes_are_upgraded_at_the_next_login() {
+    let mut d = desk();
+    d.add("pat", &[Role::FrontDesk]);
+    use argon2::password_hash::{rand_core::OsRng, PasswordHasher, SaltString};
+    let weak = argon2::Argon2::new(
+        argon2::Algorithm::Argon2id,
+        argon2::Version::V0x13,
+        argon2::Params::new(4096, 1, 1, None).expect("params"),
+    )
+    .hash_password(STAFF_PASSWORD.as_bytes(), &SaltString::generate(&mut OsRng))
+    .expect("hash")
+    .to_string();
+    d.db.conn()
+        .execute(
+            "UPDATE staff SET password_hash = ?1 WHERE username = 'pat'",
+            [&weak],
+        )
+        .expect("weaken");
+    login(&mut d.db, &d.clock, "pat", STAFF_PASSWORD).expect("old hash still verifies");
+    let stored: String =
+        d.db.conn()
+            .query_row(
+                "SELECT password_hash FROM staff WHERE username = 'pat'",
+                [],
+                |r| r.get(0),
+            )
+            .expect("hash");
+    assert!(
+        stored.contains("m=19456,t=2,p=1"),
+        "the hash was upgraded: {stored}"
+    );
+}
+
+#[test]
+fn passwords_and_hashes_never_reach_the_audit_log() {
+    let mut d = desk();
+    d.add("pat", &[Role::FrontDesk]);
+    login(&mut d.db, &d.clock, "pat", "a wrong guess of a password").expect_err("wrong");
+    let everything = audit::list(
+        &d.db,
+        &audit::Filter {
+            limit: 1000,
+            ..Default::default()
+        },
+    )
+    .expect("audit");
+    for entry in everything {
+        let text = format!(
+            "{} {} {} {}",
+            entry.actor, entry.action, entry.object, entry.detail
+        );
+        for secret in [
+            STAFF_PASSWORD,
+            ADMIN_PASSWORD,
+            "a wrong guess of a password",
+            "$argon2id$",
+        ] {
+            assert!(
+                !text.contains(secret),
+                "the audit log holds a secret: {text}"
+            );
+        }
+    }
+}

@@ -1,0 +1,212 @@
+//! Break-glass staff administration and audit verification from the command line.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+use engagement_desk_tests::{run_cli, run_cli_with_input, TempDb};
+
+const PASSWORD: &str = "orchard lantern pebble violin\n";
+
+fn db_arg(db: &TempDb) -> &str {
+    db.path.to_str().expect("utf-8 path")
+}
+
+#[test]
+fn staff_can_be_added_listed_reset_unlocked_and_disabled() {
+    let db = TempDb::new();
+    let add = run_cli_with_input(
+        &[
+            "--db",
+            db_arg(&db),
+            "staff",
+            "add",
+            "--username",
+            "maria",
+            "--name",
+            "Maria Rivera",
+            "--role",
+            "admin",
+            "--role",
+            "supervisor",
+            "--password-stdin",
+        ],
+        &[("USER", "night-manager")],
+        PASSWORD,
+    );
+    assert_eq!(add.code, Some(0), "staff add succeeds: {}", add.stderr);
+    assert!(
+        add.stdout.contains("maria") && add.stdout.contains("supervisor,admin"),
+        "{}",
+        add.stdout
+    );
+
+    let list = run_cli(&["--db", db_arg(&db), "staff", "list"], &[]);
+    assert!(
+        list.stdout
+            .lines()
+            .any(|line| line.starts_with("maria") && line.ends_with("active")),
+        "{}",
+        list.stdout
+    );
+
+    let reset = run_cli_with_input(
+        &[
+            "--db",
+            db_arg(&db),
+            "staff",
+            "reset-password",
+            "maria",
+            "--password-stdin",
+        ],
+        &[],
+        "saffron glacier tuba nickel\n",
+    );
+    assert_eq!(reset.code, Some(0), "reset succeeds: {}", reset.stderr);
+    assert!(
+        reset.stdout.contains("must change password"),
+        "{}",
+        reset.stdout
+    );
+
+    let unlock = run_cli(&["--db", db_arg(&db), "staff", "unlock", "maria"], &[]);
+    assert_eq!(unlock.code, Some(0), "unlock succeeds: {}", unlock.stderr);
+    let disable = run_cli(&["--db", db_arg(&db), "staff", "disable", "maria"], &[]);
+    assert!(disable.stdout.contains("disabled"), "{}", disable.stdout);
+
+    let conn = rusqlite::Connection::open(&db.path).expect("database");
+    let actor: String = conn
+        .query_row(
+            "SELECT actor FROM audit_log WHERE action = 'staff.create'",
+            [],
+            |row| row.get(0),
+        )
+        .expect("creation audited");
+    assert_eq!(
+        actor, "os:night-manager",
+        "the operating-system user is the actor"
+    );
+    let secrets: i64 = conn
+        .query_row("SELECT count(*) FROM audit_log WHERE detail LIKE '%orchard%' OR object LIKE '%orchard%'", [], |row| row.get(0))
+        .expect("query");
+    assert_eq!(secrets, 0, "passwords never reach the audit log");
+}
+
+#[test]
+fn bad_staff_input_is_refused_with_a_reason_and_nothing_written() {
+    let db = TempDb::new();
+    let cases: &[(&[&str], &str, &str)] = &[
+        (
+            &[
+                "--username",
+                "bob",
+                "--name",
+                "Bob",
+                "--role",
+                "janitor",
+                "--password-stdin",
+            ],
+            PASSWORD,
+            "role",
+        ),
+        (
+            &[
+                "--username",
+                "bob",
+                "--name",
+                "Bob",
+                "--role",
+                "nurse",
+                "--password-stdin",
+            ],
+            "short\n",
+            "12 characters",
+        ),
+        (
+            &[
+                "--username",
+                "bob",
+                "--name",
+                "Bob",
+                "--role",
+                "nurse",
+                "--password-stdin",
+            ],
+            "",
+            "password",
+        ),
+        (
+            &[
+                "--username",
+                "x'; DROP TABLE staff;--",
+                "--name",
+                "Bob",
+                "--role",
+                "nurse",
+                "--password-stdin",
+            ],
+            PASSWORD,
+            "username",
+        ),
+    ];
+    for (args, input, reason) in cases {
+        let mut full = vec!["--db", db_arg(&db), "staff", "add"];
+        full.extend_from_slice(args);
+        let out = run_cli_with_input(&full, &[], input);
+        assert_eq!(out.code, Some(1), "{args:?} is refused: {}", out.stderr);
+        assert!(
+            out.stderr.contains(reason),
+            "{args:?}: the reason names {reason}: {}",
+            out.stderr
+        );
+    }
+    let list = run_cli(&["--db", db_arg(&db), "staff", "list"], &[]);
+    assert_eq!(
+        list.stdout.lines().count(),
+        1,
+        "only the header: nobody was created\n{}",
+        list.stdout
+    );
+}
+
+#[test]
+fn audit_verify_reports_the_first_broken_link() {
+    let db = TempDb::new();
+    for name in ["ann", "ben", "cat"] {
+        let out = run_cli_with_input(
+            &[
+                "--db",
+                db_arg(&db),
+                "staff",
+                "add",
+                "--username",
+                name,
+                "--name",
+                name,
+                "--role",
+                "nurse",
+                "--password-stdin",
+            ],
+            &[],
+            PASSWORD,
+        );
+        assert_eq!(out.code, Some(0), "{}", out.stderr);
+    }
+    let ok = run_cli(&["--db", db_arg(&db), "audit", "verify"], &[]);
+    assert_eq!(ok.code, Some(0), "an intact chain verifies: {}", ok.stderr);
+    assert!(ok.stdout.starts_with("ok"), "{}", ok.stdout);
+
+    {
+        let conn = rusqlite::Connection::open(&db.path).expect("database");
+        conn.execute_batch(
+            "DROP TRIGGER audit_log_refuses_update;
+             UPDATE audit_log SET object = 'staff:someone-else' WHERE id = 2;",
+        )
+        .expect("tamper");
+    }
+    let broken = run_cli(&["--db", db_arg(&db), "audit", "verify"], &[]);
+    assert_eq!(broken.code, Some(1), "a broken chain exits non-zero");
+    assert!(
+        broken.stderr.contains("entry 2"),
+        "the first broken entry is named: {}",
+        broken.stderr
+    );
+}
