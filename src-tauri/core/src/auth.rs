@@ -328,7 +328,13 @@ pub fn login(
     }
     let verified = password::verify(password, &record.password_hash)?;
     if !verified {
-        let failures = record.failed_logins + 1;
+        // A lockout that has run out starts the count afresh.
+        let earlier = if record.locked_until.is_some() {
+            0
+        } else {
+            record.failed_logins
+        };
+        let failures = earlier + 1;
         let lock = failures >= MAX_FAILED_LOGINS;
         db.write(|tx| {
             storage::record_failure(tx, record.id, failures, lock.then(|| now + LOCKOUT), now)?;

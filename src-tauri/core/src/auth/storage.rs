@@ -88,7 +88,7 @@ pub(super) fn record_failure(
     at: DateTime<Utc>,
 ) -> Result<()> {
     conn.execute(
-        "UPDATE staff SET failed_logins = ?2, locked_until = COALESCE(?3, locked_until), updated_at = ?4 WHERE id = ?1",
+        "UPDATE staff SET failed_logins = ?2, locked_until = ?3, updated_at = ?4 WHERE id = ?1",
         params![id, failures, locked_until.map(stamp), stamp(at)],
     )?;
     Ok(())

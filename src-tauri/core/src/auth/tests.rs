@@ -154,7 +154,14 @@ fn five_failures_lock_the_account_for_fifteen_minutes() {
     d.clock.advance(Duration::minutes(14));
     login(&mut d.db, &d.clock, "frank", STAFF_PASSWORD).expect_err("still locked after 14 minutes");
     d.clock.advance(Duration::minutes(2));
-    login(&mut d.db, &d.clock, "frank", STAFF_PASSWORD).expect("open again after 15 minutes");
+    login(&mut d.db, &d.clock, "frank", "wrong wrong wrong").expect_err("one more mistake");
+    login(&mut d.db, &d.clock, "frank", STAFF_PASSWORD)
+        .expect("after the lockout ran out, one mistake does not lock the account again");
+    for _ in 0..MAX_FAILED_LOGINS {
+        login(&mut d.db, &d.clock, "frank", "wrong wrong wrong").expect_err("wrong again");
+    }
+    login(&mut d.db, &d.clock, "frank", STAFF_PASSWORD)
+        .expect_err("five new failures lock it again");
     let actions = d.audit_actions();
     assert!(
         actions
