@@ -789,6 +789,33 @@ pub fn create_staff(
     summary_of(db, id)
 }
 
+/// The shape every change to an existing account takes: check the permission, find the
+/// account, validate (outside the transaction, where slow hashing belongs), then change
+/// it and write the audit entry in one transaction.
+#[allow(clippy::too_many_arguments)]
+fn change_account<P>(
+    db: &mut Database,
+    clock: &dyn Clock,
+    actor: &mut Actor<'_>,
+    operation: Operation,
+    username: &str,
+    action: &str,
+    prepare: impl FnOnce(&Actor<'_>, &StaffRecord) -> Result<P>,
+    apply: impl FnOnce(&rusqlite::Connection, &StaffRecord, P, DateTime<Utc>) -> Result<String>,
+) -> Result<StaffSummary> {
+    authorize_actor(db, clock, actor, operation)?;
+    let record = existing(db, username)?;
+    let prepared = prepare(actor, &record)?;
+    let now = clock.now();
+    let by = actor.audit_name();
+    db.write(|tx| {
+        let detail = apply(tx, &record, prepared, now)?;
+        let object = format!("staff:{}", record.username);
+        audit::record(tx, &staff_event(now, &by, action, &object, &detail))
+    })?;
+    summary_of(db, record.id)
+}
+
 /// Replace an account's roles; takes effect on that person's next action.
 pub fn set_roles(
     db: &mut Database,
@@ -797,30 +824,23 @@ pub fn set_roles(
     username: &str,
     roles: &[Role],
 ) -> Result<StaffSummary> {
-    authorize_actor(db, clock, actor, Operation::AdminStaff)?;
-    let roles = validate_roles(roles)?;
-    let record = existing(db, username)?;
-    let now = clock.now();
-    let by = actor.audit_name();
-    db.write(|tx| {
-        storage::set_roles(tx, record.id, &roles, now)?;
-        let detail = format!(
-            "roles={} (were {})",
-            role_list(&roles),
-            role_list(&record.roles)
-        );
-        audit::record(
-            tx,
-            &staff_event(
-                now,
-                &by,
-                "staff.set_roles",
-                &format!("staff:{}", record.username),
-                &detail,
-            ),
-        )
-    })?;
-    summary_of(db, record.id)
+    change_account(
+        db,
+        clock,
+        actor,
+        Operation::AdminStaff,
+        username,
+        "staff.set_roles",
+        |_, _| validate_roles(roles),
+        |tx, record, roles, now| {
+            storage::set_roles(tx, record.id, &roles, now)?;
+            Ok(format!(
+                "roles={} (were {})",
+                role_list(&roles),
+                role_list(&record.roles)
+            ))
+        },
+    )
 }
 
 /// Disable or enable an account; a disabled account's session ends on its next action.
@@ -831,31 +851,29 @@ pub fn set_disabled(
     username: &str,
     disabled: bool,
 ) -> Result<StaffSummary> {
-    authorize_actor(db, clock, actor, Operation::AdminStaff)?;
-    let record = existing(db, username)?;
-    if let Actor::Staff(session) = actor {
-        if disabled && session.staff_id == record.id {
-            return Err(AppError::new(
-                ErrorCode::Conflict,
-                "you cannot disable your own account",
-            ));
-        }
-    }
-    let now = clock.now();
-    let by = actor.audit_name();
     let action = if disabled {
         "staff.disable"
     } else {
         "staff.enable"
     };
-    db.write(|tx| {
-        storage::set_disabled(tx, record.id, disabled, now)?;
-        audit::record(
-            tx,
-            &staff_event(now, &by, action, &format!("staff:{}", record.username), ""),
-        )
-    })?;
-    summary_of(db, record.id)
+    change_account(
+        db,
+        clock,
+        actor,
+        Operation::AdminStaff,
+        username,
+        action,
+        |actor, record| match actor {
+            Actor::Staff(session) if disabled && session.staff_id == record.id => Err(
+                AppError::new(ErrorCode::Conflict, "you cannot disable your own account"),
+            ),
+            _ => Ok(()),
+        },
+        |tx, record, (), now| {
+            storage::set_disabled(tx, record.id, disabled, now)?;
+            Ok(String::new())
+        },
+    )
 }
 
 /// Set a new password chosen by an administrator; the person must choose their own at
@@ -867,27 +885,23 @@ pub fn reset_password(
     username: &str,
     new_password: &str,
 ) -> Result<StaffSummary> {
-    authorize_actor(db, clock, actor, Operation::AdminStaff)?;
-    let record = existing(db, username)?;
-    check_password_policy(new_password, &record.username, &record.display_name)?;
-    let hash = password::hash(new_password)?;
-    let now = clock.now();
-    let by = actor.audit_name();
-    db.write(|tx| {
-        storage::set_password(tx, record.id, &hash, true, now)?;
-        storage::clear_lockout(tx, record.id, now)?;
-        audit::record(
-            tx,
-            &staff_event(
-                now,
-                &by,
-                "staff.reset_password",
-                &format!("staff:{}", record.username),
-                "",
-            ),
-        )
-    })?;
-    summary_of(db, record.id)
+    change_account(
+        db,
+        clock,
+        actor,
+        Operation::AdminStaff,
+        username,
+        "staff.reset_password",
+        |_, record| {
+            check_password_policy(new_password, &record.username, &record.display_name)?;
+            password::hash(new_password)
+        },
+        |tx, record, hash, now| {
+            storage::set_password(tx, record.id, &hash, true, now)?;
+            storage::clear_lockout(tx, record.id, now)?;
+            Ok(String::new())
+        },
+    )
 }
 
 /// Lift a lockout before its 15 minutes are up (supervisors, administrators, the CLI).
@@ -897,24 +911,19 @@ pub fn unlock_account(
     actor: &mut Actor<'_>,
     username: &str,
 ) -> Result<StaffSummary> {
-    authorize_actor(db, clock, actor, Operation::UnlockAccounts)?;
-    let record = existing(db, username)?;
-    let now = clock.now();
-    let by = actor.audit_name();
-    db.write(|tx| {
-        storage::clear_lockout(tx, record.id, now)?;
-        audit::record(
-            tx,
-            &staff_event(
-                now,
-                &by,
-                "staff.unlock",
-                &format!("staff:{}", record.username),
-                "",
-            ),
-        )
-    })?;
-    summary_of(db, record.id)
+    change_account(
+        db,
+        clock,
+        actor,
+        Operation::UnlockAccounts,
+        username,
+        "staff.unlock",
+        |_, _| Ok(()),
+        |tx, record, (), now| {
+            storage::clear_lockout(tx, record.id, now)?;
+            Ok(String::new())
+        },
+    )
 }
 
 fn existing(db: &Database, username: &str) -> Result<StaffRecord> {
