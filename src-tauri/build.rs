@@ -1,6 +1,22 @@
 // Every command the web view may call is declared here; Tauri generates an `allow-<name>`
 // permission for each, and only those granted in capabilities/ are callable.
-const COMMANDS: &[&str] = &["app_status"];
+const COMMANDS: &[&str] = &[
+    "app_status",
+    "first_run_needed",
+    "create_first_admin",
+    "login",
+    "logout",
+    "current_session",
+    "lock_session",
+    "unlock_session",
+    "change_password",
+    "list_staff",
+    "create_staff",
+    "set_staff_roles",
+    "set_staff_disabled",
+    "reset_staff_password",
+    "unlock_staff",
+];
 
 fn main() {
     tauri_build::try_build(

@@ -7,14 +7,19 @@ use engagement_desk_tests::e2e::Desk;
 use engagement_desk_tests::TempDb;
 use thirtyfour::prelude::*;
 
+const ADMIN_PASSWORD: &str = "orchard lantern pebble violin";
+const DESK_PASSWORD: &str = "copper meadow thistle rocket";
+
 #[tokio::test]
-async fn the_app_starts_creates_its_database_and_shows_the_first_screen() {
+async fn the_app_starts_creates_its_database_and_asks_for_the_first_administrator() {
     let db = TempDb::new();
     let desk = Desk::launch(&db.path).await;
 
     let title = desk.find("h1").await.text().await.expect("title text");
     assert_eq!(title, "Engagement Desk", "the window shows the app's name");
     desk.wait_for_text("[data-testid=db-state]", "Database ready")
+        .await;
+    desk.wait_for_text("h2", "Create the first administrator")
         .await;
     let shown_path = desk
         .find("[data-testid=database-path]")
@@ -31,6 +36,32 @@ async fn the_app_starts_creates_its_database_and_shows_the_first_screen() {
         db.path.exists(),
         "the database file was created on first start"
     );
+    let focused = desk.focused().await;
+    assert!(
+        focused.starts_with("input#first-username"),
+        "the first field has the focus: {focused}"
+    );
+    let nav = desk.driver.find_all(By::Css("nav")).await.expect("query");
+    assert!(
+        nav.is_empty(),
+        "nothing but the first-run form before anyone is logged in"
+    );
+    desk.screenshot("first-run").await;
+    desk.close().await;
+}
+
+#[tokio::test]
+async fn first_administrator_logout_wrong_password_and_login() {
+    let db = TempDb::new();
+    let desk = Desk::launch(&db.path).await;
+    desk.create_first_admin("avery", "Avery Admin", ADMIN_PASSWORD)
+        .await;
+
+    assert_eq!(
+        desk.nav_labels().await,
+        vec!["Start", "Admin"],
+        "an administrator sees no guest screens"
+    );
     let schema = desk
         .find("[data-testid=schema-version]")
         .await
@@ -38,7 +69,7 @@ async fn the_app_starts_creates_its_database_and_shows_the_first_screen() {
         .await
         .expect("schema");
     assert!(
-        schema.parse::<u32>().expect("a number") >= 1,
+        schema.parse::<u32>().expect("a number") >= 2,
         "the schema version is shown: {schema}"
     );
     let zone = desk
@@ -51,26 +82,25 @@ async fn the_app_starts_creates_its_database_and_shows_the_first_screen() {
         zone, "America/New_York",
         "the seeded time zone comes from the database"
     );
-
-    let screens = desk
-        .driver
-        .find_all(By::Css("nav button"))
-        .await
-        .expect("nav buttons");
-    let mut labels = Vec::new();
-    for button in &screens {
-        labels.push(button.text().await.expect("label"));
-    }
-    assert!(
-        labels.len() >= 6,
-        "the navigation lists the screens: {labels:?}"
-    );
-    assert!(
-        labels.iter().any(|label| label.starts_with("Front desk")),
-        "Front desk is in the navigation: {labels:?}"
-    );
-
     desk.screenshot("first-screen").await;
+
+    desk.click_button("Log out").await;
+    desk.log_in("avery", "not the password at all").await;
+    let banner = desk.wait_for_text("[role=alert]", "not right").await;
+    assert!(
+        banner.contains("not_authenticated"),
+        "the code is shown: {banner}"
+    );
+    desk.log_in("nobody", ADMIN_PASSWORD).await;
+    let unknown = desk.wait_for_text("[role=alert]", "not right").await;
+    assert_eq!(
+        banner, unknown,
+        "an unknown user gets the same message as a wrong password"
+    );
+
+    desk.log_in("avery", ADMIN_PASSWORD).await;
+    desk.wait_for_text("[data-testid=signed-in-as]", "Avery Admin")
+        .await;
     desk.close().await;
 }
 
@@ -78,19 +108,22 @@ async fn the_app_starts_creates_its_database_and_shows_the_first_screen() {
 async fn screens_are_reachable_from_the_keyboard_and_focus_follows() {
     let db = TempDb::new();
     let desk = Desk::launch(&db.path).await;
-    desk.wait_for_text("[data-testid=db-state]", "Database ready")
+    desk.create_first_admin("avery", "Avery Admin", ADMIN_PASSWORD)
         .await;
 
-    // Alt+2 jumps to the front desk; the focus lands on the screen's heading.
-    desk.press(Key::Alt + "2").await;
-    desk.wait_for_text("#screen-title", "Front desk").await;
+    // Alt+7 jumps to Admin; the focus lands on the screen's heading.
+    desk.press(Key::Alt + "7").await;
+    desk.wait_for_text("#screen-title", "Admin").await;
     let focused = desk.focused().await;
     assert!(
         focused.starts_with("h2#screen-title"),
         "focus moves to the new screen's heading: {focused}"
     );
+    // Alt+2 is the front desk, which an administrator cannot use: nothing happens.
+    desk.press(Key::Alt + "2").await;
+    desk.wait_for_text("#screen-title", "Admin").await;
 
-    // Tab from the top reaches the skip link first, then the navigation; Enter activates.
+    // Tab from the top: the skip link, Log out, then the navigation; Enter activates.
     desk.driver
         .execute(
             "document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0);",
@@ -105,16 +138,18 @@ async fn screens_are_reachable_from_the_keyboard_and_focus_follows() {
         "the first Tab stop is the skip link: {skip}"
     );
     desk.press(Key::Tab).await;
+    assert!(
+        desk.focused().await.contains("Log out"),
+        "then the log-out button"
+    );
+    desk.press(Key::Tab).await;
     let first_nav = desk.focused().await;
     assert!(
         first_nav.starts_with("button#nav-start"),
-        "the next Tab stop is the first screen: {first_nav}"
+        "then the first screen: {first_nav}"
     );
-    desk.press(Key::Tab).await;
-    desk.press(Key::Tab).await;
     desk.press(Key::Enter).await;
-    desk.wait_for_text("#screen-title", "Showers & workstations")
-        .await;
+    desk.wait_for_text("#screen-title", "Start").await;
     let current = desk
         .find("nav button[aria-current=page]")
         .await
@@ -122,10 +157,75 @@ async fn screens_are_reachable_from_the_keyboard_and_focus_follows() {
         .await
         .expect("current");
     assert!(
-        current.starts_with("Showers & workstations"),
+        current.starts_with("Start"),
         "the navigation marks the current screen: {current}"
     );
+    desk.close().await;
+}
 
+#[tokio::test]
+async fn an_admin_creates_a_front_desk_account_that_sees_only_front_desk_screens() {
+    let db = TempDb::new();
+    let desk = Desk::launch(&db.path).await;
+    desk.create_first_admin("avery", "Avery Admin", ADMIN_PASSWORD)
+        .await;
+    desk.press(Key::Alt + "7").await;
+    desk.wait_for_text("#screen-title", "Admin").await;
+
+    desk.type_into("Username", "fran").await;
+    desk.type_into("Display name", "Fran <b>Desk</b>").await;
+    desk.find("input[type=checkbox][value=front_desk]")
+        .await
+        .click()
+        .await
+        .expect("role");
+    desk.type_into("Password (at least 12 characters)", DESK_PASSWORD)
+        .await;
+    desk.click_button("Create account").await;
+    desk.wait_for_text("[role=status]", "Created fran").await;
+    let table = desk.wait_for_text("table", "fran").await;
+    assert!(
+        table.contains("Fran <b>Desk</b>"),
+        "names from the database are shown as text, not HTML: {table}"
+    );
+    desk.screenshot("staff-admin").await;
+
+    desk.click_button("Log out").await;
+    desk.log_in("fran", DESK_PASSWORD).await;
+    desk.wait_for_text("[data-testid=signed-in-as]", "Fran <b>Desk</b>")
+        .await;
+    assert_eq!(
+        desk.nav_labels().await,
+        vec![
+            "Start",
+            "Front desk",
+            "Showers & workstations",
+            "Nurse queue",
+            "Referrals"
+        ],
+        "front desk sees only front-desk screens"
+    );
+    desk.close().await;
+}
+
+#[tokio::test]
+async fn five_wrong_passwords_lock_the_account() {
+    let db = TempDb::new();
+    let desk = Desk::launch(&db.path).await;
+    desk.create_first_admin("avery", "Avery Admin", ADMIN_PASSWORD)
+        .await;
+    desk.click_button("Log out").await;
+    for attempt in 1..=5 {
+        desk.log_in("avery", &format!("wrong guess number {attempt}"))
+            .await;
+        desk.wait_for_text("[role=alert]", "not right").await;
+    }
+    desk.log_in("avery", ADMIN_PASSWORD).await;
+    let banner = desk.wait_for_text("[role=alert]", "locked").await;
+    assert!(
+        banner.contains("15 minutes") || banner.contains("minutes"),
+        "the message says for how long: {banner}"
+    );
     desk.close().await;
 }
 
@@ -156,7 +256,7 @@ async fn a_file_that_is_not_a_database_shows_a_clear_error_and_is_left_alone() {
         .expect("advice");
     assert!(
         advice.contains("left unchanged"),
-        "the first screen explains the problem: {advice}"
+        "the screen explains the problem: {advice}"
     );
     desk.screenshot("not-a-database").await;
 

@@ -2,17 +2,33 @@
 
 use std::path::Path;
 use std::process::ExitCode;
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard};
 
+use engagement_desk_core::auth::Session;
+use engagement_desk_core::clock::SystemClock;
 use engagement_desk_core::db::Database;
 use engagement_desk_core::{AppError, ErrorCode, Result};
 
 use crate::{cli, commands, paths};
 
-/// What every command reaches: the database, or why it could not be opened. The window
-/// opens either way so the error can be shown to a person instead of a crash.
+/// What every command reaches: the database (or why it could not be opened) and the
+/// logged-in session. The window opens either way so an error can be shown to a person
+/// instead of a crash. The session never leaves the Rust side.
 pub struct AppState {
     database: std::result::Result<Mutex<Database>, AppError>,
+    session: Mutex<Option<Session>>,
+    pub clock: SystemClock,
+}
+
+fn poisoned() -> AppError {
+    AppError::new(
+        ErrorCode::Internal,
+        "an earlier action failed while holding the database; restart the app",
+    )
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> Result<MutexGuard<'_, T>> {
+    mutex.lock().map_err(|_| poisoned())
 }
 
 impl AppState {
@@ -23,19 +39,40 @@ impl AppState {
         if let Err(err) = &database {
             cli::print_error(err);
         }
-        AppState { database }
+        AppState {
+            database,
+            session: Mutex::new(None),
+            clock: SystemClock,
+        }
     }
 
     /// Run `work` with the database held; the lock is held only for that work.
-    pub fn with_db<T>(&self, work: impl FnOnce(&Database) -> Result<T>) -> Result<T> {
+    pub fn with_db<T>(&self, work: impl FnOnce(&mut Database) -> Result<T>) -> Result<T> {
         let database = self.database.as_ref().map_err(Clone::clone)?;
-        let guard = database.lock().map_err(|_| {
-            AppError::new(
-                ErrorCode::Internal,
-                "an earlier action failed while holding the database; restart the app",
-            )
-        })?;
-        work(&guard)
+        let mut guard = lock(database)?;
+        work(&mut guard)
+    }
+
+    /// Run `work` with the database and the session slot (always locked in this order).
+    pub fn with_session_slot<T>(
+        &self,
+        work: impl FnOnce(&mut Database, &mut Option<Session>) -> Result<T>,
+    ) -> Result<T> {
+        self.with_db(|db| {
+            let mut slot = lock(&self.session)?;
+            work(db, &mut slot)
+        })
+    }
+
+    /// Run `work` for the logged-in person; `not_authenticated` when nobody is.
+    pub fn with_session<T>(
+        &self,
+        work: impl FnOnce(&mut Database, &mut Session) -> Result<T>,
+    ) -> Result<T> {
+        self.with_session_slot(|db, slot| match slot.as_mut() {
+            Some(session) => work(db, session),
+            None => Err(AppError::new(ErrorCode::NotAuthenticated, "please log in")),
+        })
     }
 }
 
@@ -43,7 +80,23 @@ pub fn run(explicit_db: Option<&Path>) -> ExitCode {
     let state = AppState::open(explicit_db);
     let outcome = tauri::Builder::default()
         .manage(state)
-        .invoke_handler(tauri::generate_handler![commands::app_status])
+        .invoke_handler(tauri::generate_handler![
+            commands::app_status,
+            commands::first_run_needed,
+            commands::create_first_admin,
+            commands::login,
+            commands::logout,
+            commands::current_session,
+            commands::lock_session,
+            commands::unlock_session,
+            commands::change_password,
+            commands::list_staff,
+            commands::create_staff,
+            commands::set_staff_roles,
+            commands::set_staff_disabled,
+            commands::reset_staff_password,
+            commands::unlock_staff,
+        ])
         .run(tauri::generate_context!());
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

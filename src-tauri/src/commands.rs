@@ -1,13 +1,174 @@
 //! Tauri commands: each takes the state, calls the core and returns its `{code, message}`
-//! error unchanged. Every command here must also be listed in build.rs.
+//! error unchanged. Every command here must also be listed in build.rs and granted in
+//! capabilities/main.json.
 
+use engagement_desk_core::auth::{self, Actor, NewStaff, Role, SessionInfo, StaffSummary};
 use engagement_desk_core::status::{self, AppStatus};
 use engagement_desk_core::AppError;
+use tauri::State;
 
 use crate::app::AppState;
 
+type Reply<T> = Result<T, AppError>;
+
 /// The app's version, database and schema, or why the database could not be opened.
 #[tauri::command(async)]
-pub fn app_status(state: tauri::State<'_, AppState>) -> Result<AppStatus, AppError> {
-    state.with_db(status::app_status)
+pub fn app_status(state: State<'_, AppState>) -> Reply<AppStatus> {
+    state.with_db(|db| status::app_status(db))
+}
+
+/// True when no staff account exists yet (the window then offers the first administrator).
+#[tauri::command(async)]
+pub fn first_run_needed(state: State<'_, AppState>) -> Reply<bool> {
+    state.with_db(|db| auth::needs_first_admin(db))
+}
+
+#[tauri::command(async)]
+pub fn create_first_admin(
+    state: State<'_, AppState>,
+    username: String,
+    display_name: String,
+    password: String,
+    password_repeat: String,
+) -> Reply<SessionInfo> {
+    state.with_session_slot(|db, slot| {
+        let session = auth::create_first_admin(
+            db,
+            &state.clock,
+            &username,
+            &display_name,
+            &password,
+            &password_repeat,
+        )?;
+        let info = auth::session_info(db, &session)?;
+        *slot = Some(session);
+        Ok(info)
+    })
+}
+
+#[tauri::command(async)]
+pub fn login(state: State<'_, AppState>, username: String, password: String) -> Reply<SessionInfo> {
+    state.with_session_slot(|db, slot| {
+        let session = auth::login(db, &state.clock, &username, &password)?;
+        let info = auth::session_info(db, &session)?;
+        *slot = Some(session);
+        Ok(info)
+    })
+}
+
+/// End the session (also "switch user" from the lock screen).
+#[tauri::command(async)]
+pub fn logout(state: State<'_, AppState>) -> Reply<()> {
+    state.with_session_slot(|db, slot| match slot.take() {
+        Some(session) => auth::logout(db, &state.clock, &session),
+        None => Ok(()),
+    })
+}
+
+/// Who is logged in, if anyone (nothing secret: the session stays in Rust).
+#[tauri::command(async)]
+pub fn current_session(state: State<'_, AppState>) -> Reply<Option<SessionInfo>> {
+    state.with_session_slot(|db, slot| {
+        slot.as_ref()
+            .map(|session| auth::session_info(db, session))
+            .transpose()
+    })
+}
+
+#[tauri::command(async)]
+pub fn lock_session(state: State<'_, AppState>) -> Reply<SessionInfo> {
+    state.with_session(|db, session| {
+        auth::lock_session(db, &state.clock, session)?;
+        auth::session_info(db, session)
+    })
+}
+
+#[tauri::command(async)]
+pub fn unlock_session(state: State<'_, AppState>, password: String) -> Reply<SessionInfo> {
+    state.with_session(|db, session| {
+        auth::unlock_session(db, &state.clock, session, &password)?;
+        auth::session_info(db, session)
+    })
+}
+
+#[tauri::command(async)]
+pub fn change_password(
+    state: State<'_, AppState>,
+    current: String,
+    new: String,
+) -> Reply<SessionInfo> {
+    state.with_session(|db, session| {
+        auth::change_own_password(db, &state.clock, session, &current, &new)?;
+        auth::session_info(db, session)
+    })
+}
+
+#[tauri::command(async)]
+pub fn list_staff(state: State<'_, AppState>) -> Reply<Vec<StaffSummary>> {
+    state.with_session(|db, session| auth::list_staff(db, &state.clock, &mut Actor::Staff(session)))
+}
+
+#[tauri::command(async)]
+pub fn create_staff(state: State<'_, AppState>, staff: NewStaff) -> Reply<StaffSummary> {
+    state.with_session(|db, session| {
+        auth::create_staff(db, &state.clock, &mut Actor::Staff(session), &staff)
+    })
+}
+
+#[tauri::command(async)]
+pub fn set_staff_roles(
+    state: State<'_, AppState>,
+    username: String,
+    roles: Vec<Role>,
+) -> Reply<StaffSummary> {
+    state.with_session(|db, session| {
+        auth::set_roles(
+            db,
+            &state.clock,
+            &mut Actor::Staff(session),
+            &username,
+            &roles,
+        )
+    })
+}
+
+#[tauri::command(async)]
+pub fn set_staff_disabled(
+    state: State<'_, AppState>,
+    username: String,
+    disabled: bool,
+) -> Reply<StaffSummary> {
+    state.with_session(|db, session| {
+        auth::set_disabled(
+            db,
+            &state.clock,
+            &mut Actor::Staff(session),
+            &username,
+            disabled,
+        )
+    })
+}
+
+#[tauri::command(async)]
+pub fn reset_staff_password(
+    state: State<'_, AppState>,
+    username: String,
+    password: String,
+) -> Reply<StaffSummary> {
+    state.with_session(|db, session| {
+        auth::reset_password(
+            db,
+            &state.clock,
+            &mut Actor::Staff(session),
+            &username,
+            &password,
+        )
+    })
+}
+
+#[tauri::command(async)]
+pub fn unlock_staff(state: State<'_, AppState>, username: String) -> Reply<StaffSummary> {
+    state.with_session(|db, session| {
+        auth::unlock_account(db, &state.clock, &mut Actor::Staff(session), &username)
+    })
 }

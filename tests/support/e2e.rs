@@ -108,7 +108,9 @@ impl Desk {
             .spawn()
             .expect("tauri-driver starts (cargo install tauri-driver --locked; make test does)");
         processes.groups.push(driver_process);
+        // tauri-driver listens at once but starts WebKitWebDriver behind it; wait for both.
         wait_for_port(port, &processes);
+        wait_for_port(native_port, &processes);
 
         let mut options = serde_json::json!({ "application": crate::binary() });
         if !args.is_empty() {
@@ -171,6 +173,102 @@ impl Desk {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+    }
+
+    /// The input labelled `label` (exact visible label text), as a person finds it.
+    pub async fn field(&self, label: &str) -> WebElement {
+        let label_element = self
+            .find_xpath(&format!(
+                "//label[normalize-space()={}]",
+                xpath_literal(label)
+            ))
+            .await;
+        let target = label_element
+            .attr("for")
+            .await
+            .expect("label attribute")
+            .unwrap_or_else(|| panic!("the label {label:?} is not tied to an input"));
+        self.find(&format!("#{target}")).await
+    }
+
+    /// Type into the input labelled `label`.
+    pub async fn type_into(&self, label: &str, text: &str) {
+        let input = self.field(label).await;
+        input.clear().await.expect("clear");
+        input.send_keys(text).await.expect("typing");
+    }
+
+    /// Click the button whose visible text is `text`.
+    pub async fn click_button(&self, text: &str) {
+        self.find_xpath(&format!(
+            "//button[normalize-space()={}]",
+            xpath_literal(text)
+        ))
+        .await
+        .click()
+        .await
+        .expect("click");
+    }
+
+    async fn find_xpath(&self, xpath: &str) -> WebElement {
+        match self
+            .driver
+            .query(By::XPath(xpath))
+            .wait(WAIT, Duration::from_millis(100))
+            .first()
+            .await
+        {
+            Ok(element) => element,
+            Err(err) => panic!(
+                "nothing matches {xpath}: {err}\n--- page text ---\n{}",
+                self.page_text().await
+            ),
+        }
+    }
+
+    /// Create the first administrator through the first-run screen.
+    pub async fn create_first_admin(&self, username: &str, name: &str, password: &str) {
+        self.wait_for_text("h2", "Create the first administrator")
+            .await;
+        self.type_into("Username", username).await;
+        self.type_into("Display name", name).await;
+        self.type_into(
+            "Password (at least 12 characters; a few words work well)",
+            password,
+        )
+        .await;
+        self.type_into("Password again", password).await;
+        self.press(Key::Enter).await;
+        self.wait_for_text("[data-testid=signed-in-as]", name).await;
+    }
+
+    /// Log in through the login screen (without waiting for the outcome).
+    pub async fn log_in(&self, username: &str, password: &str) {
+        self.wait_for_text("h2", "Log in").await;
+        self.type_into("Username", username).await;
+        self.type_into("Password", password).await;
+        self.press(Key::Enter).await;
+    }
+
+    /// The labels of the navigation buttons, in order.
+    pub async fn nav_labels(&self) -> Vec<String> {
+        let mut labels = Vec::new();
+        for button in self
+            .driver
+            .find_all(By::Css("nav button"))
+            .await
+            .expect("nav")
+        {
+            let text = button.text().await.expect("label");
+            labels.push(
+                text.split("Alt+")
+                    .next()
+                    .unwrap_or_default()
+                    .trim()
+                    .to_string(),
+            );
+        }
+        labels
     }
 
     /// All visible text of the page (for failure messages).
@@ -243,6 +341,18 @@ fn signal_group(signal: &str, group: &str) {
         .status();
 }
 
+/// Quote text for XPath (handles both kinds of quote).
+fn xpath_literal(text: &str) -> String {
+    if !text.contains('\'') {
+        format!("'{text}'")
+    } else if !text.contains('"') {
+        format!("\"{text}\"")
+    } else {
+        let parts: Vec<String> = text.split('\'').map(|part| format!("'{part}'")).collect();
+        format!("concat({})", parts.join(", \"'\", "))
+    }
+}
+
 fn tauri_driver() -> PathBuf {
     if let Ok(path) = std::env::var("TAURI_DRIVER") {
         return PathBuf::from(path);
@@ -302,7 +412,7 @@ fn free_port() -> u16 {
 }
 
 fn wait_for_port(port: u16, processes: &Processes) {
-    let deadline = Instant::now() + Duration::from_secs(15);
+    let deadline = Instant::now() + Duration::from_secs(30);
     while Instant::now() < deadline {
         if TcpStream::connect(("127.0.0.1", port)).is_ok() {
             return;

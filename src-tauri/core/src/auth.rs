@@ -599,6 +599,27 @@ pub fn unlock_session(
     Ok(())
 }
 
+/// Lock the screen now (the window's idle timer asks for this; [`authorize`] also locks a
+/// session that has been idle too long on its next action).
+pub fn lock_session(db: &mut Database, clock: &dyn Clock, session: &mut Session) -> Result<()> {
+    if session.locked {
+        return Ok(());
+    }
+    session.locked = true;
+    let actor = format!("staff:{}", session.username);
+    audit::record_alone(
+        db,
+        &Event {
+            at: clock.now(),
+            actor: &actor,
+            action: "session.idle_lock",
+            object: &actor,
+            outcome: Outcome::Ok,
+            detail: "locked by the window",
+        },
+    )
+}
+
 /// Record a logout (the caller drops the session).
 pub fn logout(db: &mut Database, clock: &dyn Clock, session: &Session) -> Result<()> {
     let actor = format!("staff:{}", session.username);
