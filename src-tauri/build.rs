@@ -16,6 +16,9 @@ const COMMANDS: &[&str] = &[
     "set_staff_disabled",
     "reset_staff_password",
     "unlock_staff",
+    "set_idle_lock_minutes",
+    "view_audit_log",
+    "verify_audit_log",
 ];
 
 fn main() {

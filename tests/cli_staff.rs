@@ -70,6 +70,41 @@ fn staff_can_be_added_listed_reset_unlocked_and_disabled() {
     let unlock = run_cli(&["--db", db_arg(&db), "staff", "unlock", "maria"], &[]);
     assert_eq!(unlock.code, Some(0), "unlock succeeds: {}", unlock.stderr);
     let disable = run_cli(&["--db", db_arg(&db), "staff", "disable", "maria"], &[]);
+    assert_eq!(
+        disable.code,
+        Some(1),
+        "the last administrator cannot be disabled: {}",
+        disable.stdout
+    );
+    assert!(
+        disable.stderr.contains("no active administrator"),
+        "and the reason is given: {}",
+        disable.stderr
+    );
+    let second = run_cli_with_input(
+        &[
+            "--db",
+            db_arg(&db),
+            "staff",
+            "add",
+            "--username",
+            "omar",
+            "--name",
+            "Omar Admin",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ],
+        &[],
+        "quartz meadow lantern fig\n",
+    );
+    assert_eq!(
+        second.code,
+        Some(0),
+        "a second administrator: {}",
+        second.stderr
+    );
+    let disable = run_cli(&["--db", db_arg(&db), "staff", "disable", "maria"], &[]);
     assert!(disable.stdout.contains("disabled"), "{}", disable.stdout);
 
     let conn = rusqlite::Connection::open(&db.path).expect("database");

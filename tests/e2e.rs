@@ -53,13 +53,11 @@ async fn the_app_starts_creates_its_database_and_asks_for_the_first_administrato
 #[tokio::test]
 async fn first_administrator_logout_wrong_password_and_login() {
     let db = TempDb::new();
-    let desk = Desk::launch(&db.path).await;
-    desk.create_first_admin("avery", "Avery Admin", ADMIN_PASSWORD)
-        .await;
+    let desk = Desk::launch_as_first_admin(&db.path, ADMIN_PASSWORD).await;
 
     assert_eq!(
         desk.nav_labels().await,
-        vec!["Start", "Admin"],
+        vec!["Start", "Admin", "Audit log"],
         "an administrator sees no guest screens"
     );
     let schema = desk
@@ -107,23 +105,20 @@ async fn first_administrator_logout_wrong_password_and_login() {
 #[tokio::test]
 async fn screens_are_reachable_from_the_keyboard_and_focus_follows() {
     let db = TempDb::new();
-    let desk = Desk::launch(&db.path).await;
-    desk.create_first_admin("avery", "Avery Admin", ADMIN_PASSWORD)
-        .await;
+    let desk = Desk::launch_as_first_admin(&db.path, ADMIN_PASSWORD).await;
 
     // Alt+7 jumps to Admin; the focus lands on the screen's heading.
-    desk.press(Key::Alt + "7").await;
-    desk.wait_for_text("#screen-title", "Admin").await;
+    desk.open_screen("7", "Admin").await;
     let focused = desk.focused().await;
     assert!(
         focused.starts_with("h2#screen-title"),
         "focus moves to the new screen's heading: {focused}"
     );
     // Alt+2 is the front desk, which an administrator cannot use: nothing happens.
-    desk.press(Key::Alt + "2").await;
-    desk.wait_for_text("#screen-title", "Admin").await;
+    desk.open_screen("2", "Admin").await;
 
-    // Tab from the top: the skip link, Log out, then the navigation; Enter activates.
+    // Tab from the top: the skip link, Lock screen, Log out, then the navigation; Enter
+    // activates.
     desk.driver
         .execute(
             "document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0);",
@@ -136,6 +131,11 @@ async fn screens_are_reachable_from_the_keyboard_and_focus_follows() {
     assert!(
         skip.contains("Skip to main content"),
         "the first Tab stop is the skip link: {skip}"
+    );
+    desk.press(Key::Tab).await;
+    assert!(
+        desk.focused().await.contains("Lock screen"),
+        "then the lock button"
     );
     desk.press(Key::Tab).await;
     assert!(
@@ -166,23 +166,11 @@ async fn screens_are_reachable_from_the_keyboard_and_focus_follows() {
 #[tokio::test]
 async fn an_admin_creates_a_front_desk_account_that_sees_only_front_desk_screens() {
     let db = TempDb::new();
-    let desk = Desk::launch(&db.path).await;
-    desk.create_first_admin("avery", "Avery Admin", ADMIN_PASSWORD)
-        .await;
-    desk.press(Key::Alt + "7").await;
-    desk.wait_for_text("#screen-title", "Admin").await;
+    let desk = Desk::launch_as_first_admin(&db.path, ADMIN_PASSWORD).await;
+    desk.open_screen("7", "Admin").await;
 
-    desk.type_into("Username", "fran").await;
-    desk.type_into("Display name", "Fran <b>Desk</b>").await;
-    desk.find("input[type=checkbox][value=front_desk]")
-        .await
-        .click()
-        .await
-        .expect("role");
-    desk.type_into("Password (at least 12 characters)", DESK_PASSWORD)
+    desk.create_account("fran", "Fran <b>Desk</b>", "front_desk", DESK_PASSWORD)
         .await;
-    desk.click_button("Create account").await;
-    desk.wait_for_text("[role=status]", "Created fran").await;
     let table = desk.wait_for_text("table", "fran").await;
     assert!(
         table.contains("Fran <b>Desk</b>"),
@@ -211,9 +199,7 @@ async fn an_admin_creates_a_front_desk_account_that_sees_only_front_desk_screens
 #[tokio::test]
 async fn five_wrong_passwords_lock_the_account() {
     let db = TempDb::new();
-    let desk = Desk::launch(&db.path).await;
-    desk.create_first_admin("avery", "Avery Admin", ADMIN_PASSWORD)
-        .await;
+    let desk = Desk::launch_as_first_admin(&db.path, ADMIN_PASSWORD).await;
     desk.click_button("Log out").await;
     for attempt in 1..=5 {
         desk.log_in("avery", &format!("wrong guess number {attempt}"))
@@ -298,4 +284,158 @@ async fn a_database_path_in_a_missing_folder_shows_an_error_instead_of_crashing(
         !missing.parent().expect("parent").exists(),
         "no folder is created for a mistyped path"
     );
+}
+
+#[tokio::test]
+async fn an_admin_changes_roles_and_resets_a_password_and_a_supervisor_reads_the_audit_log() {
+    let db = TempDb::new();
+    let desk = Desk::launch_as_first_admin(&db.path, ADMIN_PASSWORD).await;
+    desk.open_screen("7", "Admin").await;
+    desk.create_account("sam", "Sam Shift", "front_desk", DESK_PASSWORD)
+        .await;
+
+    desk.click_button("Edit sam").await;
+    desk.wait_for_text("#edit-heading", "Edit sam").await;
+    let focused = desk.focused().await;
+    assert!(
+        focused.contains("#edit-heading"),
+        "the keyboard lands on the edit panel: {focused}"
+    );
+    desk.find("#edit-heading ~ form input[value=supervisor]")
+        .await
+        .click()
+        .await
+        .expect("role");
+    desk.click_button("Save roles").await;
+    desk.wait_for_text(
+        "[role=status]",
+        "sam now has the roles: front desk, supervisor",
+    )
+    .await;
+    desk.type_into(
+        "New password for sam (at least 12 characters; they choose their own at next login)",
+        "short",
+    )
+    .await;
+    desk.click_button("Reset password").await;
+    desk.wait_for_text("[role=alert]", "at least 12").await;
+    desk.type_into(
+        "New password for sam (at least 12 characters; they choose their own at next login)",
+        "temporary walnut harbor kite",
+    )
+    .await;
+    desk.click_button("Reset password").await;
+    desk.wait_for_text("[role=status]", "must choose their own")
+        .await;
+    desk.wait_for_text("table", "must change password").await;
+    desk.screenshot("staff-edit").await;
+
+    desk.click_button("Log out").await;
+    desk.log_in("sam", "temporary walnut harbor kite").await;
+    desk.wait_for_text("h2", "Choose a new password").await;
+    desk.type_into("Current password", "temporary walnut harbor kite")
+        .await;
+    desk.type_into(
+        "New password (at least 12 characters)",
+        "lighthouse gravel saffron tundra",
+    )
+    .await;
+    desk.type_into("New password again", "lighthouse gravel saffron tundra")
+        .await;
+    desk.press(Key::Enter).await;
+    desk.wait_for_text("#screen-title", "Start").await;
+    let labels = desk.nav_labels().await;
+    assert!(
+        labels.contains(&"Audit log".to_string()),
+        "a supervisor sees the audit log: {labels:?}"
+    );
+
+    desk.open_screen("8", "Audit log").await;
+    desk.wait_for_text("[data-testid=audit-table]", "staff.set_roles")
+        .await;
+    let action = desk.field("Action").await;
+    action.click().await.expect("open the list");
+    desk.find("#audit-action option[value='staff.reset_password']")
+        .await
+        .click()
+        .await
+        .expect("choose");
+    desk.click_button("Show entries").await;
+    desk.wait_for_text("[data-testid=audit-count]", "1 entry")
+        .await;
+    let table = desk
+        .wait_for_text("[data-testid=audit-table]", "staff:sam")
+        .await;
+    assert!(
+        table.contains("staff:avery") && !table.contains("staff.set_roles"),
+        "only the password reset, done by the administrator: {table}"
+    );
+    desk.type_into("From (YYYY-MM-DD)", "2026-02-30").await;
+    desk.click_button("Show entries").await;
+    desk.wait_for_text("[role=alert]", "from:").await;
+    desk.click_button("Clear filters").await;
+    desk.wait_for_text("[data-testid=audit-table]", "staff.set_roles")
+        .await;
+    desk.click_button("Verify the audit log").await;
+    desk.wait_for_text("[data-testid=verify-result]", "intact")
+        .await;
+    desk.screenshot("audit-log").await;
+
+    desk.click_button("Log out").await;
+    desk.log_in("avery", ADMIN_PASSWORD).await;
+    desk.wait_for_text("#screen-title", "Start").await;
+    desk.open_screen("7", "Admin").await;
+    desk.wait_for_text("table", "sam").await;
+    desk.click_button("Disable sam").await;
+    desk.wait_for_text("[role=status]", "sam is now disabled")
+        .await;
+    desk.click_button("Log out").await;
+    desk.log_in("sam", "lighthouse gravel saffron tundra").await;
+    desk.wait_for_text("[role=alert]", "disabled").await;
+    desk.close().await;
+}
+
+#[tokio::test]
+async fn an_idle_screen_locks_and_the_same_person_unlocks_or_another_switches_user() {
+    let db = TempDb::new();
+    let desk = Desk::launch_as_first_admin(&db.path, ADMIN_PASSWORD).await;
+    desk.open_screen("7", "Admin").await;
+    desk.type_into("Lock idle screens after (minutes, 1 to 60)", "0")
+        .await;
+    desk.click_button("Save idle lock").await;
+    desk.wait_for_text("[role=alert]", "from 1 to 60").await;
+    desk.type_into("Lock idle screens after (minutes, 1 to 60)", "1")
+        .await;
+    desk.click_button("Save idle lock").await;
+    desk.wait_for_text("[role=status]", "after 1 idle minute")
+        .await;
+
+    // Nobody touches the computer for a minute (the window checks every few seconds).
+    tokio::time::sleep(std::time::Duration::from_secs(62)).await;
+    desk.wait_for_text("h2", "Screen locked").await;
+    // Nothing that was on the screen is behind the cover, and the same person comes back
+    // to where they were.
+    let page = desk.page_text().await;
+    assert!(
+        !page.contains("Staff accounts"),
+        "the previous screen is covered: {page}"
+    );
+    desk.screenshot("idle-lock").await;
+    desk.type_into("Password for avery", "not the right one at all")
+        .await;
+    desk.press(Key::Enter).await;
+    desk.wait_for_text("[role=alert]", "not right").await;
+    desk.type_into("Password for avery", ADMIN_PASSWORD).await;
+    desk.press(Key::Enter).await;
+    desk.wait_for_text("#screen-title", "Admin").await;
+
+    desk.click_button("Lock screen").await;
+    desk.wait_for_text("h2", "Screen locked").await;
+    desk.click_button("Switch user").await;
+    desk.wait_for_text("h2", "Log in").await;
+    assert!(
+        !desk.page_text().await.contains("Avery Admin"),
+        "switching user leaves nothing of the previous person on screen"
+    );
+    desk.close().await;
 }

@@ -96,6 +96,9 @@ pub fn run(explicit_db: Option<&Path>) -> ExitCode {
             commands::set_staff_disabled,
             commands::reset_staff_password,
             commands::unlock_staff,
+            commands::set_idle_lock_minutes,
+            commands::view_audit_log,
+            commands::verify_audit_log,
         ])
         .run(tauri::generate_context!());
     match outcome {

@@ -2,6 +2,7 @@
 //! error unchanged. Every command here must also be listed in build.rs and granted in
 //! capabilities/main.json.
 
+use engagement_desk_core::audit::{self, LogPage, LogQuery, VerifyReport};
 use engagement_desk_core::auth::{self, Actor, NewStaff, Role, SessionInfo, StaffSummary};
 use engagement_desk_core::status::{self, AppStatus};
 use engagement_desk_core::AppError;
@@ -171,4 +172,26 @@ pub fn unlock_staff(state: State<'_, AppState>, username: String) -> Reply<Staff
     state.with_session(|db, session| {
         auth::unlock_account(db, &state.clock, &mut Actor::Staff(session), &username)
     })
+}
+
+/// Set the idle-lock time for everyone (administrators); returns the caller's session with it.
+#[tauri::command(async)]
+pub fn set_idle_lock_minutes(state: State<'_, AppState>, minutes: String) -> Reply<SessionInfo> {
+    state.with_session(|db, session| {
+        auth::set_idle_lock_minutes(db, &state.clock, &mut Actor::Staff(session), &minutes)?;
+        auth::session_info(db, session)
+    })
+}
+
+#[tauri::command(async)]
+pub fn view_audit_log(state: State<'_, AppState>, query: LogQuery) -> Reply<LogPage> {
+    state.with_session(|db, session| {
+        audit::view_log(db, &state.clock, &mut Actor::Staff(session), &query)
+    })
+}
+
+#[tauri::command(async)]
+pub fn verify_audit_log(state: State<'_, AppState>) -> Reply<VerifyReport> {
+    state
+        .with_session(|db, session| audit::verify_log(db, &state.clock, &mut Actor::Staff(session)))
 }

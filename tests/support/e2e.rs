@@ -226,6 +226,20 @@ impl Desk {
         }
     }
 
+    /// Launch on a new database and create the first administrator, avery ("Avery Admin").
+    pub async fn launch_as_first_admin(db: &Path, password: &str) -> Desk {
+        let desk = Desk::launch(db).await;
+        desk.create_first_admin("avery", "Avery Admin", password)
+            .await;
+        desk
+    }
+
+    /// Go to a screen with its Alt+digit shortcut and wait for its title.
+    pub async fn open_screen(&self, key: &str, title: &str) {
+        self.press(Key::Alt + key).await;
+        self.wait_for_text("#screen-title", title).await;
+    }
+
     /// Create the first administrator through the first-run screen.
     pub async fn create_first_admin(&self, username: &str, name: &str, password: &str) {
         self.wait_for_text("h2", "Create the first administrator")
@@ -240,6 +254,24 @@ impl Desk {
         self.type_into("Password again", password).await;
         self.press(Key::Enter).await;
         self.wait_for_text("[data-testid=signed-in-as]", name).await;
+    }
+
+    /// Create an account with one role on the Admin screen (which must be showing).
+    pub async fn create_account(&self, username: &str, name: &str, role: &str, password: &str) {
+        self.type_into("Username", username).await;
+        self.type_into("Display name", name).await;
+        self.find(&format!(
+            "#new-staff-heading ~ form input[type=checkbox][value={role}]"
+        ))
+        .await
+        .click()
+        .await
+        .expect("role");
+        self.type_into("Password (at least 12 characters)", password)
+            .await;
+        self.click_button("Create account").await;
+        self.wait_for_text("[role=status]", &format!("Created {username}"))
+            .await;
     }
 
     /// Log in through the login screen (without waiting for the outcome).

@@ -5,12 +5,15 @@
 //! hashes, note text.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use ts_rs::TS;
 
+use crate::auth::{self, Actor, Operation};
+use crate::clock::Clock;
+use crate::days;
 use crate::db::Database;
-use crate::error::Result;
+use crate::error::{AppError, Result};
 
 /// The hash the first entry points back to.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -174,9 +177,197 @@ pub struct Filter {
     pub limit: u32,
 }
 
-/// Read entries, newest first (the caller checks the permission).
+/// Read entries, newest first, without a permission check (tests only; the viewer is
+/// [`view_log`]).
+#[cfg(test)]
 pub(crate) fn list(db: &Database, filter: &Filter) -> Result<Vec<AuditEntry>> {
     storage::list(db.conn(), filter)
+}
+
+/// The most lines the viewer shows at once; narrower filters find older entries.
+pub const VIEW_LIMIT: u32 = 500;
+/// The longest actor or action a filter may name.
+const MAX_FILTER_CHARS: usize = 200;
+
+/// What the viewer asks for: center-local dates `YYYY-MM-DD` (both inclusive), an actor and
+/// an action; each optional.
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct LogQuery {
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub actor: Option<String>,
+    pub action: Option<String>,
+}
+
+/// One entry as the viewer shows it, with the time on the center's wall clock.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct LogLine {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub at_local: String,
+    pub actor: String,
+    pub action: String,
+    pub object: String,
+    pub result: String,
+    pub detail: String,
+}
+
+/// A page of the viewer: matching lines, newest first, and the choices for its filters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct LogPage {
+    pub lines: Vec<LogLine>,
+    /// True when more entries match than [`VIEW_LIMIT`].
+    pub truncated: bool,
+    pub actors: Vec<String>,
+    pub actions: Vec<String>,
+    pub time_zone: String,
+}
+
+/// The audit log viewer (supervisors and administrators). Looking is itself logged.
+pub fn view_log(
+    db: &mut Database,
+    clock: &dyn Clock,
+    actor: &mut Actor<'_>,
+    query: &LogQuery,
+) -> Result<LogPage> {
+    auth::authorize_actor(db, clock, actor, Operation::AuditView)?;
+    let zone = days::center_zone(db)?;
+    let mut filter = filter_for(zone, query)?;
+    filter.limit = VIEW_LIMIT + 1;
+    let by = actor.audit_name();
+    let detail = describe(query);
+    let now = clock.now();
+    db.write(|tx| {
+        let mut entries = storage::list(tx, &filter)?;
+        let truncated = entries.len() > VIEW_LIMIT as usize;
+        entries.truncate(VIEW_LIMIT as usize);
+        let page = LogPage {
+            lines: entries.into_iter().map(|entry| line(zone, entry)).collect(),
+            truncated,
+            actors: storage::distinct(tx, "actor")?,
+            actions: storage::distinct(tx, "action")?,
+            time_zone: zone.name().to_string(),
+        };
+        record(
+            tx,
+            &Event {
+                at: now,
+                actor: &by,
+                action: "audit.view",
+                object: "audit_log",
+                outcome: Outcome::Ok,
+                detail: &detail,
+            },
+        )?;
+        Ok(page)
+    })
+}
+
+/// Check the hash chain from the window (supervisors and administrators); the check is logged.
+pub fn verify_log(
+    db: &mut Database,
+    clock: &dyn Clock,
+    actor: &mut Actor<'_>,
+) -> Result<VerifyReport> {
+    auth::authorize_actor(db, clock, actor, Operation::AuditView)?;
+    let report = verify(db)?;
+    let detail = match &report.first_broken {
+        Some(link) => format!("entries={} first_broken={}", report.entries, link.id),
+        None => format!("entries={} intact", report.entries),
+    };
+    let by = actor.audit_name();
+    record_alone(
+        db,
+        &Event {
+            at: clock.now(),
+            actor: &by,
+            action: "audit.verify",
+            object: "audit_log",
+            outcome: if report.first_broken.is_some() {
+                Outcome::Failed
+            } else {
+                Outcome::Ok
+            },
+            detail: &detail,
+        },
+    )?;
+    Ok(report)
+}
+
+/// Turn the viewer's query into a filter, refusing what cannot be a date or a name.
+fn filter_for(zone: chrono_tz::Tz, query: &LogQuery) -> Result<Filter> {
+    let from = given(query.from.as_deref())
+        .map(|text| days::parse_date("from", text))
+        .transpose()?;
+    let to = given(query.to.as_deref())
+        .map(|text| days::parse_date("to", text))
+        .transpose()?;
+    if let (Some(from), Some(to)) = (from, to) {
+        if to < from {
+            return Err(AppError::invalid_input(
+                "to",
+                format!("{to} is before the start date {from}"),
+            ));
+        }
+    }
+    let name = |field: &str, value: Option<&str>| -> Result<Option<String>> {
+        match given(value) {
+            Some(text) if text.chars().count() > MAX_FILTER_CHARS => Err(AppError::invalid_input(
+                field,
+                format!("at most {MAX_FILTER_CHARS} characters"),
+            )),
+            other => Ok(other.map(str::to_string)),
+        }
+    };
+    Ok(Filter {
+        from: from.map(|date| days::day_start(zone, date)),
+        to: to.map(|date| days::range_bounds(zone, date, date).1),
+        actor: name("actor", query.actor.as_deref())?,
+        action: name("action", query.action.as_deref())?,
+        limit: VIEW_LIMIT,
+    })
+}
+
+/// A filter value, or nothing when it is missing or blank.
+fn given(value: Option<&str>) -> Option<&str> {
+    value.map(str::trim).filter(|text| !text.is_empty())
+}
+
+/// The query in the audit entry of a look at the log, e.g. `from=2026-11-01 action=login`.
+fn describe(query: &LogQuery) -> String {
+    [
+        ("from", &query.from),
+        ("to", &query.to),
+        ("actor", &query.actor),
+        ("action", &query.action),
+    ]
+    .iter()
+    .filter_map(|(name, value)| {
+        given(value.as_deref()).map(|text| {
+            let short: String = text.chars().filter(|c| !c.is_control()).take(60).collect();
+            format!("{name}={short}")
+        })
+    })
+    .collect::<Vec<_>>()
+    .join(" ")
+}
+
+fn line(zone: chrono_tz::Tz, entry: AuditEntry) -> LogLine {
+    let at_local = DateTime::parse_from_rfc3339(&entry.at)
+        .map(|at| days::local_time_text(zone, at.with_timezone(&Utc)))
+        .unwrap_or_else(|_| entry.at.clone());
+    LogLine {
+        id: entry.id,
+        at_local,
+        actor: entry.actor,
+        action: entry.action,
+        object: entry.object,
+        result: entry.result,
+        detail: entry.detail,
+    }
 }
 
 mod storage {
@@ -277,6 +468,23 @@ mod storage {
             ],
             entry,
         )?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    /// The distinct values of an indexed column, one index seek per value (a skip scan),
+    /// so that years of entries do not make the viewer's filter lists slow.
+    pub(super) fn distinct(conn: &Connection, column: &'static str) -> Result<Vec<String>> {
+        debug_assert!(column == "actor" || column == "action");
+        let mut statement = conn.prepare(&format!(
+            "WITH RECURSIVE seen(value) AS (
+                 SELECT min({column}) FROM audit_log
+                 UNION ALL
+                 SELECT (SELECT min({column}) FROM audit_log WHERE {column} > seen.value)
+                 FROM seen WHERE seen.value IS NOT NULL
+             )
+             SELECT value FROM seen WHERE value IS NOT NULL"
+        ))?;
+        let rows = statement.query_map([], |row| row.get(0))?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 }

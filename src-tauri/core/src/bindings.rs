@@ -6,7 +6,7 @@
 
 use ts_rs::{Config, TS};
 
-use crate::audit::{AuditEntry, BrokenLink, Outcome, VerifyReport};
+use crate::audit::{AuditEntry, BrokenLink, LogLine, LogPage, LogQuery, Outcome, VerifyReport};
 use crate::auth::{NewStaff, Operation, Role, SessionInfo, StaffSummary};
 use crate::db::{CheckReport, OpenReport};
 use crate::error::{AppError, ErrorCode};
@@ -30,6 +30,9 @@ pub fn generated() -> Result<Vec<(String, String)>, String> {
     push::<AuditEntry>(&cfg, &mut files)?;
     push::<VerifyReport>(&cfg, &mut files)?;
     push::<BrokenLink>(&cfg, &mut files)?;
+    push::<LogQuery>(&cfg, &mut files)?;
+    push::<LogLine>(&cfg, &mut files)?;
+    push::<LogPage>(&cfg, &mut files)?;
     Ok(files)
 }
 

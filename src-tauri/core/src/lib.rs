@@ -7,6 +7,7 @@ pub mod audit;
 pub mod auth;
 pub mod bindings;
 pub mod clock;
+pub mod days;
 pub mod db;
 pub mod error;
 pub mod settings;

@@ -15,8 +15,19 @@ pub fn read(db: &Database, key: &str) -> Result<String> {
         .ok_or_else(|| AppError::new(ErrorCode::NotFound, format!("the setting {key} is not set")))
 }
 
+/// Store a setting inside the caller's transaction (the caller checks the permission and
+/// writes the audit entry).
+pub(crate) fn write(
+    conn: &rusqlite::Connection,
+    key: &str,
+    value: &str,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<()> {
+    storage::write(conn, key, value, at)
+}
+
 mod storage {
-    use rusqlite::OptionalExtension;
+    use rusqlite::{params, Connection, OptionalExtension};
 
     use crate::db::Database;
     use crate::error::Result;
@@ -28,6 +39,20 @@ mod storage {
                 row.get(0)
             })
             .optional()?)
+    }
+
+    pub(super) fn write(
+        conn: &Connection,
+        key: &str,
+        value: &str,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<()> {
+        conn.execute(
+            "INSERT INTO settings (key, value, updated_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+            params![key, value, at.format("%Y-%m-%dT%H:%M:%SZ").to_string()],
+        )?;
+        Ok(())
     }
 }
 

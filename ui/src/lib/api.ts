@@ -2,13 +2,17 @@
 // typed results; every failure is rejected as an AppError `{code, message}`.
 import { invoke } from '@tauri-apps/api/core';
 import type { AppStatus } from './bindings/AppStatus';
+import type { LogLine } from './bindings/LogLine';
+import type { LogPage } from './bindings/LogPage';
+import type { LogQuery } from './bindings/LogQuery';
 import type { NewStaff } from './bindings/NewStaff';
 import type { Role } from './bindings/Role';
 import type { SessionInfo } from './bindings/SessionInfo';
 import type { StaffSummary } from './bindings/StaffSummary';
+import type { VerifyReport } from './bindings/VerifyReport';
 import { toAppError } from './errors';
 
-export type { AppStatus, NewStaff, Role, SessionInfo, StaffSummary };
+export type { AppStatus, LogLine, LogPage, LogQuery, NewStaff, Role, SessionInfo, StaffSummary, VerifyReport };
 
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
   try {
@@ -53,3 +57,12 @@ export const resetStaffPassword = (username: string, password: string) =>
   call<StaffSummary>('reset_staff_password', { username, password });
 
 export const unlockStaff = (username: string) => call<StaffSummary>('unlock_staff', { username });
+
+/** Set the idle-lock time for everyone (administrators) as typed; Rust checks it is 1–60. */
+export const setIdleLockMinutes = (minutes: string) => call<SessionInfo>('set_idle_lock_minutes', { minutes });
+
+/** The audit log, newest first, filtered by local dates, actor and action. */
+export const viewAuditLog = (query: LogQuery) => call<LogPage>('view_audit_log', { query });
+
+/** Check the audit log's hash chain and report the first broken link, if any. */
+export const verifyAuditLog = () => call<VerifyReport>('verify_audit_log');

@@ -36,16 +36,21 @@ describe('screens by role', () => {
   });
 
   it('shows an administrator no guest screens', () => {
-    expect(ids(['admin'])).toEqual(['start', 'admin']);
+    expect(ids(['admin'])).toEqual(['start', 'admin', 'audit']);
   });
 
   it('shows supervisors the reports but not staff administration', () => {
     expect(ids(['supervisor'])).toContain('reports');
+    expect(ids(['supervisor'])).toContain('audit');
     expect(ids(['supervisor'])).not.toContain('admin');
   });
 
+  it('keeps the audit log away from front desk and nurses', () => {
+    expect(ids(['front_desk', 'nurse'])).not.toContain('audit');
+  });
+
   it('combines the screens of several roles', () => {
-    expect(ids(['nurse', 'admin'])).toEqual(['start', 'front-desk', 'nurse-queue', 'referrals', 'admin']);
+    expect(ids(['nurse', 'admin'])).toEqual(['start', 'front-desk', 'nurse-queue', 'referrals', 'admin', 'audit']);
   });
 
   it('ignores shortcuts to screens the role cannot use', () => {

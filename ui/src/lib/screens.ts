@@ -63,6 +63,13 @@ export const SCREENS: readonly Screen[] = [
     key: '7',
     summary: 'Staff accounts, settings and backups.',
   },
+  {
+    id: 'audit',
+    roles: ['supervisor', 'admin'],
+    label: 'Audit log',
+    key: '8',
+    summary: 'Who did what and when, with a check that nothing was changed afterwards.',
+  },
 ];
 
 /** The screens a person holding `roles` may use, in navigation order. */

@@ -161,3 +161,294 @@ fn filters_select_by_actor_action_and_time() {
         "no entries for an unknown actor"
     );
 }
+
+mod viewer {
+    use super::*;
+    use crate::auth::{self, NewStaff, Role, Session};
+    use crate::clock::FixedClock;
+    use crate::error::ErrorCode;
+
+    const PASSWORD: &str = "orchard lantern pebble violin";
+
+    struct Office {
+        db: Database,
+        clock: FixedClock,
+        admin: Session,
+    }
+
+    /// A center in Boston whose log starts at 23:55 local time on 27 November 2026.
+    fn office() -> Office {
+        let mut db = Database::open_in_memory().expect("database");
+        let clock = FixedClock::new(
+            Utc.with_ymd_and_hms(2026, 11, 28, 4, 55, 0)
+                .single()
+                .expect("instant"),
+        );
+        let admin =
+            auth::create_first_admin(&mut db, &clock, "admin", "Avery Admin", PASSWORD, PASSWORD)
+                .expect("first admin");
+        Office { db, clock, admin }
+    }
+
+    impl Office {
+        fn person(&mut self, username: &str, roles: &[Role]) -> Session {
+            let new = NewStaff {
+                username: username.into(),
+                display_name: format!("Person {username}"),
+                roles: roles.to_vec(),
+                password: PASSWORD.into(),
+            };
+            auth::create_staff(
+                &mut self.db,
+                &self.clock,
+                &mut Actor::Staff(&mut self.admin),
+                &new,
+            )
+            .expect("created");
+            auth::login(&mut self.db, &self.clock, username, PASSWORD).expect("logs in")
+        }
+
+        fn entry_count(&self) -> usize {
+            let all = Filter {
+                limit: 5000,
+                ..Default::default()
+            };
+            list(&self.db, &all).expect("list").len()
+        }
+
+        fn view(&mut self, query: LogQuery) -> Result<LogPage> {
+            view_log(
+                &mut self.db,
+                &self.clock,
+                &mut Actor::Staff(&mut self.admin),
+                &query,
+            )
+        }
+    }
+
+    fn on(from: &str, to: &str) -> LogQuery {
+        LogQuery {
+            from: Some(from.into()),
+            to: Some(to.into()),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn supervisors_and_administrators_view_the_log_and_others_are_refused() {
+        let mut o = office();
+        let mut supervisor = o.person("sam", &[Role::Supervisor]);
+        let page = view_log(
+            &mut o.db,
+            &o.clock,
+            &mut Actor::Staff(&mut supervisor),
+            &LogQuery::default(),
+        )
+        .expect("supervisors may look");
+        assert!(
+            page.lines
+                .iter()
+                .any(|line| line.action == "login" && line.object == "sam"),
+            "the supervisor's own login is listed"
+        );
+        for role in [Role::FrontDesk, Role::Nurse] {
+            let mut session = o.person(&format!("only_{}", role.as_str()), &[role]);
+            let err = view_log(
+                &mut o.db,
+                &o.clock,
+                &mut Actor::Staff(&mut session),
+                &LogQuery::default(),
+            )
+            .expect_err("not for this role");
+            assert_eq!(err.code, ErrorCode::PermissionDenied, "{role:?} is refused");
+            let err = verify_log(&mut o.db, &o.clock, &mut Actor::Staff(&mut session))
+                .expect_err("not for this role");
+            assert_eq!(
+                err.code,
+                ErrorCode::PermissionDenied,
+                "{role:?} cannot verify"
+            );
+        }
+        let report = verify_log(&mut o.db, &o.clock, &mut Actor::Staff(&mut supervisor))
+            .expect("supervisors may verify");
+        assert!(report.first_broken.is_none(), "an untouched log is intact");
+        let page = o.view(LogQuery::default()).expect("admin looks");
+        let newest: Vec<&str> = page
+            .lines
+            .iter()
+            .take(2)
+            .map(|line| line.action.as_str())
+            .collect();
+        assert_eq!(
+            newest,
+            ["audit.verify", "permission.refused"],
+            "looking and verifying are logged, newest first"
+        );
+        assert!(
+            page.lines
+                .iter()
+                .any(|line| line.action == "audit.view" && line.actor == "staff:sam"),
+            "the supervisor's look is in the log"
+        );
+    }
+
+    #[test]
+    fn dates_are_the_centers_local_days_and_times_are_shown_on_its_clock() {
+        let mut o = office();
+        // 23:55 on the 27th in Boston: the first admin was created then.
+        o.clock.advance(chrono::Duration::minutes(9)); // 00:04 on the 28th
+        o.person("pat", &[Role::FrontDesk]);
+        let day_27 = o.view(on("2026-11-27", "2026-11-27")).expect("27th");
+        assert!(
+            day_27
+                .lines
+                .iter()
+                .any(|line| line.action == "staff.create_first_admin"),
+            "the late-evening entry belongs to the 27th although it is the 28th in UTC"
+        );
+        assert!(
+            !day_27.lines.iter().any(|line| line.object == "staff:pat"),
+            "the 28th's entries are not on the 27th"
+        );
+        let first = day_27.lines.last().expect("an entry");
+        assert_eq!(
+            first.at_local, "2026-11-27 23:55:00",
+            "times are the center's wall clock"
+        );
+        assert_eq!(day_27.time_zone, "America/New_York", "the zone is named");
+        let day_28 = o.view(on("2026-11-28", "2026-11-28")).expect("28th");
+        assert!(
+            day_28.lines.iter().any(|line| line.object == "staff:pat"),
+            "the account created after midnight is on the 28th"
+        );
+    }
+
+    #[test]
+    fn filters_by_actor_and_action_and_offers_their_values() {
+        let mut o = office();
+        o.person("pat", &[Role::FrontDesk]);
+        let _ = auth::login(&mut o.db, &o.clock, "pat", "wrong password here");
+        let page = o
+            .view(LogQuery {
+                action: Some("login".into()),
+                ..Default::default()
+            })
+            .expect("by action");
+        assert!(
+            page.lines.iter().all(|line| line.action == "login"),
+            "only logins"
+        );
+        assert!(
+            page.lines.iter().any(|line| line.result == "failed"),
+            "the failure is among them"
+        );
+        let page = o
+            .view(LogQuery {
+                actor: Some("staff:admin".into()),
+                ..Default::default()
+            })
+            .expect("by actor");
+        assert!(!page.lines.is_empty(), "the administrator did things");
+        assert!(
+            page.lines.iter().all(|line| line.actor == "staff:admin"),
+            "only the administrator"
+        );
+        assert!(
+            page.actors.contains(&"anonymous".to_string()),
+            "login attempts are offered as an actor"
+        );
+        assert!(
+            page.actions.contains(&"staff.create".to_string()),
+            "actions are offered"
+        );
+        let mut sorted = page.actions.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(page.actions, sorted, "choices are distinct and sorted");
+    }
+
+    #[test]
+    fn a_long_log_is_cut_at_the_view_limit_and_says_so() {
+        let mut o = office();
+        for n in 0..VIEW_LIMIT {
+            let _ = auth::login(
+                &mut o.db,
+                &o.clock,
+                &format!("nobody{n}"),
+                "wrong password here",
+            );
+        }
+        let page = o.view(LogQuery::default()).expect("view");
+        assert_eq!(
+            page.lines.len(),
+            VIEW_LIMIT as usize,
+            "at most the limit is shown"
+        );
+        assert!(page.truncated, "the page says there is more");
+        let page = o
+            .view(LogQuery {
+                action: Some("staff.create_first_admin".into()),
+                ..Default::default()
+            })
+            .expect("narrow");
+        assert!(!page.truncated, "a narrow filter fits");
+    }
+
+    #[test]
+    fn bad_filters_are_refused_with_the_field_named_and_nothing_logged() {
+        let mut o = office();
+        let before = o.entry_count();
+        let cases: Vec<(LogQuery, &str)> = vec![
+            (on("2026-11-30", "2026-11-01"), "to:"),
+            (on("yesterday", "2026-11-01"), "from:"),
+            (on("2026-11-01", "2026-02-30"), "to:"),
+            (on("1900-01-01", "2026-11-01"), "from:"),
+            (on("'; DELETE FROM audit_log; --", ""), "from:"),
+            (
+                LogQuery {
+                    actor: Some("x".repeat(10_000)),
+                    ..Default::default()
+                },
+                "actor:",
+            ),
+            (
+                LogQuery {
+                    action: Some("y".repeat(201)),
+                    ..Default::default()
+                },
+                "action:",
+            ),
+        ];
+        for (query, field) in cases {
+            let err = o.view(query.clone()).expect_err("refused");
+            assert_eq!(err.code, ErrorCode::InvalidInput, "{query:?}");
+            assert!(
+                err.message.starts_with(field),
+                "{field} is named: {}",
+                err.message
+            );
+        }
+        let after = o.entry_count();
+        assert_eq!(after, before, "refused queries add nothing to the log");
+        let odd = o
+            .view(LogQuery {
+                actor: Some("staff:admin' OR '1'='1\u{202e}\u{0}".into()),
+                from: Some("  ".into()),
+                ..Default::default()
+            })
+            .expect("odd text is only text");
+        assert!(odd.lines.is_empty(), "SQL-looking text matches nothing");
+        let look = list(
+            &o.db,
+            &Filter {
+                limit: 1,
+                ..Default::default()
+            },
+        )
+        .expect("list");
+        assert!(
+            !look[0].detail.contains('\u{0}'),
+            "control characters are left out of the log's description of the query"
+        );
+    }
+}

@@ -14,6 +14,16 @@ pub(super) fn count_staff(conn: &Connection) -> Result<i64> {
     Ok(conn.query_row("SELECT count(*) FROM staff", [], |row| row.get(0))?)
 }
 
+/// Enabled accounts that hold the admin role.
+pub(super) fn count_active_admins(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row(
+        "SELECT count(*) FROM staff JOIN staff_roles ON staff_roles.staff_id = staff.id
+         WHERE staff_roles.role = 'admin' AND staff.disabled = 0",
+        [],
+        |row| row.get(0),
+    )?)
+}
+
 pub(super) fn insert_staff(
     conn: &Connection,
     username: &str,

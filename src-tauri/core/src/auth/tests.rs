@@ -335,6 +335,7 @@ fn every_operation_with_every_role_follows_the_matrix() {
         (Operation::AuditView, [false, false, true, true]),
         (Operation::UnlockAccounts, [false, false, true, true]),
         (Operation::AdminStaff, [false, false, false, true]),
+        (Operation::AdminSettings, [false, false, false, true]),
     ];
     let mut sessions: Vec<Session> = Role::ALL
         .iter()
@@ -646,4 +647,142 @@ fn passwords_and_hashes_never_reach_the_audit_log() {
             );
         }
     }
+}
+
+#[test]
+fn administrators_set_the_idle_lock_time_within_one_to_sixty_minutes() {
+    let mut d = desk();
+    let mut supervisor = d.add("sam", &[Role::Supervisor]);
+    let before = d.audit_actions().len();
+    for bad in [
+        "0",
+        "61",
+        "-5",
+        "",
+        "ten",
+        "2.5",
+        "99999999999999999999",
+        "1; DROP TABLE settings",
+    ] {
+        let err = set_idle_lock_minutes(&mut d.db, &d.clock, &mut Actor::Staff(&mut d.admin), bad)
+            .expect_err("out of range");
+        assert_eq!(err.code, ErrorCode::InvalidInput, "{bad:?} is refused");
+        assert!(
+            err.message.starts_with("idle lock minutes:"),
+            "the field is named: {}",
+            err.message
+        );
+    }
+    assert_eq!(
+        idle_lock_minutes(&d.db).expect("read"),
+        10,
+        "refused values change nothing"
+    );
+    assert_eq!(
+        d.audit_actions().len(),
+        before,
+        "refused values write nothing"
+    );
+
+    let err = set_idle_lock_minutes(
+        &mut d.db,
+        &d.clock,
+        &mut Actor::Staff(&mut supervisor),
+        "30",
+    )
+    .expect_err("only administrators change settings");
+    assert_eq!(err.code, ErrorCode::PermissionDenied, "{}", err.message);
+    let err = set_idle_lock_minutes(
+        &mut d.db,
+        &d.clock,
+        &mut Actor::Cli {
+            os_user: "maria".into(),
+        },
+        "30",
+    )
+    .expect_err("not break-glass");
+    assert_eq!(err.code, ErrorCode::PermissionDenied, "{}", err.message);
+
+    let stored = set_idle_lock_minutes(&mut d.db, &d.clock, &mut Actor::Staff(&mut d.admin), " 3 ")
+        .expect("admin sets it");
+    assert_eq!(stored, 3, "the new time is returned");
+    assert_eq!(
+        session_info(&d.db, &supervisor)
+            .expect("info")
+            .idle_lock_minutes,
+        3,
+        "every session sees the new time"
+    );
+    assert!(
+        d.audit_actions()
+            .iter()
+            .any(|(action, _, result)| action == "settings.idle_lock_minutes" && result == "ok"),
+        "the change is audited"
+    );
+    d.clock.advance(Duration::minutes(3) + Duration::seconds(1));
+    let err = authorize(&mut d.db, &d.clock, &mut supervisor, Operation::Reports)
+        .expect_err("idle for more than the new time");
+    assert_eq!(err.code, ErrorCode::NotAuthenticated, "{}", err.message);
+    assert!(supervisor.locked, "the shorter time locks the session");
+}
+
+#[test]
+fn the_last_active_administrator_cannot_be_removed() {
+    let mut d = desk();
+    let err = set_roles(
+        &mut d.db,
+        &d.clock,
+        &mut Actor::Staff(&mut d.admin),
+        "admin",
+        &[Role::Supervisor],
+    )
+    .expect_err("the only administrator keeps the role");
+    assert_eq!(err.code, ErrorCode::Conflict, "{}", err.message);
+    let cli_disable = set_disabled(
+        &mut d.db,
+        &d.clock,
+        &mut Actor::Cli {
+            os_user: "maria".into(),
+        },
+        "admin",
+        true,
+    )
+    .expect_err("the command line cannot disable the last administrator either");
+    assert_eq!(
+        cli_disable.code,
+        ErrorCode::Conflict,
+        "{}",
+        cli_disable.message
+    );
+    let account = storage::find_by_username(d.db.conn(), "admin")
+        .expect("read")
+        .expect("exists");
+    assert_eq!(
+        (account.roles.clone(), account.disabled),
+        (vec![Role::Admin], false),
+        "a refused change leaves the account as it was"
+    );
+
+    d.add("second_admin", &[Role::Admin]);
+    let changed = set_roles(
+        &mut d.db,
+        &d.clock,
+        &mut Actor::Staff(&mut d.admin),
+        "admin",
+        &[Role::Supervisor, Role::Admin],
+    )
+    .expect("adding a role is fine");
+    assert_eq!(
+        changed.roles,
+        vec![Role::Supervisor, Role::Admin],
+        "roles are replaced"
+    );
+    set_roles(
+        &mut d.db,
+        &d.clock,
+        &mut Actor::Staff(&mut d.admin),
+        "admin",
+        &[Role::Supervisor],
+    )
+    .expect("with a second administrator, the first may step down");
 }

@@ -1,6 +1,6 @@
 // The submit handling every form shares: one submission at a time, the error of the last
 // attempt as {code, message}, and `busy` for disabling the button meanwhile.
-import { toAppError, type AppError } from '../errors';
+import { toAppError, type AppError } from './errors';
 
 export class FormAction {
   busy = $state(false);
