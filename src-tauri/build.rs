@@ -19,6 +19,15 @@ const COMMANDS: &[&str] = &[
     "set_idle_lock_minutes",
     "view_audit_log",
     "verify_audit_log",
+    "desk_today",
+    "lookup_guest",
+    "check_in_guest",
+    "register_and_check_in",
+    "check_out_visit",
+    "undo_check_in",
+    "count_anonymous_guest",
+    "guest_answer_sets",
+    "set_building_capacity",
 ];
 
 fn main() {

@@ -439,3 +439,113 @@ async fn an_idle_screen_locks_and_the_same_person_unlocks_or_another_switches_us
     );
     desk.close().await;
 }
+
+/// Log in as a new front-desk account and open the front desk.
+async fn front_desk_session(desk: &Desk) {
+    desk.open_screen("7", "Admin").await;
+    desk.create_account("fran", "Fran Desk", "front_desk", DESK_PASSWORD)
+        .await;
+    desk.click_button("Log out").await;
+    desk.log_in("fran", DESK_PASSWORD).await;
+    desk.wait_for_text("#screen-title", "Start").await;
+    desk.open_screen("2", "Front desk").await;
+}
+
+#[tokio::test]
+async fn the_front_desk_registers_and_checks_guests_in_by_code_and_nickname() {
+    let db = TempDb::new();
+    let desk = Desk::launch_as_first_admin(&db.path, ADMIN_PASSWORD).await;
+    front_desk_session(&desk).await;
+    let focused = desk.focused().await;
+    assert!(
+        focused.starts_with("input#desk-box"),
+        "the box has the keyboard at once: {focused}"
+    );
+    desk.wait_for_text("[data-testid=occupancy]", "0 of 60 inside")
+        .await;
+
+    // A new guest: Alt+N, a nickname, Enter.
+    desk.press(Key::Alt + "n").await;
+    desk.wait_for_text("#register-heading", "New guest").await;
+    desk.type_into("Nickname", "Sunny <i>D</i>").await;
+    desk.press(Key::Enter).await;
+    let notice = desk
+        .wait_for_text("[data-testid=desk-notice]", "Registered and checked in")
+        .await;
+    desk.wait_for_text("[data-testid=occupancy]", "1 of 60 inside")
+        .await;
+    let code = notice
+        .split('(')
+        .nth(1)
+        .and_then(|rest| rest.split(')').next())
+        .expect("the notice names the code")
+        .to_string();
+    assert_eq!(code.len(), 7, "a code like K7M-4QX: {code}");
+    let table = desk
+        .wait_for_text("[data-testid=inside-table]", &code)
+        .await;
+    assert!(
+        table.contains("Sunny <i>D</i>"),
+        "nicknames are shown as text, not HTML: {table}"
+    );
+
+    // Inside already: a second check-in by code is refused with the reason.
+    desk.type_into("Guest code or nickname", &code).await;
+    desk.press(Key::Enter).await;
+    desk.wait_for_text("[role=alert]", "already inside").await;
+
+    // Check out from the list, then back in by code typed in lower case without the dash.
+    desk.click_button(&format!("Check out Sunny <i>D</i> ({code})"))
+        .await;
+    desk.wait_for_text("[data-testid=occupancy]", "0 of 60 inside")
+        .await;
+    desk.type_into(
+        "Guest code or nickname",
+        &code.replace('-', "").to_lowercase(),
+    )
+    .await;
+    desk.press(Key::Enter).await;
+    desk.wait_for_text(
+        "[data-testid=desk-notice]",
+        &format!("Checked in Sunny <i>D</i> ({code})"),
+    )
+    .await;
+    desk.wait_for_text("[data-testid=occupancy]", "1 of 60 inside")
+        .await;
+
+    // Undo it (a correction), then find them by nickname and pick with the keyboard.
+    desk.click_button("Undo check-in").await;
+    desk.wait_for_text("[data-testid=desk-notice]", "Undid the check-in")
+        .await;
+    desk.wait_for_text("[data-testid=occupancy]", "0 of 60 inside")
+        .await;
+    desk.type_into("Guest code or nickname", "sun").await;
+    desk.wait_for_text("#desk-choices", &code).await;
+    desk.press(Key::Down).await;
+    let focused = desk.focused().await;
+    assert!(
+        focused.contains("Sunny"),
+        "the arrow key moves into the list: {focused}"
+    );
+    desk.press(Key::Enter).await;
+    desk.wait_for_text("[data-testid=desk-notice]", "Checked in Sunny")
+        .await;
+    desk.wait_for_text("[data-testid=occupancy]", "1 of 60 inside")
+        .await;
+
+    // A mistyped code is caught, not matched to someone else.
+    let mut typo: Vec<char> = code.chars().collect();
+    typo[6] = if typo[6] == '2' { '3' } else { '2' };
+    let typo: String = typo.into_iter().collect();
+    desk.type_into("Guest code or nickname", &typo).await;
+    desk.press(Key::Enter).await;
+    desk.wait_for_text("[data-testid=lookup-problem]", "mistyped")
+        .await;
+
+    // Someone who declines a code is counted with one keystroke.
+    desk.press(Key::Alt + "t").await;
+    desk.wait_for_text("[data-testid=day-counts]", "1 without a code")
+        .await;
+    desk.screenshot("front-desk").await;
+    desk.close().await;
+}

@@ -99,6 +99,15 @@ pub fn run(explicit_db: Option<&Path>) -> ExitCode {
             commands::set_idle_lock_minutes,
             commands::view_audit_log,
             commands::verify_audit_log,
+            commands::desk_today,
+            commands::lookup_guest,
+            commands::check_in_guest,
+            commands::register_and_check_in,
+            commands::check_out_visit,
+            commands::undo_check_in,
+            commands::count_anonymous_guest,
+            commands::guest_answer_sets,
+            commands::set_building_capacity,
         ])
         .run(tauri::generate_context!());
     match outcome {

@@ -4,7 +4,9 @@
 
 use engagement_desk_core::audit::{self, LogPage, LogQuery, VerifyReport};
 use engagement_desk_core::auth::{self, Actor, NewStaff, Role, SessionInfo, StaffSummary};
+use engagement_desk_core::guests::{self, AnswerSets, GuestCard, Lookup, NewGuest};
 use engagement_desk_core::status::{self, AppStatus};
+use engagement_desk_core::visits::{self, CheckedIn, DeskToday};
 use engagement_desk_core::AppError;
 use tauri::State;
 
@@ -194,4 +196,65 @@ pub fn view_audit_log(state: State<'_, AppState>, query: LogQuery) -> Reply<LogP
 pub fn verify_audit_log(state: State<'_, AppState>) -> Reply<VerifyReport> {
     state
         .with_session(|db, session| audit::verify_log(db, &state.clock, &mut Actor::Staff(session)))
+}
+
+/// Who is inside, occupancy, recently seen guests and today's counts.
+#[tauri::command(async)]
+pub fn desk_today(state: State<'_, AppState>) -> Reply<DeskToday> {
+    state.with_session(|db, session| visits::desk_today(db, &state.clock, session))
+}
+
+/// What the one box at the desk finds: a code, or nicknames starting with the text.
+#[tauri::command(async)]
+pub fn lookup_guest(state: State<'_, AppState>, typed: String) -> Reply<Lookup> {
+    state.with_session(|db, session| guests::lookup(db, &state.clock, session, &typed))
+}
+
+#[tauri::command(async)]
+pub fn check_in_guest(
+    state: State<'_, AppState>,
+    guest_id: i64,
+    over_capacity: bool,
+) -> Reply<CheckedIn> {
+    state.with_session(|db, session| {
+        visits::check_in(db, &state.clock, session, guest_id, over_capacity)
+    })
+}
+
+#[tauri::command(async)]
+pub fn register_and_check_in(
+    state: State<'_, AppState>,
+    guest: NewGuest,
+    over_capacity: bool,
+) -> Reply<CheckedIn> {
+    state.with_session(|db, session| {
+        visits::register_and_check_in(db, &state.clock, session, &guest, over_capacity)
+    })
+}
+
+#[tauri::command(async)]
+pub fn check_out_visit(state: State<'_, AppState>, visit_id: i64) -> Reply<GuestCard> {
+    state.with_session(|db, session| visits::check_out(db, &state.clock, session, visit_id))
+}
+
+#[tauri::command(async)]
+pub fn undo_check_in(state: State<'_, AppState>, visit_id: i64) -> Reply<GuestCard> {
+    state.with_session(|db, session| visits::undo_check_in(db, &state.clock, session, visit_id))
+}
+
+/// Count someone who declines a code; returns today's tally.
+#[tauri::command(async)]
+pub fn count_anonymous_guest(state: State<'_, AppState>) -> Reply<u32> {
+    state.with_session(|db, session| visits::count_anonymous(db, &state.clock, session))
+}
+
+/// The answer sets of the registration form (HMIS codes); nothing from the database.
+#[tauri::command(async)]
+pub fn guest_answer_sets() -> Reply<AnswerSets> {
+    Ok(guests::answer_sets())
+}
+
+#[tauri::command(async)]
+pub fn set_building_capacity(state: State<'_, AppState>, capacity: String) -> Reply<u32> {
+    state.with_session(|db, session| visits::set_capacity(db, &state.clock, session, &capacity))
 }

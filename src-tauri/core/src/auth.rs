@@ -86,6 +86,7 @@ pub enum Operation {
     UnlockAccounts,
     AdminStaff,
     AdminSettings,
+    OverrideCapacity,
 }
 
 use Role::{Admin, FrontDesk, Nurse, Supervisor};
@@ -109,6 +110,8 @@ const PERMISSIONS: &[(Operation, &[Role])] = &[
     (Operation::UnlockAccounts, &[Supervisor, Admin]),
     (Operation::AdminStaff, &[Admin]),
     (Operation::AdminSettings, &[Admin]),
+    // Letting someone in when the building is full is the supervisor's call.
+    (Operation::OverrideCapacity, &[Supervisor]),
 ];
 
 /// True when any of `roles` may perform `operation`.

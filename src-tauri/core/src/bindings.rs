@@ -10,7 +10,9 @@ use crate::audit::{AuditEntry, BrokenLink, LogLine, LogPage, LogQuery, Outcome, 
 use crate::auth::{NewStaff, Operation, Role, SessionInfo, StaffSummary};
 use crate::db::{CheckReport, OpenReport};
 use crate::error::{AppError, ErrorCode};
+use crate::guests::{Answer, AnswerSets, GuestCard, Lookup, NewGuest};
 use crate::status::AppStatus;
+use crate::visits::{CheckedIn, DeskToday, InsideGuest, Occupancy, OccupancyLevel, Undoable};
 
 /// Every generated binding as (file name, contents).
 pub fn generated() -> Result<Vec<(String, String)>, String> {
@@ -33,6 +35,17 @@ pub fn generated() -> Result<Vec<(String, String)>, String> {
     push::<LogQuery>(&cfg, &mut files)?;
     push::<LogLine>(&cfg, &mut files)?;
     push::<LogPage>(&cfg, &mut files)?;
+    push::<Answer>(&cfg, &mut files)?;
+    push::<AnswerSets>(&cfg, &mut files)?;
+    push::<NewGuest>(&cfg, &mut files)?;
+    push::<GuestCard>(&cfg, &mut files)?;
+    push::<Lookup>(&cfg, &mut files)?;
+    push::<OccupancyLevel>(&cfg, &mut files)?;
+    push::<Occupancy>(&cfg, &mut files)?;
+    push::<InsideGuest>(&cfg, &mut files)?;
+    push::<Undoable>(&cfg, &mut files)?;
+    push::<DeskToday>(&cfg, &mut files)?;
+    push::<CheckedIn>(&cfg, &mut files)?;
     Ok(files)
 }
 

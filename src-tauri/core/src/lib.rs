@@ -10,8 +10,10 @@ pub mod clock;
 pub mod days;
 pub mod db;
 pub mod error;
+pub mod guests;
 pub mod settings;
 pub mod status;
+pub mod visits;
 
 pub use error::{AppError, ErrorCode, Result};
 

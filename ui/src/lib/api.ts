@@ -1,7 +1,13 @@
 // The only module that talks to the Rust side. Components call these functions and get
 // typed results; every failure is rejected as an AppError `{code, message}`.
 import { invoke } from '@tauri-apps/api/core';
+import type { AnswerSets } from './bindings/AnswerSets';
 import type { AppStatus } from './bindings/AppStatus';
+import type { CheckedIn } from './bindings/CheckedIn';
+import type { DeskToday } from './bindings/DeskToday';
+import type { GuestCard } from './bindings/GuestCard';
+import type { Lookup } from './bindings/Lookup';
+import type { NewGuest } from './bindings/NewGuest';
 import type { LogLine } from './bindings/LogLine';
 import type { LogPage } from './bindings/LogPage';
 import type { LogQuery } from './bindings/LogQuery';
@@ -12,6 +18,7 @@ import type { StaffSummary } from './bindings/StaffSummary';
 import type { VerifyReport } from './bindings/VerifyReport';
 import { toAppError } from './errors';
 
+export type { AnswerSets, CheckedIn, DeskToday, GuestCard, Lookup, NewGuest };
 export type { AppStatus, LogLine, LogPage, LogQuery, NewStaff, Role, SessionInfo, StaffSummary, VerifyReport };
 
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
@@ -66,3 +73,26 @@ export const viewAuditLog = (query: LogQuery) => call<LogPage>('view_audit_log',
 
 /** Check the audit log's hash chain and report the first broken link, if any. */
 export const verifyAuditLog = () => call<VerifyReport>('verify_audit_log');
+
+/** Who is inside, occupancy, recently seen guests and today's counts. */
+export const deskToday = () => call<DeskToday>('desk_today');
+
+/** What the one box finds: a code (any case, with or without the dash) or nickname matches. */
+export const lookupGuest = (typed: string) => call<Lookup>('lookup_guest', { typed });
+
+export const checkInGuest = (guestId: number, overCapacity = false) =>
+  call<CheckedIn>('check_in_guest', { guestId, overCapacity });
+
+export const registerAndCheckIn = (guest: NewGuest, overCapacity = false) =>
+  call<CheckedIn>('register_and_check_in', { guest, overCapacity });
+
+export const checkOutVisit = (visitId: number) => call<GuestCard>('check_out_visit', { visitId });
+
+export const undoCheckIn = (visitId: number) => call<GuestCard>('undo_check_in', { visitId });
+
+/** Count someone who declines a code; returns today's tally. */
+export const countAnonymousGuest = () => call<number>('count_anonymous_guest');
+
+export const guestAnswerSets = () => call<AnswerSets>('guest_answer_sets');
+
+export const setBuildingCapacity = (capacity: string) => call<number>('set_building_capacity', { capacity });

@@ -336,6 +336,7 @@ fn every_operation_with_every_role_follows_the_matrix() {
         (Operation::UnlockAccounts, [false, false, true, true]),
         (Operation::AdminStaff, [false, false, false, true]),
         (Operation::AdminSettings, [false, false, false, true]),
+        (Operation::OverrideCapacity, [false, false, true, false]),
     ];
     let mut sessions: Vec<Session> = Role::ALL
         .iter()

@@ -1,0 +1,313 @@
+//! Anonymous guests: a generated code, an optional nickname and optional answers compatible
+//! with HUD HMIS data-quality codes (8 doesn't know, 9 declined, 99 not collected). There is
+//! no field for a legal name.
+
+use chrono::{DateTime, Datelike, Utc};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::auth::{self, Operation, Session};
+use crate::clock::Clock;
+use crate::db::Database;
+use crate::error::{AppError, ErrorCode, Result};
+
+pub mod code;
+pub(crate) mod storage;
+
+/// The longest nickname.
+pub const MAX_NICKNAME_CHARS: usize = 40;
+/// The longest preferred-language answer.
+pub const MAX_LANGUAGE_CHARS: usize = 40;
+/// The longest text the search box accepts.
+pub const MAX_SEARCH_CHARS: usize = 100;
+/// How many nickname matches the desk is shown.
+pub const MAX_MATCHES: u32 = 8;
+
+/// HMIS answers meaning "no answer": doesn't know, declined, not collected.
+pub const DOESNT_KNOW: i64 = 8;
+pub const DECLINED: i64 = 9;
+pub const NOT_COLLECTED: i64 = 99;
+/// HMIS date-of-birth data quality "approximate or partial" (we keep only the year).
+pub const PARTIAL_BIRTH_DATE: i64 = 2;
+
+/// One answer of a question: its HMIS code and what the desk reads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Answer {
+    #[ts(type = "number")]
+    pub code: i64,
+    pub label: &'static str,
+}
+
+const fn answer(code: i64, label: &'static str) -> Answer {
+    Answer { code, label }
+}
+
+const NO_ANSWER: [Answer; 3] = [
+    answer(DOESNT_KNOW, "Doesn't know"),
+    answer(DECLINED, "Declined to answer"),
+    answer(NOT_COLLECTED, "Not collected"),
+];
+
+/// HMIS 2024 gender answers (R1 of the data standards; one answer kept here).
+const GENDER: [Answer; 7] = [
+    answer(0, "Woman"),
+    answer(1, "Man"),
+    answer(2, "Culturally specific identity"),
+    answer(5, "Transgender"),
+    answer(4, "Non-binary"),
+    answer(6, "Questioning"),
+    answer(3, "Different identity"),
+];
+
+const VETERAN: [Answer; 2] = [answer(0, "No"), answer(1, "Yes")];
+
+/// The answer sets of the registration form; every question also takes the three
+/// no-answer codes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AnswerSets {
+    pub gender: Vec<Answer>,
+    pub veteran_status: Vec<Answer>,
+    pub no_answer: Vec<Answer>,
+}
+
+pub fn answer_sets() -> AnswerSets {
+    AnswerSets {
+        gender: GENDER.to_vec(),
+        veteran_status: VETERAN.to_vec(),
+        no_answer: NO_ANSWER.to_vec(),
+    }
+}
+
+/// What the desk types to register someone. Everything is optional.
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[serde(rename_all = "camelCase", default)]
+pub struct NewGuest {
+    pub nickname: Option<String>,
+    /// The year of birth as typed, or nothing.
+    pub birth_year: Option<String>,
+    /// When no year is given: 8, 9 or 99 (default 99).
+    #[ts(type = "number | null")]
+    pub birth_year_answer: Option<i64>,
+    #[ts(type = "number | null")]
+    pub gender: Option<i64>,
+    #[ts(type = "number | null")]
+    pub veteran_status: Option<i64>,
+    pub preferred_language: Option<String>,
+}
+
+/// A guest as the desk sees them in lists.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct GuestCard {
+    #[ts(type = "number")]
+    pub id: i64,
+    /// Written with a dash, `K7M-4QX`.
+    pub code: String,
+    pub nickname: Option<String>,
+    pub first_seen_date: String,
+    pub last_visit_date: Option<String>,
+    /// The open visit when the guest is inside now.
+    #[ts(type = "number | null")]
+    pub open_visit_id: Option<i64>,
+}
+
+/// The result of what was typed into the search box.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Lookup {
+    /// The guest whose code was typed, when it was a valid, known code.
+    pub exact: Option<GuestCard>,
+    /// Why what looked like a code finds nobody (mistyped, unknown).
+    pub problem: Option<String>,
+    /// Guests whose nickname starts with what was typed, most recently seen first.
+    pub matches: Vec<GuestCard>,
+}
+
+/// A validated new guest, ready for storage.
+#[derive(Debug, Clone)]
+pub(crate) struct GuestRecord {
+    pub nickname: Option<String>,
+    pub birth_year: Option<i64>,
+    pub birth_year_answer: i64,
+    pub gender: i64,
+    pub veteran_status: i64,
+    pub preferred_language: Option<String>,
+}
+
+/// Check a free-text field: trimmed, at most `max` characters, no control or bidi
+/// characters (they can disguise text on screen and in exports).
+pub(crate) fn clean_text(field: &str, text: Option<&str>, max: usize) -> Result<Option<String>> {
+    let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    if text.chars().count() > max {
+        return Err(AppError::invalid_input(
+            field,
+            format!("at most {max} characters"),
+        ));
+    }
+    if text
+        .chars()
+        .any(|c| c.is_control() || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'))
+    {
+        return Err(AppError::invalid_input(
+            field,
+            "contains control or text-direction characters; type it again",
+        ));
+    }
+    Ok(Some(text.to_string()))
+}
+
+fn choose(field: &str, value: Option<i64>, answers: &[Answer]) -> Result<i64> {
+    let value = value.unwrap_or(NOT_COLLECTED);
+    if answers
+        .iter()
+        .chain(NO_ANSWER.iter())
+        .any(|a| a.code == value)
+    {
+        Ok(value)
+    } else {
+        Err(AppError::invalid_input(
+            field,
+            format!("{value} is not one of the answers"),
+        ))
+    }
+}
+
+fn validate(new: &NewGuest, now: DateTime<Utc>) -> Result<GuestRecord> {
+    let nickname = clean_text("nickname", new.nickname.as_deref(), MAX_NICKNAME_CHARS)?;
+    let preferred_language = clean_text(
+        "preferred language",
+        new.preferred_language.as_deref(),
+        MAX_LANGUAGE_CHARS,
+    )?;
+    let this_year = i64::from(now.year());
+    let birth_year = match new
+        .birth_year
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        None => None,
+        Some(text) => {
+            let year = text
+                .parse::<i64>()
+                .ok()
+                .filter(|y| (1900..=this_year).contains(y));
+            Some(year.ok_or_else(|| {
+                let shown: String = text.chars().take(12).collect();
+                AppError::invalid_input(
+                    "year of birth",
+                    format!("{shown:?} is not a year from 1900 to {this_year}"),
+                )
+            })?)
+        }
+    };
+    let birth_year_answer = match birth_year {
+        Some(_) => PARTIAL_BIRTH_DATE,
+        None => choose("year of birth", new.birth_year_answer, &[])?,
+    };
+    Ok(GuestRecord {
+        nickname,
+        birth_year,
+        birth_year_answer,
+        gender: choose("gender", new.gender, &GENDER)?,
+        veteran_status: choose("veteran status", new.veteran_status, &VETERAN)?,
+        preferred_language,
+    })
+}
+
+/// Register a guest inside the caller's transaction and return its id and code.
+pub(crate) fn register_in(
+    tx: &rusqlite::Connection,
+    record: &GuestRecord,
+    service_date: &str,
+    now: DateTime<Utc>,
+    staff_id: i64,
+) -> Result<(i64, String)> {
+    // A collision among 24 million codes is rare; try a few fresh ones before giving up.
+    for _ in 0..20 {
+        let code = code::generate();
+        if storage::find_id_by_code(tx, &code)?.is_none() {
+            let id = storage::insert(tx, &code, record, service_date, now, staff_id)?;
+            return Ok((id, code));
+        }
+    }
+    Err(AppError::new(
+        ErrorCode::Internal,
+        "could not find a free guest code; try again",
+    ))
+}
+
+/// Check the new guest's answers (used by registration with check-in).
+pub(crate) fn validate_new(new: &NewGuest, now: DateTime<Utc>) -> Result<GuestRecord> {
+    validate(new, now)
+}
+
+/// Find guests by what was typed in the one box: a code (any case, with or without
+/// the dash) or the first letters of a nickname.
+pub fn lookup(
+    db: &mut Database,
+    clock: &dyn Clock,
+    session: &mut Session,
+    typed: &str,
+) -> Result<Lookup> {
+    auth::authorize(db, clock, session, Operation::GuestsCheckIn)?;
+    let typed = typed.trim();
+    if typed.chars().count() > MAX_SEARCH_CHARS {
+        return Err(AppError::invalid_input(
+            "search",
+            format!("at most {MAX_SEARCH_CHARS} characters"),
+        ));
+    }
+    let mut result = Lookup {
+        exact: None,
+        problem: None,
+        matches: Vec::new(),
+    };
+    if typed.is_empty() {
+        return Ok(result);
+    }
+    let compacted = code::compact(typed);
+    let looks_like_code = compacted.chars().count() == code::CODE_LEN
+        && compacted.chars().all(|c| c.is_ascii_alphanumeric())
+        && (typed.contains('-') || compacted.chars().any(|c| c.is_ascii_digit()));
+    match code::parse(&compacted) {
+        Ok(canonical) => match storage::find_by_code(db.conn(), &canonical)? {
+            Some(card) => {
+                result.exact = Some(card);
+                return Ok(result);
+            }
+            None if looks_like_code => {
+                result.problem = Some(format!(
+                    "no guest has the code {}; check it with the guest or register them as new",
+                    code::display(&canonical)
+                ));
+                return Ok(result);
+            }
+            None => {}
+        },
+        Err(err) if looks_like_code => {
+            result.problem = Some(err.message.trim_start_matches("code: ").to_string());
+            return Ok(result);
+        }
+        Err(_) => {}
+    }
+    // One letter would match half the center; a nickname search starts at two.
+    if typed.chars().count() >= 2 {
+        result.matches =
+            storage::by_nickname_prefix(db.conn(), &typed.to_lowercase(), MAX_MATCHES)?;
+    }
+    Ok(result)
+}
+
+/// The guest with `id` as a card (for the desk after an action).
+pub(crate) fn card(conn: &rusqlite::Connection, id: i64) -> Result<GuestCard> {
+    storage::card_by_id(conn, id)?
+        .ok_or_else(|| AppError::new(ErrorCode::NotFound, "that guest does not exist"))
+}
+
+#[cfg(test)]
+pub(crate) mod tests;

@@ -1,0 +1,116 @@
+//! SQL for guests.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+use super::{code, GuestCard, GuestRecord};
+use crate::error::Result;
+
+fn stamp(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+pub(crate) fn find_id_by_code(conn: &Connection, code: &str) -> Result<Option<i64>> {
+    Ok(conn
+        .query_row("SELECT id FROM guests WHERE code = ?1", [code], |row| {
+            row.get(0)
+        })
+        .optional()?)
+}
+
+pub(crate) fn insert(
+    conn: &Connection,
+    code: &str,
+    guest: &GuestRecord,
+    service_date: &str,
+    at: DateTime<Utc>,
+    staff_id: i64,
+) -> Result<i64> {
+    conn.execute(
+        "INSERT INTO guests (code, nickname, nickname_key, birth_year, birth_year_answer, gender,
+                             veteran_status, preferred_language, first_seen_date, created_at, created_by)
+         VALUES (?1, ?2, lower(?2), ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        params![
+            code,
+            guest.nickname,
+            guest.birth_year,
+            guest.birth_year_answer,
+            guest.gender,
+            guest.veteran_status,
+            guest.preferred_language,
+            service_date,
+            stamp(at),
+            staff_id
+        ],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// The columns of a [`GuestCard`]; the last visit and the open visit come from the
+/// visits index on (guest_id, checked_in_at).
+const CARD: &str = "SELECT g.id, g.code, g.nickname, g.first_seen_date,
+    (SELECT v.service_date FROM visits v WHERE v.guest_id = g.id AND v.voided_at IS NULL
+      ORDER BY v.checked_in_at DESC LIMIT 1) AS last_visit,
+    (SELECT v.id FROM visits v WHERE v.guest_id = g.id AND v.checked_out_at IS NULL
+      AND v.voided_at IS NULL) AS open_visit
+    FROM guests g";
+
+fn card(row: &Row<'_>) -> rusqlite::Result<GuestCard> {
+    let code: String = row.get(1)?;
+    Ok(GuestCard {
+        id: row.get(0)?,
+        code: code::display(&code),
+        nickname: row.get(2)?,
+        first_seen_date: row.get(3)?,
+        last_visit_date: row.get(4)?,
+        open_visit_id: row.get(5)?,
+    })
+}
+
+pub(crate) fn card_by_id(conn: &Connection, id: i64) -> Result<Option<GuestCard>> {
+    Ok(conn
+        .query_row(&format!("{CARD} WHERE g.id = ?1"), [id], card)
+        .optional()?)
+}
+
+/// The guest with `code`; a code merged into another record finds the surviving one.
+pub(crate) fn find_by_code(conn: &Connection, code: &str) -> Result<Option<GuestCard>> {
+    let found: Option<(i64, Option<i64>)> = conn
+        .query_row(
+            "SELECT id, merged_into FROM guests WHERE code = ?1",
+            [code],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .optional()?;
+    let Some((mut id, mut merged_into)) = found else {
+        return Ok(None);
+    };
+    // Follow merges (a chain is short; the bound guards against a cycle).
+    for _ in 0..16 {
+        let Some(next) = merged_into else { break };
+        id = next;
+        merged_into = conn.query_row(
+            "SELECT merged_into FROM guests WHERE id = ?1",
+            [id],
+            |row| row.get(0),
+        )?;
+    }
+    card_by_id(conn, id)
+}
+
+/// Guests (not merged away) whose nickname starts with `prefix` (lower case), most
+/// recently seen first.
+pub(crate) fn by_nickname_prefix(
+    conn: &Connection,
+    prefix: &str,
+    limit: u32,
+) -> Result<Vec<GuestCard>> {
+    // The range [prefix, prefix + U+10FFFF) is an index range scan, unlike LIKE.
+    let upper = format!("{prefix}\u{10FFFF}");
+    let mut statement = conn.prepare_cached(&format!(
+        "{CARD} WHERE g.nickname_key >= ?1 AND g.nickname_key < ?2 AND g.merged_into IS NULL
+         ORDER BY last_visit IS NULL, last_visit DESC, g.nickname_key LIMIT ?3"
+    ))?;
+    let rows = statement.query_map(params![prefix, upper, limit], card)?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}

@@ -1,0 +1,205 @@
+//! SQL for visits and anonymous tallies.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+use crate::error::Result;
+
+fn stamp(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+fn instant(text: &str) -> rusqlite::Result<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|at| at.with_timezone(&Utc))
+        .map_err(|err| {
+            rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(err))
+        })
+}
+
+/// One visit as the rules need it.
+#[derive(Debug, Clone)]
+pub(super) struct Visit {
+    pub id: i64,
+    pub guest_id: i64,
+    pub checked_in_at: DateTime<Utc>,
+    pub checked_in_by: i64,
+    pub checked_out: bool,
+    pub voided: bool,
+}
+
+impl Visit {
+    pub fn is_open(&self) -> bool {
+        !self.checked_out && !self.voided
+    }
+}
+
+const VISIT: &str = "SELECT id, guest_id, checked_in_at, checked_in_by,
+    checked_out_at IS NOT NULL, voided_at IS NOT NULL FROM visits";
+
+fn visit_row(row: &Row<'_>) -> rusqlite::Result<Visit> {
+    Ok(Visit {
+        id: row.get(0)?,
+        guest_id: row.get(1)?,
+        checked_in_at: instant(&row.get::<_, String>(2)?)?,
+        checked_in_by: row.get(3)?,
+        checked_out: row.get(4)?,
+        voided: row.get(5)?,
+    })
+}
+
+pub(super) fn visit(conn: &Connection, id: i64) -> Result<Option<Visit>> {
+    Ok(conn
+        .query_row(&format!("{VISIT} WHERE id = ?1"), [id], visit_row)
+        .optional()?)
+}
+
+pub(super) fn open_visit(conn: &Connection, guest_id: i64) -> Result<Option<Visit>> {
+    Ok(conn
+        .query_row(
+            &format!(
+                "{VISIT} WHERE guest_id = ?1 AND checked_out_at IS NULL AND voided_at IS NULL"
+            ),
+            [guest_id],
+            visit_row,
+        )
+        .optional()?)
+}
+
+pub(super) fn count_open(conn: &Connection) -> Result<u32> {
+    Ok(conn.query_row(
+        "SELECT count(*) FROM visits WHERE checked_out_at IS NULL AND voided_at IS NULL",
+        [],
+        |row| row.get(0),
+    )?)
+}
+
+pub(super) fn insert_visit(
+    conn: &Connection,
+    guest_id: i64,
+    service_date: &str,
+    at: DateTime<Utc>,
+    staff_id: i64,
+    over_capacity_by: Option<i64>,
+) -> Result<i64> {
+    conn.execute(
+        "INSERT INTO visits (guest_id, service_date, checked_in_at, checked_in_by, over_capacity_by)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![guest_id, service_date, stamp(at), staff_id, over_capacity_by],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+pub(super) fn check_out(
+    conn: &Connection,
+    id: i64,
+    at: DateTime<Utc>,
+    staff_id: i64,
+) -> Result<()> {
+    conn.execute(
+        "UPDATE visits SET checked_out_at = ?2, checked_out_by = ?3 WHERE id = ?1",
+        params![id, stamp(at), staff_id],
+    )?;
+    Ok(())
+}
+
+pub(super) fn void(
+    conn: &Connection,
+    id: i64,
+    at: DateTime<Utc>,
+    staff_id: i64,
+    reason: &str,
+) -> Result<()> {
+    conn.execute(
+        "UPDATE visits SET voided_at = ?2, voided_by = ?3, void_reason = ?4 WHERE id = ?1",
+        params![id, stamp(at), staff_id, reason],
+    )?;
+    Ok(())
+}
+
+/// Someone inside, with their code and nickname.
+pub(super) struct InsideRow {
+    pub visit_id: i64,
+    pub guest_id: i64,
+    pub code: String,
+    pub nickname: Option<String>,
+    pub checked_in_at: DateTime<Utc>,
+}
+
+pub(super) fn inside(conn: &Connection) -> Result<Vec<InsideRow>> {
+    let mut statement = conn.prepare_cached(
+        "SELECT v.id, v.guest_id, g.code, g.nickname, v.checked_in_at
+         FROM visits v JOIN guests g ON g.id = v.guest_id
+         WHERE v.checked_out_at IS NULL AND v.voided_at IS NULL
+         ORDER BY v.checked_in_at",
+    )?;
+    let rows = statement.query_map([], |row| {
+        Ok(InsideRow {
+            visit_id: row.get(0)?,
+            guest_id: row.get(1)?,
+            code: row.get(2)?,
+            nickname: row.get(3)?,
+            checked_in_at: instant(&row.get::<_, String>(4)?)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// The guests of the latest `limit` counted visits, newest first (may repeat).
+pub(super) fn recent_guests(conn: &Connection, limit: usize) -> Result<Vec<i64>> {
+    let mut statement = conn.prepare_cached(
+        "SELECT guest_id FROM visits WHERE voided_at IS NULL ORDER BY checked_in_at DESC LIMIT ?1",
+    )?;
+    let rows = statement.query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |row| row.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// The staff member's latest check-in since `since` that is still open.
+pub(super) fn last_check_in_by(
+    conn: &Connection,
+    staff_id: i64,
+    since: DateTime<Utc>,
+) -> Result<Option<Visit>> {
+    Ok(conn
+        .query_row(
+            &format!(
+                "{VISIT} WHERE checked_in_by = ?1 AND checked_in_at >= ?2
+                 AND checked_out_at IS NULL AND voided_at IS NULL
+                 ORDER BY checked_in_at DESC LIMIT 1"
+            ),
+            params![staff_id, stamp(since)],
+            visit_row,
+        )
+        .optional()?)
+}
+
+/// Counted visits and distinct guests on a service date.
+pub(super) fn day_counts(conn: &Connection, service_date: &str) -> Result<(u32, u32)> {
+    Ok(conn.query_row(
+        "SELECT count(*), count(DISTINCT guest_id) FROM visits
+         WHERE service_date = ?1 AND voided_at IS NULL",
+        [service_date],
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )?)
+}
+
+pub(super) fn insert_tally(
+    conn: &Connection,
+    service_date: &str,
+    at: DateTime<Utc>,
+    staff_id: i64,
+) -> Result<()> {
+    conn.execute(
+        "INSERT INTO anonymous_tallies (service_date, counted_at, counted_by) VALUES (?1, ?2, ?3)",
+        params![service_date, stamp(at), staff_id],
+    )?;
+    Ok(())
+}
+
+pub(super) fn count_tallies(conn: &Connection, service_date: &str) -> Result<u32> {
+    Ok(conn.query_row(
+        "SELECT count(*) FROM anonymous_tallies WHERE service_date = ?1",
+        [service_date],
+        |row| row.get(0),
+    )?)
+}

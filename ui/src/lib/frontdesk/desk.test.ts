@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { duration, guestLabel, moveInList, occupancyText, plural } from './desk';
+
+describe('front-desk rules', () => {
+  it('names a guest by nickname and code, or code alone', () => {
+    expect(guestLabel({ code: 'K7M-4QX', nickname: 'Sunny' })).toBe('Sunny (K7M-4QX)');
+    expect(guestLabel({ code: 'K7M-4QX', nickname: null })).toBe('K7M-4QX');
+  });
+
+  it('moves through a list with the arrow keys and back up to the box', () => {
+    expect(moveInList(-1, 'ArrowDown', 3)).toBe(0);
+    expect(moveInList(2, 'ArrowDown', 3)).toBe(2);
+    expect(moveInList(0, 'ArrowUp', 3)).toBe(-1);
+    expect(moveInList(1, 'End', 3)).toBe(2);
+    expect(moveInList(0, 'a', 3)).toBeNull();
+    expect(moveInList(0, 'ArrowDown', 0)).toBeNull();
+  });
+
+  it('says how full the building is', () => {
+    expect(occupancyText({ inside: 10, capacity: 60, level: 'normal' })).toBe('10 of 60 inside.');
+    expect(occupancyText({ inside: 54, capacity: 60, level: 'warning' })).toContain('Nearly full');
+    expect(occupancyText({ inside: 60, capacity: 60, level: 'full' })).toContain('needs a supervisor');
+  });
+
+  it('counts in words', () => {
+    expect(plural(1, 'guest')).toBe('1 guest');
+    expect(plural(0, 'visit')).toBe('0 visits');
+  });
+
+  it('writes durations the way people say them', () => {
+    expect(duration(42)).toBe('42 min');
+    expect(duration(65)).toBe('1 h 05 min');
+  });
+});

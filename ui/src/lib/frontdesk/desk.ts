@@ -1,0 +1,49 @@
+// Small rules of the front-desk screen, kept out of the components so they can be tested.
+import type { Occupancy } from '../bindings/Occupancy';
+
+/** How a guest is named on screen: nickname and code, or the code alone. */
+export function guestLabel(guest: { code: string; nickname: string | null }): string {
+  return guest.nickname ? `${guest.nickname} (${guest.code})` : guest.code;
+}
+
+/** The index a key moves to in a list of `length` items (ArrowUp/Down, Home, End), or null. */
+export function moveInList(current: number, key: string, length: number): number | null {
+  if (length === 0) return null;
+  switch (key) {
+    case 'ArrowDown':
+      return Math.min(current + 1, length - 1);
+    case 'ArrowUp':
+      return current <= 0 ? -1 : current - 1;
+    case 'Home':
+      return 0;
+    case 'End':
+      return length - 1;
+    default:
+      return null;
+  }
+}
+
+/** The sentence beside the occupancy count. */
+export function occupancyText(occupancy: Occupancy): string {
+  const { inside, capacity, level } = occupancy;
+  switch (level) {
+    case 'full':
+      return `Full: ${inside} of ${capacity}. Check-in needs a supervisor.`;
+    case 'warning':
+      return `Nearly full: ${inside} of ${capacity} (${Math.round((inside / capacity) * 100)} %).`;
+    default:
+      return `${inside} of ${capacity} inside.`;
+  }
+}
+
+/** Minutes as people say them: "42 min", "1 h 05 min". */
+export function duration(minutes: number): string {
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  return `${hours} h ${String(minutes % 60).padStart(2, '0')} min`;
+}
+
+/** "1 visit", "2 visits". */
+export function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
