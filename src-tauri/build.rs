@@ -28,6 +28,9 @@ const COMMANDS: &[&str] = &[
     "count_anonymous_guest",
     "guest_answer_sets",
     "set_building_capacity",
+    "record_guest_flag",
+    "lift_guest_flag",
+    "current_guest_flags",
 ];
 
 fn main() {

@@ -549,3 +549,81 @@ async fn the_front_desk_registers_and_checks_guests_in_by_code_and_nickname() {
     desk.screenshot("front-desk").await;
     desk.close().await;
 }
+
+#[tokio::test]
+async fn a_supervisor_fills_the_building_overrides_capacity_and_a_restriction_blocks_check_in() {
+    let db = TempDb::new();
+    let desk = Desk::launch_as_first_admin(&db.path, ADMIN_PASSWORD).await;
+    desk.open_screen("7", "Admin").await;
+    desk.create_account("sam", "Sam Super", "supervisor", DESK_PASSWORD)
+        .await;
+    desk.click_button("Log out").await;
+    desk.log_in("sam", DESK_PASSWORD).await;
+    desk.wait_for_text("#screen-title", "Start").await;
+    desk.open_screen("2", "Front desk").await;
+
+    desk.type_into("People inside at most", "1").await;
+    desk.click_button("Save capacity").await;
+    desk.wait_for_text("[data-testid=flags-notice]", "capacity is now 1")
+        .await;
+    desk.press(Key::Alt + "n").await;
+    desk.type_into("Nickname", "Rowan").await;
+    desk.press(Key::Enter).await;
+    let notice = desk
+        .wait_for_text(
+            "[data-testid=desk-notice]",
+            "Registered and checked in Rowan",
+        )
+        .await;
+    let code = notice
+        .split('(')
+        .nth(1)
+        .and_then(|rest| rest.split(')').next())
+        .expect("code")
+        .to_string();
+    desk.wait_for_text("[data-testid=occupancy]", "Full: 1 of 1")
+        .await;
+
+    // Full: the next guest is refused until the supervisor lets them in.
+    desk.press(Key::Alt + "n").await;
+    desk.type_into("Nickname", "Kai").await;
+    desk.press(Key::Enter).await;
+    desk.wait_for_text("[role=alert]", "the building is full")
+        .await;
+    desk.click_button("Let in over capacity (supervisor)").await;
+    desk.wait_for_text("[data-testid=desk-notice]", "over capacity")
+        .await;
+    desk.wait_for_text("[data-testid=occupancy]", "2 of 1")
+        .await;
+
+    // A restriction from the building blocks Rowan's next check-in, with the reason.
+    desk.type_into("Guest code", &code).await;
+    desk.find("#flag-kind option[value=restriction]")
+        .await
+        .click()
+        .await
+        .expect("kind");
+    desk.type_into("Ends (YYYY-MM-DD, included)", "2099-12-31")
+        .await;
+    desk.type_into("Reason", "threatened staff <script>").await;
+    desk.click_button("Record").await;
+    desk.wait_for_text("[data-testid=current-flags]", "threatened staff <script>")
+        .await;
+    desk.click_button(&format!("Check out Rowan ({code})"))
+        .await;
+    desk.wait_for_text("[data-testid=occupancy]", "1 of 1")
+        .await;
+    desk.type_into("Guest code or nickname", &code).await;
+    desk.wait_for_text("[data-testid=guest-flags]", "Restricted from building")
+        .await;
+    desk.press(Key::Enter).await;
+    desk.wait_for_text(
+        "[role=alert]",
+        "restricted from the building until 2099-12-31",
+    )
+    .await;
+    desk.wait_for_text("[data-testid=occupancy]", "1 of 1")
+        .await;
+    desk.screenshot("front-desk-restriction").await;
+    desk.close().await;
+}

@@ -54,3 +54,24 @@ CREATE INDEX anonymous_tallies_service_date ON anonymous_tallies (service_date);
 
 INSERT INTO settings (key, value, updated_at)
 VALUES ('building_capacity', '60', strftime('%Y-%m-%dT%H:%M:%SZ', 'now'));
+
+-- Alerts (information for staff) and restrictions (from the building or one service),
+-- recorded by supervisors. Active from starts_on to ends_on (local dates, inclusive; no
+-- end date means until lifted); lifting keeps the row.
+CREATE TABLE guest_flags (
+    id          INTEGER PRIMARY KEY,
+    guest_id    INTEGER NOT NULL REFERENCES guests (id),
+    kind        TEXT NOT NULL CHECK (kind IN ('alert', 'restriction')),
+    scope       TEXT CHECK (scope IN ('building', 'showers', 'workstations')),
+    reason      TEXT NOT NULL,
+    starts_on   TEXT NOT NULL,
+    ends_on     TEXT,
+    created_at  TEXT NOT NULL,
+    created_by  INTEGER NOT NULL REFERENCES staff (id),
+    lifted_at   TEXT,
+    lifted_by   INTEGER REFERENCES staff (id),
+    CHECK ((kind = 'alert') = (scope IS NULL)),
+    CHECK (ends_on IS NULL OR ends_on >= starts_on)
+) STRICT;
+
+CREATE INDEX guest_flags_guest ON guest_flags (guest_id) WHERE lifted_at IS NULL;

@@ -108,6 +108,9 @@ pub fn run(explicit_db: Option<&Path>) -> ExitCode {
             commands::count_anonymous_guest,
             commands::guest_answer_sets,
             commands::set_building_capacity,
+            commands::record_guest_flag,
+            commands::lift_guest_flag,
+            commands::current_guest_flags,
         ])
         .run(tauri::generate_context!());
     match outcome {

@@ -5,6 +5,7 @@
 use engagement_desk_core::audit::{self, LogPage, LogQuery, VerifyReport};
 use engagement_desk_core::auth::{self, Actor, NewStaff, Role, SessionInfo, StaffSummary};
 use engagement_desk_core::guests::{self, AnswerSets, GuestCard, Lookup, NewGuest};
+use engagement_desk_core::restrictions::{self, Flag, FlagRecorded, NewFlag};
 use engagement_desk_core::status::{self, AppStatus};
 use engagement_desk_core::visits::{self, CheckedIn, DeskToday};
 use engagement_desk_core::AppError;
@@ -257,4 +258,21 @@ pub fn guest_answer_sets() -> Reply<AnswerSets> {
 #[tauri::command(async)]
 pub fn set_building_capacity(state: State<'_, AppState>, capacity: String) -> Reply<u32> {
     state.with_session(|db, session| visits::set_capacity(db, &state.clock, session, &capacity))
+}
+
+/// Record an alert or restriction (supervisors); warns when it has no end date.
+#[tauri::command(async)]
+pub fn record_guest_flag(state: State<'_, AppState>, flag: NewFlag) -> Reply<FlagRecorded> {
+    state.with_session(|db, session| restrictions::record(db, &state.clock, session, &flag))
+}
+
+#[tauri::command(async)]
+pub fn lift_guest_flag(state: State<'_, AppState>, flag_id: i64) -> Reply<Flag> {
+    state.with_session(|db, session| restrictions::lift(db, &state.clock, session, flag_id))
+}
+
+/// Alerts and restrictions in force today or later.
+#[tauri::command(async)]
+pub fn current_guest_flags(state: State<'_, AppState>) -> Reply<Vec<Flag>> {
+    state.with_session(|db, session| restrictions::list_current(db, &state.clock, session))
 }

@@ -198,16 +198,28 @@ impl Desk {
         input.send_keys(text).await.expect("typing");
     }
 
-    /// Click the button whose visible text is `text`.
+    /// Click the button whose visible text is `text`, scrolled to the middle of the window
+    /// first, as a person would look at it before clicking.
     pub async fn click_button(&self, text: &str) {
-        self.find_xpath(&format!(
-            "//button[normalize-space()={}]",
-            xpath_literal(text)
-        ))
-        .await
-        .click()
-        .await
-        .expect("click");
+        let button = self
+            .find_xpath(&format!(
+                "//button[normalize-space()={}]",
+                xpath_literal(text)
+            ))
+            .await;
+        self.driver
+            .execute(
+                "arguments[0].scrollIntoView({block: 'center'});",
+                vec![button.to_json().expect("element as an argument")],
+            )
+            .await
+            .expect("scroll");
+        if let Err(err) = button.click().await {
+            panic!(
+                "clicking {text:?} failed: {err}\n--- page text ---\n{}",
+                self.page_text().await
+            );
+        }
     }
 
     async fn find_xpath(&self, xpath: &str) -> WebElement {

@@ -11,6 +11,7 @@ use crate::auth::{NewStaff, Operation, Role, SessionInfo, StaffSummary};
 use crate::db::{CheckReport, OpenReport};
 use crate::error::{AppError, ErrorCode};
 use crate::guests::{Answer, AnswerSets, GuestCard, Lookup, NewGuest};
+use crate::restrictions::{Flag, FlagKind, FlagRecorded, NewFlag, Scope};
 use crate::status::AppStatus;
 use crate::visits::{CheckedIn, DeskToday, InsideGuest, Occupancy, OccupancyLevel, Undoable};
 
@@ -46,6 +47,11 @@ pub fn generated() -> Result<Vec<(String, String)>, String> {
     push::<Undoable>(&cfg, &mut files)?;
     push::<DeskToday>(&cfg, &mut files)?;
     push::<CheckedIn>(&cfg, &mut files)?;
+    push::<FlagKind>(&cfg, &mut files)?;
+    push::<Scope>(&cfg, &mut files)?;
+    push::<Flag>(&cfg, &mut files)?;
+    push::<NewFlag>(&cfg, &mut files)?;
+    push::<FlagRecorded>(&cfg, &mut files)?;
     Ok(files)
 }
 

@@ -18,6 +18,8 @@ pub enum ErrorCode {
     NotFound,
     /// The action clashes with the current state (already checked in, slot taken, ...).
     Conflict,
+    /// The building is full; a supervisor may let the guest in anyway.
+    CapacityReached,
     /// Nobody is logged in, or the session is locked.
     NotAuthenticated,
     /// The logged-in staff member's roles do not allow this action.
@@ -44,10 +46,11 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in declaration order (used to check the TypeScript mirror).
-    pub const ALL: [ErrorCode; 14] = [
+    pub const ALL: [ErrorCode; 15] = [
         ErrorCode::InvalidInput,
         ErrorCode::NotFound,
         ErrorCode::Conflict,
+        ErrorCode::CapacityReached,
         ErrorCode::NotAuthenticated,
         ErrorCode::PermissionDenied,
         ErrorCode::DatabaseMissing,
@@ -67,6 +70,7 @@ impl ErrorCode {
             ErrorCode::InvalidInput => "invalid_input",
             ErrorCode::NotFound => "not_found",
             ErrorCode::Conflict => "conflict",
+            ErrorCode::CapacityReached => "capacity_reached",
             ErrorCode::NotAuthenticated => "not_authenticated",
             ErrorCode::PermissionDenied => "permission_denied",
             ErrorCode::DatabaseMissing => "database_missing",

@@ -8,8 +8,10 @@ use ts_rs::TS;
 
 use crate::auth::{self, Operation, Session};
 use crate::clock::Clock;
+use crate::days;
 use crate::db::Database;
 use crate::error::{AppError, ErrorCode, Result};
+use crate::restrictions::{self, Flag};
 
 pub mod code;
 pub(crate) mod storage;
@@ -123,6 +125,8 @@ pub struct Lookup {
     pub problem: Option<String>,
     /// Guests whose nickname starts with what was typed, most recently seen first.
     pub matches: Vec<GuestCard>,
+    /// Alerts and restrictions in force for the exact guest, shown before check-in.
+    pub flags: Vec<Flag>,
 }
 
 /// A validated new guest, ready for storage.
@@ -266,6 +270,7 @@ pub fn lookup(
         exact: None,
         problem: None,
         matches: Vec::new(),
+        flags: Vec::new(),
     };
     if typed.is_empty() {
         return Ok(result);
@@ -277,6 +282,8 @@ pub fn lookup(
     match code::parse(&compacted) {
         Ok(canonical) => match storage::find_by_code(db.conn(), &canonical)? {
             Some(card) => {
+                let today = days::local_date(days::center_zone(db)?, clock.now());
+                result.flags = restrictions::active_for(db.conn(), card.id, today)?;
                 result.exact = Some(card);
                 return Ok(result);
             }

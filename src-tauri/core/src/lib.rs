@@ -11,6 +11,7 @@ pub mod days;
 pub mod db;
 pub mod error;
 pub mod guests;
+pub mod restrictions;
 pub mod settings;
 pub mod status;
 pub mod visits;

@@ -13,6 +13,7 @@ use crate::days;
 use crate::db::Database;
 use crate::error::{AppError, ErrorCode, Result};
 use crate::guests::{self, GuestCard, NewGuest};
+use crate::restrictions::{self, Flag, Scope};
 use crate::settings;
 
 mod storage;
@@ -119,6 +120,8 @@ pub struct CheckedIn {
     pub over_capacity: bool,
     /// True when the guest was registered by this check-in.
     pub new_guest: bool,
+    /// Alerts and service restrictions in force, to show prominently.
+    pub flags: Vec<Flag>,
 }
 
 /// The building capacity (setting `building_capacity`).
@@ -232,6 +235,7 @@ struct Context {
     now: DateTime<Utc>,
     zone: Tz,
     today: String,
+    today_date: chrono::NaiveDate,
     staff_id: i64,
     actor: String,
     capacity: u32,
@@ -253,10 +257,12 @@ impl Context {
         }
         let now = clock.now();
         let zone = days::center_zone(db)?;
+        let today_date = days::local_date(zone, now);
         Ok(Context {
             now,
             zone,
-            today: days::local_date(zone, now).to_string(),
+            today: today_date.to_string(),
+            today_date,
             staff_id: session.staff_id,
             actor: format!("staff:{}", session.username),
             capacity: capacity(db)?,
@@ -272,6 +278,12 @@ impl Context {
         guest: GuestCard,
         new_guest: bool,
     ) -> Result<CheckedIn> {
+        let flags = restrictions::active_for(tx, guest.id, self.today_date)?;
+        restrictions::refuse_if_restricted(
+            &flags,
+            Scope::Building,
+            &who(&guest.code, guest.nickname.as_deref()),
+        )?;
         if let Some(open) = storage::open_visit(tx, guest.id)? {
             return Err(AppError::new(
                 ErrorCode::Conflict,
@@ -286,7 +298,7 @@ impl Context {
         let full = inside >= self.capacity;
         if full && !self.over_capacity {
             return Err(AppError::new(
-                ErrorCode::Conflict,
+                ErrorCode::CapacityReached,
                 format!(
                     "the building is full ({inside} of {} inside); a supervisor can let this guest in anyway",
                     self.capacity
@@ -330,6 +342,7 @@ impl Context {
             occupancy: Occupancy::new(inside + 1, self.capacity),
             over_capacity: full,
             new_guest,
+            flags,
         })
     }
 }

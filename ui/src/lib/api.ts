@@ -5,8 +5,11 @@ import type { AnswerSets } from './bindings/AnswerSets';
 import type { AppStatus } from './bindings/AppStatus';
 import type { CheckedIn } from './bindings/CheckedIn';
 import type { DeskToday } from './bindings/DeskToday';
+import type { Flag } from './bindings/Flag';
+import type { FlagRecorded } from './bindings/FlagRecorded';
 import type { GuestCard } from './bindings/GuestCard';
 import type { Lookup } from './bindings/Lookup';
+import type { NewFlag } from './bindings/NewFlag';
 import type { NewGuest } from './bindings/NewGuest';
 import type { LogLine } from './bindings/LogLine';
 import type { LogPage } from './bindings/LogPage';
@@ -18,7 +21,7 @@ import type { StaffSummary } from './bindings/StaffSummary';
 import type { VerifyReport } from './bindings/VerifyReport';
 import { toAppError } from './errors';
 
-export type { AnswerSets, CheckedIn, DeskToday, GuestCard, Lookup, NewGuest };
+export type { AnswerSets, CheckedIn, DeskToday, Flag, FlagRecorded, GuestCard, Lookup, NewFlag, NewGuest };
 export type { AppStatus, LogLine, LogPage, LogQuery, NewStaff, Role, SessionInfo, StaffSummary, VerifyReport };
 
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
@@ -96,3 +99,11 @@ export const countAnonymousGuest = () => call<number>('count_anonymous_guest');
 export const guestAnswerSets = () => call<AnswerSets>('guest_answer_sets');
 
 export const setBuildingCapacity = (capacity: string) => call<number>('set_building_capacity', { capacity });
+
+/** Record an alert or restriction (supervisors); warns when it has no end date. */
+export const recordGuestFlag = (flag: NewFlag) => call<FlagRecorded>('record_guest_flag', { flag });
+
+export const liftGuestFlag = (flagId: number) => call<Flag>('lift_guest_flag', { flagId });
+
+/** Alerts and restrictions in force today or later. */
+export const currentGuestFlags = () => call<Flag[]>('current_guest_flags');

@@ -9,6 +9,7 @@ export const ERROR_CODES = [
   'invalid_input',
   'not_found',
   'conflict',
+  'capacity_reached',
   'not_authenticated',
   'permission_denied',
   'database_missing',
@@ -59,6 +60,8 @@ export function errorTitle(code: ErrorCode): string {
       return 'Not found';
     case 'conflict':
       return 'That cannot be done right now';
+    case 'capacity_reached':
+      return 'The building is full';
     case 'not_authenticated':
       return 'Please log in';
     case 'permission_denied':

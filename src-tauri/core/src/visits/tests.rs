@@ -102,7 +102,7 @@ fn capacity_warns_at_ninety_percent_and_refuses_at_full_unless_a_supervisor_over
 
     let new = NewGuest::default();
     let err = register_and_check_in(&mut d.db, &d.clock, &mut pat, &new, false).expect_err("full");
-    assert_eq!(err.code, ErrorCode::Conflict, "{}", err.message);
+    assert_eq!(err.code, ErrorCode::CapacityReached, "{}", err.message);
     assert!(
         err.message.contains("full (10 of 10 inside)"),
         "{}",

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { duration, guestLabel, moveInList, occupancyText, plural } from './desk';
+import { duration, flagText, guestLabel, moveInList, occupancyText, plural } from './desk';
 
 describe('front-desk rules', () => {
   it('names a guest by nickname and code, or code alone', () => {
@@ -20,6 +20,15 @@ describe('front-desk rules', () => {
     expect(occupancyText({ inside: 10, capacity: 60, level: 'normal' })).toBe('10 of 60 inside.');
     expect(occupancyText({ inside: 54, capacity: 60, level: 'warning' })).toContain('Nearly full');
     expect(occupancyText({ inside: 60, capacity: 60, level: 'full' })).toContain('needs a supervisor');
+  });
+
+  it('puts an alert or restriction in one sentence', () => {
+    expect(flagText({ kind: 'alert', scope: null, reason: 'asks for Jo', endsOn: null })).toBe(
+      'Alert (until lifted): asks for Jo',
+    );
+    expect(flagText({ kind: 'restriction', scope: 'showers', reason: 'damage', endsOn: '2026-12-31' })).toBe(
+      'Restricted from showers until 2026-12-31: damage',
+    );
   });
 
   it('counts in words', () => {

@@ -47,3 +47,16 @@ export function duration(minutes: number): string {
 export function plural(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
+
+/** One alert or restriction in a sentence: "Restricted from showers until 2026-12-31: reason". */
+export function flagText(flag: {
+  kind: 'alert' | 'restriction';
+  scope: string | null;
+  reason: string;
+  endsOn: string | null;
+}): string {
+  const until = flag.endsOn ? `until ${flag.endsOn}` : 'until lifted';
+  return flag.kind === 'alert'
+    ? `Alert (${until}): ${flag.reason}`
+    : `Restricted from ${flag.scope ?? 'the building'} ${until}: ${flag.reason}`;
+}
