@@ -31,6 +31,8 @@ const COMMANDS: &[&str] = &[
     "record_guest_flag",
     "lift_guest_flag",
     "current_guest_flags",
+    "merge_guests",
+    "close_day",
 ];
 
 fn main() {

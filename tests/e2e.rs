@@ -591,8 +591,15 @@ async fn a_supervisor_fills_the_building_overrides_capacity_and_a_restriction_bl
     desk.wait_for_text("[role=alert]", "the building is full")
         .await;
     desk.click_button("Let in over capacity (supervisor)").await;
-    desk.wait_for_text("[data-testid=desk-notice]", "over capacity")
+    let notice = desk
+        .wait_for_text("[data-testid=desk-notice]", "over capacity")
         .await;
+    let kai_code = notice
+        .split('(')
+        .nth(1)
+        .and_then(|rest| rest.split(')').next())
+        .expect("code")
+        .to_string();
     desk.wait_for_text("[data-testid=occupancy]", "2 of 1")
         .await;
 
@@ -625,5 +632,29 @@ async fn a_supervisor_fills_the_building_overrides_capacity_and_a_restriction_bl
     desk.wait_for_text("[data-testid=occupancy]", "1 of 1")
         .await;
     desk.screenshot("front-desk-restriction").await;
+
+    // Kai turns out to be Rowan registered twice: merge, and the old code finds Rowan.
+    desk.type_into("Code to keep", &code).await;
+    desk.type_into(
+        "Duplicate code (its visits move to the kept one)",
+        &kai_code,
+    )
+    .await;
+    desk.click_button("Merge records").await;
+    desk.wait_for_text("[data-testid=day-notice]", "the old code still finds them")
+        .await;
+    desk.type_into("Guest code or nickname", &kai_code).await;
+    desk.wait_for_text("[data-testid=lookup-exact]", "Rowan")
+        .await;
+
+    // End of the day: everyone still inside is checked out and the counts are frozen.
+    desk.click_button("Close out today").await;
+    desk.click_button("Confirm close-out").await;
+    desk.wait_for_text("[data-testid=day-notice]", "checked out at close")
+        .await;
+    desk.wait_for_text("[data-testid=occupancy]", "0 of 1")
+        .await;
+    desk.wait_for_text("[data-testid=day-closed]", "kept as a correction")
+        .await;
     desk.close().await;
 }

@@ -31,7 +31,9 @@ CREATE TABLE visits (
     -- An undone check-in stays as a correction: it is marked void, never deleted.
     voided_at        TEXT,
     voided_by        INTEGER REFERENCES staff (id),
-    void_reason      TEXT
+    void_reason      TEXT,
+    -- 1 when recorded after its day was closed out: a correction, counted apart.
+    after_close      INTEGER NOT NULL DEFAULT 0 CHECK (after_close IN (0, 1))
 ) STRICT;
 
 -- A guest can be inside only once at a time.
@@ -47,7 +49,8 @@ CREATE TABLE anonymous_tallies (
     id            INTEGER PRIMARY KEY,
     service_date  TEXT NOT NULL,
     counted_at    TEXT NOT NULL,
-    counted_by    INTEGER NOT NULL REFERENCES staff (id)
+    counted_by    INTEGER NOT NULL REFERENCES staff (id),
+    after_close   INTEGER NOT NULL DEFAULT 0 CHECK (after_close IN (0, 1))
 ) STRICT;
 
 CREATE INDEX anonymous_tallies_service_date ON anonymous_tallies (service_date);
@@ -75,3 +78,16 @@ CREATE TABLE guest_flags (
 ) STRICT;
 
 CREATE INDEX guest_flags_guest ON guest_flags (guest_id) WHERE lifted_at IS NULL;
+
+-- End-of-day close-out: the day's counts as they stood, frozen. Later changes to the day
+-- are flagged after_close on their rows and shown as corrections.
+CREATE TABLE day_closures (
+    service_date          TEXT PRIMARY KEY,
+    closed_at             TEXT NOT NULL,
+    closed_by             INTEGER NOT NULL REFERENCES staff (id),
+    visits                INTEGER NOT NULL,
+    guests                INTEGER NOT NULL,
+    new_guests            INTEGER NOT NULL,
+    tallies               INTEGER NOT NULL,
+    checked_out_at_close  INTEGER NOT NULL
+) STRICT;

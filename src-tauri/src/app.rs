@@ -111,6 +111,8 @@ pub fn run(explicit_db: Option<&Path>) -> ExitCode {
             commands::record_guest_flag,
             commands::lift_guest_flag,
             commands::current_guest_flags,
+            commands::merge_guests,
+            commands::close_day,
         ])
         .run(tauri::generate_context!());
     match outcome {

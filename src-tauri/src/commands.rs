@@ -7,7 +7,7 @@ use engagement_desk_core::auth::{self, Actor, NewStaff, Role, SessionInfo, Staff
 use engagement_desk_core::guests::{self, AnswerSets, GuestCard, Lookup, NewGuest};
 use engagement_desk_core::restrictions::{self, Flag, FlagRecorded, NewFlag};
 use engagement_desk_core::status::{self, AppStatus};
-use engagement_desk_core::visits::{self, CheckedIn, DeskToday};
+use engagement_desk_core::visits::{self, CheckedIn, DayClosure, DeskToday};
 use engagement_desk_core::AppError;
 use tauri::State;
 
@@ -275,4 +275,22 @@ pub fn lift_guest_flag(state: State<'_, AppState>, flag_id: i64) -> Reply<Flag> 
 #[tauri::command(async)]
 pub fn current_guest_flags(state: State<'_, AppState>) -> Reply<Vec<Flag>> {
     state.with_session(|db, session| restrictions::list_current(db, &state.clock, session))
+}
+
+/// Merge a duplicate record into the one kept (supervisors).
+#[tauri::command(async)]
+pub fn merge_guests(
+    state: State<'_, AppState>,
+    keep_code: String,
+    duplicate_code: String,
+) -> Reply<GuestCard> {
+    state.with_session(|db, session| {
+        guests::merge(db, &state.clock, session, &keep_code, &duplicate_code)
+    })
+}
+
+/// Close out today (supervisors).
+#[tauri::command(async)]
+pub fn close_day(state: State<'_, AppState>) -> Reply<DayClosure> {
+    state.with_session(|db, session| visits::close_day(db, &state.clock, session))
 }

@@ -87,6 +87,8 @@ pub enum Operation {
     AdminStaff,
     AdminSettings,
     OverrideCapacity,
+    MergeGuests,
+    CloseDay,
 }
 
 use Role::{Admin, FrontDesk, Nurse, Supervisor};
@@ -112,6 +114,8 @@ const PERMISSIONS: &[(Operation, &[Role])] = &[
     (Operation::AdminSettings, &[Admin]),
     // Letting someone in when the building is full is the supervisor's call.
     (Operation::OverrideCapacity, &[Supervisor]),
+    (Operation::MergeGuests, &[Supervisor]),
+    (Operation::CloseDay, &[Supervisor]),
 ];
 
 /// True when any of `roles` may perform `operation`.

@@ -13,7 +13,9 @@ use crate::error::{AppError, ErrorCode};
 use crate::guests::{Answer, AnswerSets, GuestCard, Lookup, NewGuest};
 use crate::restrictions::{Flag, FlagKind, FlagRecorded, NewFlag, Scope};
 use crate::status::AppStatus;
-use crate::visits::{CheckedIn, DeskToday, InsideGuest, Occupancy, OccupancyLevel, Undoable};
+use crate::visits::{
+    CheckedIn, DayClosure, DeskToday, InsideGuest, Occupancy, OccupancyLevel, Undoable,
+};
 
 /// Every generated binding as (file name, contents).
 pub fn generated() -> Result<Vec<(String, String)>, String> {
@@ -45,6 +47,7 @@ pub fn generated() -> Result<Vec<(String, String)>, String> {
     push::<Occupancy>(&cfg, &mut files)?;
     push::<InsideGuest>(&cfg, &mut files)?;
     push::<Undoable>(&cfg, &mut files)?;
+    push::<DayClosure>(&cfg, &mut files)?;
     push::<DeskToday>(&cfg, &mut files)?;
     push::<CheckedIn>(&cfg, &mut files)?;
     push::<FlagKind>(&cfg, &mut files)?;

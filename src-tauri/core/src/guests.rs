@@ -310,6 +310,71 @@ pub fn lookup(
     Ok(result)
 }
 
+/// Merge two records of the same person (supervisors): the duplicate's visits, alerts and
+/// restrictions move to the record kept, and the duplicate's code finds the kept record.
+pub fn merge(
+    db: &mut Database,
+    clock: &dyn Clock,
+    session: &mut Session,
+    keep_code: &str,
+    duplicate_code: &str,
+) -> Result<GuestCard> {
+    auth::authorize(db, clock, session, Operation::MergeGuests)?;
+    let keep_code = code::parse_field("keep", keep_code)?;
+    let duplicate_code = code::parse_field("merge", duplicate_code)?;
+    if keep_code == duplicate_code {
+        return Err(AppError::invalid_input(
+            "merge",
+            "both codes are the same record",
+        ));
+    }
+    let now = clock.now();
+    let actor = format!("staff:{}", session.username);
+    db.write(|tx| {
+        let keep = live_record(tx, "keep", &keep_code)?;
+        let duplicate = live_record(tx, "merge", &duplicate_code)?;
+        if storage::inside_count(tx, [keep, duplicate])? > 1 {
+            return Err(AppError::new(
+                ErrorCode::Conflict,
+                "both records are checked in; check one of them out first",
+            ));
+        }
+        let moved = storage::merge(tx, keep, duplicate)?;
+        let detail = format!("into={keep_code} visits={moved}");
+        crate::audit::record(
+            tx,
+            &crate::audit::Event {
+                at: now,
+                actor: &actor,
+                action: "guest.merge",
+                object: &format!("guest:{duplicate_code}"),
+                outcome: crate::audit::Outcome::Ok,
+                detail: &detail,
+            },
+        )?;
+        card(tx, keep)
+    })
+}
+
+/// The id of a code that has not been merged away.
+fn live_record(conn: &rusqlite::Connection, field: &str, canonical: &str) -> Result<i64> {
+    match storage::id_and_merge(conn, canonical)? {
+        None => Err(AppError::invalid_input(
+            field,
+            format!("no guest has the code {}", code::display(canonical)),
+        )),
+        Some((_, Some(into))) => Err(AppError::new(
+            ErrorCode::Conflict,
+            format!(
+                "{} was already merged into {}",
+                code::display(canonical),
+                code::display(&storage::code_of(conn, into)?)
+            ),
+        )),
+        Some((id, None)) => Ok(id),
+    }
+}
+
 /// The guest with `id` as a card (for the desk after an action).
 pub(crate) fn card(conn: &rusqlite::Connection, id: i64) -> Result<GuestCard> {
     storage::card_by_id(conn, id)?

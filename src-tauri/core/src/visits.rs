@@ -106,6 +106,26 @@ pub struct DeskToday {
     pub tallies_today: u32,
     /// The caller's own last check-in, while it can be undone.
     pub undoable: Option<Undoable>,
+    /// Set when today has been closed out.
+    pub closed: Option<DayClosure>,
+}
+
+/// A closed day: the counts frozen at close-out, and what was recorded after it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct DayClosure {
+    pub service_date: String,
+    /// On the center's clock, `19:02`.
+    pub closed_at_local: String,
+    pub closed_by: String,
+    pub visits: u32,
+    pub guests: u32,
+    pub new_guests: u32,
+    pub tallies: u32,
+    /// Guests who were still inside and were checked out by the close-out.
+    pub checked_out_at_close: u32,
+    /// Visits and tallies recorded after the close-out (corrections, counted apart).
+    pub corrections: u32,
 }
 
 /// The outcome of a check-in.
@@ -240,6 +260,8 @@ struct Context {
     actor: String,
     capacity: u32,
     over_capacity: bool,
+    /// True when today has been closed out: what is recorded now is a correction.
+    day_closed: bool,
 }
 
 impl Context {
@@ -267,6 +289,7 @@ impl Context {
             actor: format!("staff:{}", session.username),
             capacity: capacity(db)?,
             over_capacity,
+            day_closed: storage::closure(db.conn(), &today_date.to_string())?.is_some(),
         })
     }
 
@@ -313,6 +336,7 @@ impl Context {
             self.now,
             self.staff_id,
             override_by,
+            self.day_closed,
         )?;
         let object = format!("guest:{}", guest.code.replace('-', ""));
         let detail = format!("visit={visit_id}");
@@ -454,7 +478,8 @@ pub fn count_anonymous(db: &mut Database, clock: &dyn Clock, session: &mut Sessi
     let actor = format!("staff:{}", session.username);
     let staff_id = session.staff_id;
     db.write(|tx| {
-        storage::insert_tally(tx, &today, now, staff_id)?;
+        let after_close = storage::closure(tx, &today)?.is_some();
+        storage::insert_tally(tx, &today, now, staff_id, after_close)?;
         audit::record(
             tx,
             &event(now, &actor, "visit.anonymous_tally", "tally", &today),
@@ -508,7 +533,9 @@ pub fn desk_today(
         })
         .transpose()?;
     let (visits_today, guests_today) = storage::day_counts(conn, &today)?;
+    let closed = closure_of(conn, zone, &today)?;
     Ok(DeskToday {
+        closed,
         occupancy: Occupancy::new(inside_count, capacity(db)?),
         inside,
         recent,
@@ -517,6 +544,75 @@ pub fn desk_today(
         tallies_today: storage::count_tallies(db.conn(), &today)?,
         undoable,
         service_date: today,
+    })
+}
+
+fn closure_of(
+    conn: &rusqlite::Connection,
+    zone: Tz,
+    service_date: &str,
+) -> Result<Option<DayClosure>> {
+    storage::closure(conn, service_date)?
+        .map(|row| -> Result<DayClosure> {
+            Ok(DayClosure {
+                corrections: storage::corrections_on(conn, &row.service_date)?,
+                closed_at_local: local_clock(zone, row.closed_at),
+                service_date: row.service_date,
+                closed_by: row.closed_by,
+                visits: row.visits,
+                guests: row.guests,
+                new_guests: row.new_guests,
+                tallies: row.tallies,
+                checked_out_at_close: row.checked_out_at_close,
+            })
+        })
+        .transpose()
+}
+
+/// Close out today (supervisors): everyone still inside is checked out now and the day's
+/// counts are frozen. What is recorded for the day afterwards is kept apart as corrections.
+pub fn close_day(
+    db: &mut Database,
+    clock: &dyn Clock,
+    session: &mut Session,
+) -> Result<DayClosure> {
+    auth::authorize(db, clock, session, Operation::CloseDay)?;
+    let now = clock.now();
+    let zone = days::center_zone(db)?;
+    let today = days::local_date(zone, now).to_string();
+    let actor = format!("staff:{}", session.username);
+    let staff_id = session.staff_id;
+    db.write(|tx| {
+        if let Some(done) = closure_of(tx, zone, &today)? {
+            return Err(AppError::new(
+                ErrorCode::Conflict,
+                format!(
+                    "{today} was already closed at {} by {}",
+                    done.closed_at_local, done.closed_by
+                ),
+            ));
+        }
+        let checked_out_at_close = storage::check_out_everyone(tx, now, staff_id)?;
+        let (visits, guests) = storage::day_counts(tx, &today)?;
+        let row = storage::ClosureRow {
+            service_date: today.clone(),
+            closed_at: now,
+            closed_by: session.username.clone(),
+            visits,
+            guests,
+            new_guests: storage::new_guests_on(tx, &today)?,
+            tallies: storage::count_tallies(tx, &today)?,
+            checked_out_at_close,
+        };
+        storage::insert_closure(tx, &row, staff_id)?;
+        let detail = format!(
+            "visits={visits} guests={guests} new={} tallies={} checked_out={checked_out_at_close}",
+            row.new_guests, row.tallies
+        );
+        audit::record(tx, &event(now, &actor, "day.close", &today, &detail))?;
+        closure_of(tx, zone, &today)?.ok_or_else(|| {
+            AppError::new(ErrorCode::Internal, "the close-out just written is missing")
+        })
     })
 }
 

@@ -4,6 +4,7 @@ import { invoke } from '@tauri-apps/api/core';
 import type { AnswerSets } from './bindings/AnswerSets';
 import type { AppStatus } from './bindings/AppStatus';
 import type { CheckedIn } from './bindings/CheckedIn';
+import type { DayClosure } from './bindings/DayClosure';
 import type { DeskToday } from './bindings/DeskToday';
 import type { Flag } from './bindings/Flag';
 import type { FlagRecorded } from './bindings/FlagRecorded';
@@ -21,7 +22,7 @@ import type { StaffSummary } from './bindings/StaffSummary';
 import type { VerifyReport } from './bindings/VerifyReport';
 import { toAppError } from './errors';
 
-export type { AnswerSets, CheckedIn, DeskToday, Flag, FlagRecorded, GuestCard, Lookup, NewFlag, NewGuest };
+export type { AnswerSets, CheckedIn, DayClosure, DeskToday, Flag, FlagRecorded, GuestCard, Lookup, NewFlag, NewGuest };
 export type { AppStatus, LogLine, LogPage, LogQuery, NewStaff, Role, SessionInfo, StaffSummary, VerifyReport };
 
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
@@ -107,3 +108,10 @@ export const liftGuestFlag = (flagId: number) => call<Flag>('lift_guest_flag', {
 
 /** Alerts and restrictions in force today or later. */
 export const currentGuestFlags = () => call<Flag[]>('current_guest_flags');
+
+/** Merge a duplicate record into the one kept (supervisors). */
+export const mergeGuests = (keepCode: string, duplicateCode: string) =>
+  call<GuestCard>('merge_guests', { keepCode, duplicateCode });
+
+/** Close out today (supervisors): everyone inside is checked out and the counts are frozen. */
+export const closeDay = () => call<DayClosure>('close_day');

@@ -337,6 +337,8 @@ fn every_operation_with_every_role_follows_the_matrix() {
         (Operation::AdminStaff, [false, false, false, true]),
         (Operation::AdminSettings, [false, false, false, true]),
         (Operation::OverrideCapacity, [false, false, true, false]),
+        (Operation::MergeGuests, [false, false, true, false]),
+        (Operation::CloseDay, [false, false, true, false]),
     ];
     let mut sessions: Vec<Session> = Role::ALL
         .iter()

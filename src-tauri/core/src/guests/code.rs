@@ -77,11 +77,16 @@ pub fn compact(typed: &str) -> String {
 
 /// A typed code in canonical form, or why it cannot be a code.
 pub fn parse(typed: &str) -> Result<String> {
+    parse_field("code", typed)
+}
+
+/// [`parse`], naming `field` in the error.
+pub fn parse_field(field: &str, typed: &str) -> Result<String> {
     let code = compact(typed);
     let shown = display(&code);
     if code.chars().count() != CODE_LEN {
         return Err(AppError::invalid_input(
-            "code",
+            field,
             format!(
                 "a code has {CODE_LEN} characters, like K7M-4QX; {shown:?} has {}",
                 code.chars().count()
@@ -97,14 +102,14 @@ pub fn parse(typed: &str) -> Result<String> {
         };
         let bad = char::from(bad);
         return Err(AppError::invalid_input(
-            "code",
+            field,
             format!("{bad:?} does not occur in codes{hint}; check {shown:?} again"),
         ));
     }
     let values: Vec<u32> = code.bytes().filter_map(value).collect();
     if luhn_sum(values.into_iter(), 1) % ALPHABET.len() as u32 != 0 {
         return Err(AppError::invalid_input(
-            "code",
+            field,
             format!("{shown} is not a valid code (its check character does not match); it was probably mistyped"),
         ));
     }

@@ -114,3 +114,60 @@ pub(crate) fn by_nickname_prefix(
     let rows = statement.query_map(params![prefix, upper, limit], card)?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
+
+/// The id of a code and the record it was merged into, if any (without following merges).
+pub(crate) fn id_and_merge(conn: &Connection, code: &str) -> Result<Option<(i64, Option<i64>)>> {
+    Ok(conn
+        .query_row(
+            "SELECT id, merged_into FROM guests WHERE code = ?1",
+            [code],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .optional()?)
+}
+
+pub(crate) fn code_of(conn: &Connection, id: i64) -> Result<String> {
+    Ok(
+        conn.query_row("SELECT code FROM guests WHERE id = ?1", [id], |row| {
+            row.get(0)
+        })?,
+    )
+}
+
+/// How many of the two guests are inside now.
+pub(crate) fn inside_count(conn: &Connection, ids: [i64; 2]) -> Result<u32> {
+    Ok(conn.query_row(
+        "SELECT count(*) FROM visits WHERE guest_id IN (?1, ?2)
+         AND checked_out_at IS NULL AND voided_at IS NULL",
+        params![ids[0], ids[1]],
+        |row| row.get(0),
+    )?)
+}
+
+/// Move the duplicate's history to the surviving record and point its code there.
+/// Returns how many visits moved.
+pub(crate) fn merge(conn: &Connection, keep: i64, duplicate: i64) -> Result<usize> {
+    let moved = conn.execute(
+        "UPDATE visits SET guest_id = ?1 WHERE guest_id = ?2",
+        params![keep, duplicate],
+    )?;
+    conn.execute(
+        "UPDATE guest_flags SET guest_id = ?1 WHERE guest_id = ?2",
+        params![keep, duplicate],
+    )?;
+    // The survivor keeps its own answers; it takes the earlier first-seen date and the
+    // duplicate's nickname when it has none.
+    conn.execute(
+        "UPDATE guests SET
+            first_seen_date = min(first_seen_date, (SELECT first_seen_date FROM guests WHERE id = ?2)),
+            nickname = coalesce(nickname, (SELECT nickname FROM guests WHERE id = ?2)),
+            nickname_key = coalesce(nickname_key, (SELECT nickname_key FROM guests WHERE id = ?2))
+         WHERE id = ?1",
+        params![keep, duplicate],
+    )?;
+    conn.execute(
+        "UPDATE guests SET merged_into = ?1 WHERE id = ?2",
+        params![keep, duplicate],
+    )?;
+    Ok(moved)
+}

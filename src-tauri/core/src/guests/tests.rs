@@ -92,9 +92,8 @@ fn a_registered_guest_is_found_by_code_in_any_form_and_by_nickname() {
     }
     let found = lookup(&mut d.db, &d.clock, &mut pat, "sun").expect("lookup");
     assert_eq!(found.matches.len(), 1, "a nickname prefix finds them");
-    assert_eq!(
+    assert!(
         found.matches[0].open_visit_id.is_some(),
-        true,
         "and says they are inside"
     );
     let found = lookup(&mut d.db, &d.clock, &mut pat, "s").expect("lookup");
@@ -316,4 +315,73 @@ fn guest_work_is_for_front_desk_nurses_and_supervisors_only() {
         let mut session = d.person(&format!("only_{}", role.as_str()), &[role]);
         lookup(&mut d.db, &d.clock, &mut session, "sunny").expect("allowed");
     }
+}
+
+#[test]
+fn supervisors_merge_duplicates_and_the_old_code_still_finds_the_guest() {
+    let mut d = desk();
+    let mut sam = d.person("sam", &[Role::Supervisor]);
+    let mut pat = d.person("pat", &[Role::FrontDesk]);
+    let keep = d.arrive(&mut pat, "Sunny");
+    visits::check_out(&mut d.db, &d.clock, &mut pat, keep.open_visit_id.unwrap()).expect("out");
+    let new = NewGuest::default();
+    let duplicate = visits::register_and_check_in(&mut d.db, &d.clock, &mut pat, &new, false)
+        .expect("registered twice by mistake")
+        .guest;
+
+    let err =
+        merge(&mut d.db, &d.clock, &mut pat, &keep.code, &duplicate.code).expect_err("front desk");
+    assert_eq!(err.code, ErrorCode::PermissionDenied, "{}", err.message);
+    for (a, b, field) in [
+        (keep.code.as_str(), keep.code.as_str(), "merge:"),
+        ("K0M-4QX", duplicate.code.as_str(), "keep:"),
+        (keep.code.as_str(), "", "merge:"),
+    ] {
+        let err = merge(&mut d.db, &d.clock, &mut sam, a, b).expect_err("refused");
+        assert!(err.message.starts_with(field), "{field}: {}", err.message);
+    }
+
+    let kept = merge(&mut d.db, &d.clock, &mut sam, &keep.code, &duplicate.code).expect("merged");
+    assert_eq!(kept.id, keep.id, "the kept record survives");
+    assert!(
+        kept.open_visit_id.is_some(),
+        "the duplicate's open visit now belongs to the kept record"
+    );
+    assert_eq!(
+        d.count(&format!(
+            "SELECT count(*) FROM visits WHERE guest_id = {}",
+            keep.id
+        )),
+        2,
+        "the whole history moved"
+    );
+    let found = lookup(&mut d.db, &d.clock, &mut pat, &duplicate.code).expect("old code");
+    assert_eq!(
+        found.exact.map(|g| g.id),
+        Some(keep.id),
+        "the old code finds the guest"
+    );
+    let err = merge(&mut d.db, &d.clock, &mut sam, &keep.code, &duplicate.code).expect_err("twice");
+    assert!(
+        err.message.contains("already merged into"),
+        "{}",
+        err.message
+    );
+    let merges: i64 = d.count("SELECT count(*) FROM audit_log WHERE action = 'guest.merge'");
+    assert_eq!(merges, 1, "the merge is audited");
+}
+
+#[test]
+fn two_records_both_inside_are_not_merged() {
+    let mut d = desk();
+    let mut sam = d.person("sam", &[Role::Supervisor]);
+    let a = d.arrive(&mut sam, "Ana");
+    let b = d.arrive(&mut sam, "Ana B");
+    let err = merge(&mut d.db, &d.clock, &mut sam, &a.code, &b.code).expect_err("both inside");
+    assert_eq!(err.code, ErrorCode::Conflict, "{}", err.message);
+    assert_eq!(
+        d.count("SELECT count(*) FROM guests WHERE merged_into IS NOT NULL"),
+        0,
+        "nothing changed"
+    );
 }

@@ -81,11 +81,12 @@ pub(super) fn insert_visit(
     at: DateTime<Utc>,
     staff_id: i64,
     over_capacity_by: Option<i64>,
+    after_close: bool,
 ) -> Result<i64> {
     conn.execute(
-        "INSERT INTO visits (guest_id, service_date, checked_in_at, checked_in_by, over_capacity_by)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![guest_id, service_date, stamp(at), staff_id, over_capacity_by],
+        "INSERT INTO visits (guest_id, service_date, checked_in_at, checked_in_by, over_capacity_by, after_close)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![guest_id, service_date, stamp(at), staff_id, over_capacity_by, after_close],
     )?;
     Ok(conn.last_insert_rowid())
 }
@@ -188,10 +189,12 @@ pub(super) fn insert_tally(
     service_date: &str,
     at: DateTime<Utc>,
     staff_id: i64,
+    after_close: bool,
 ) -> Result<()> {
     conn.execute(
-        "INSERT INTO anonymous_tallies (service_date, counted_at, counted_by) VALUES (?1, ?2, ?3)",
-        params![service_date, stamp(at), staff_id],
+        "INSERT INTO anonymous_tallies (service_date, counted_at, counted_by, after_close)
+         VALUES (?1, ?2, ?3, ?4)",
+        params![service_date, stamp(at), staff_id, after_close],
     )?;
     Ok(())
 }
@@ -199,6 +202,94 @@ pub(super) fn insert_tally(
 pub(super) fn count_tallies(conn: &Connection, service_date: &str) -> Result<u32> {
     Ok(conn.query_row(
         "SELECT count(*) FROM anonymous_tallies WHERE service_date = ?1",
+        [service_date],
+        |row| row.get(0),
+    )?)
+}
+
+/// A closed day as stored.
+pub(super) struct ClosureRow {
+    pub service_date: String,
+    pub closed_at: DateTime<Utc>,
+    pub closed_by: String,
+    pub visits: u32,
+    pub guests: u32,
+    pub new_guests: u32,
+    pub tallies: u32,
+    pub checked_out_at_close: u32,
+}
+
+pub(super) fn closure(conn: &Connection, service_date: &str) -> Result<Option<ClosureRow>> {
+    Ok(conn
+        .query_row(
+            "SELECT c.service_date, c.closed_at, s.username, c.visits, c.guests, c.new_guests,
+                    c.tallies, c.checked_out_at_close
+             FROM day_closures c JOIN staff s ON s.id = c.closed_by
+             WHERE c.service_date = ?1",
+            [service_date],
+            |row| {
+                Ok(ClosureRow {
+                    service_date: row.get(0)?,
+                    closed_at: instant(&row.get::<_, String>(1)?)?,
+                    closed_by: row.get(2)?,
+                    visits: row.get(3)?,
+                    guests: row.get(4)?,
+                    new_guests: row.get(5)?,
+                    tallies: row.get(6)?,
+                    checked_out_at_close: row.get(7)?,
+                })
+            },
+        )
+        .optional()?)
+}
+
+pub(super) fn insert_closure(conn: &Connection, row: &ClosureRow, staff_id: i64) -> Result<()> {
+    conn.execute(
+        "INSERT INTO day_closures (service_date, closed_at, closed_by, visits, guests, new_guests,
+                                   tallies, checked_out_at_close)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![
+            row.service_date,
+            stamp(row.closed_at),
+            staff_id,
+            row.visits,
+            row.guests,
+            row.new_guests,
+            row.tallies,
+            row.checked_out_at_close
+        ],
+    )?;
+    Ok(())
+}
+
+/// Check out everyone still inside; returns how many.
+pub(super) fn check_out_everyone(
+    conn: &Connection,
+    at: DateTime<Utc>,
+    staff_id: i64,
+) -> Result<u32> {
+    let changed = conn.execute(
+        "UPDATE visits SET checked_out_at = ?1, checked_out_by = ?2
+         WHERE checked_out_at IS NULL AND voided_at IS NULL",
+        params![stamp(at), staff_id],
+    )?;
+    Ok(u32::try_from(changed).unwrap_or(u32::MAX))
+}
+
+/// Guests first seen on a date (not merged away).
+pub(super) fn new_guests_on(conn: &Connection, service_date: &str) -> Result<u32> {
+    Ok(conn.query_row(
+        "SELECT count(*) FROM guests WHERE first_seen_date = ?1 AND merged_into IS NULL",
+        [service_date],
+        |row| row.get(0),
+    )?)
+}
+
+/// Visits and tallies recorded after the day was closed (corrections).
+pub(super) fn corrections_on(conn: &Connection, service_date: &str) -> Result<u32> {
+    Ok(conn.query_row(
+        "SELECT (SELECT count(*) FROM visits WHERE service_date = ?1 AND after_close = 1)
+              + (SELECT count(*) FROM anonymous_tallies WHERE service_date = ?1 AND after_close = 1)",
         [service_date],
         |row| row.get(0),
     )?)

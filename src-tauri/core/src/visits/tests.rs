@@ -265,3 +265,63 @@ fn the_service_date_is_the_centers_local_day_across_the_dst_change() {
     let visits: i64 = d.count("SELECT count(*) FROM visits WHERE service_date = '2027-03-14'");
     assert_eq!(visits, 1, "counted on the 14th");
 }
+
+#[test]
+fn closing_the_day_checks_everyone_out_freezes_the_counts_and_later_changes_are_corrections() {
+    let mut d = desk();
+    let mut sam = d.person("sam", &[Role::Supervisor]);
+    let mut pat = d.person("pat", &[Role::FrontDesk]);
+    let first = d.arrive(&mut pat, "Sunny");
+    d.arrive(&mut pat, "Kai");
+    check_out(&mut d.db, &d.clock, &mut pat, first.open_visit_id.unwrap()).expect("Sunny leaves");
+    count_anonymous(&mut d.db, &d.clock, &mut pat).expect("tally");
+
+    let err = close_day(&mut d.db, &d.clock, &mut pat).expect_err("front desk cannot close");
+    assert_eq!(err.code, ErrorCode::PermissionDenied, "{}", err.message);
+
+    d.clock.advance(Duration::minutes(30));
+    let closed = close_day(&mut d.db, &d.clock, &mut sam).expect("closed");
+    assert_eq!(
+        (
+            closed.visits,
+            closed.guests,
+            closed.new_guests,
+            closed.tallies,
+            closed.checked_out_at_close
+        ),
+        (2, 2, 2, 1, 1),
+        "two visits by two new guests, one tally, Kai checked out at close"
+    );
+    assert_eq!(
+        closed.closed_at_local, "09:30",
+        "closed on the center's clock"
+    );
+    let today = desk_today(&mut d.db, &d.clock, &mut pat).expect("today");
+    assert_eq!(today.occupancy.inside, 0, "nobody is left inside");
+    let err = close_day(&mut d.db, &d.clock, &mut sam).expect_err("once a day");
+    assert!(
+        err.message.contains("already closed at 09:30 by sam"),
+        "{}",
+        err.message
+    );
+
+    // Someone comes back after close-out: allowed, but recorded as a correction.
+    check_in(&mut d.db, &d.clock, &mut pat, first.id, false).expect("late return");
+    count_anonymous(&mut d.db, &d.clock, &mut pat).expect("late tally");
+    let today = desk_today(&mut d.db, &d.clock, &mut pat).expect("today");
+    let closure = today.closed.expect("today is closed");
+    assert_eq!(closure.visits, 2, "the frozen count does not move");
+    assert_eq!(
+        closure.corrections, 2,
+        "the late visit and tally are corrections"
+    );
+    assert_eq!(
+        d.count("SELECT count(*) FROM visits WHERE after_close = 1"),
+        1,
+        "the late visit is marked on its row"
+    );
+    assert!(
+        actions(&d).contains(&"day.close".to_string()),
+        "the close-out is audited"
+    );
+}
