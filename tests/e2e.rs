@@ -519,6 +519,17 @@ async fn the_front_desk_registers_and_checks_guests_in_by_code_and_nickname() {
         .await;
     desk.wait_for_text("[data-testid=occupancy]", "0 of 60 inside")
         .await;
+    // With the box empty the recently seen guests are listed; F1 checks in the first.
+    desk.wait_for_text("#desk-choices", &code).await;
+    desk.press(Key::F1).await;
+    desk.wait_for_text("[data-testid=desk-notice]", "Checked in Sunny")
+        .await;
+    desk.wait_for_text("[data-testid=occupancy]", "1 of 60 inside")
+        .await;
+    desk.click_button(&format!("Check out Sunny <i>D</i> ({code})"))
+        .await;
+    desk.wait_for_text("[data-testid=occupancy]", "0 of 60 inside")
+        .await;
     desk.type_into("Guest code or nickname", "sun").await;
     desk.wait_for_text("#desk-choices", &code).await;
     desk.press(Key::Down).await;

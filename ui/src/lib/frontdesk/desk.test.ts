@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { duration, flagText, guestLabel, moveInList, occupancyText, plural } from './desk';
+import { duration, flagText, guestLabel, listShortcut, moveInList, occupancyText, plural } from './desk';
 
 describe('front-desk rules', () => {
   it('names a guest by nickname and code, or code alone', () => {
@@ -29,6 +29,15 @@ describe('front-desk rules', () => {
     expect(flagText({ kind: 'restriction', scope: 'showers', reason: 'damage', endsOn: '2026-12-31' })).toBe(
       'Restricted from showers until 2026-12-31: damage',
     );
+  });
+
+  it('picks a listed guest with F1–F8 and nothing else', () => {
+    const key = (k: string, mods = {}) => ({ key: k, altKey: false, ctrlKey: false, metaKey: false, shiftKey: false, ...mods });
+    expect(listShortcut(key('F1'))).toBe(0);
+    expect(listShortcut(key('F8'))).toBe(7);
+    expect(listShortcut(key('F9'))).toBeNull();
+    expect(listShortcut(key('F2', { altKey: true }))).toBeNull();
+    expect(listShortcut(key('1'))).toBeNull();
   });
 
   it('counts in words', () => {

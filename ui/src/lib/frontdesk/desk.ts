@@ -60,3 +60,10 @@ export function flagText(flag: {
     ? `Alert (${until}): ${flag.reason}`
     : `Restricted from ${flag.scope ?? 'the building'} ${until}: ${flag.reason}`;
 }
+
+/** The list place (0–7) an F1–F8 press picks, or null for any other key. */
+export function listShortcut(event: Pick<KeyboardEvent, 'key' | 'altKey' | 'ctrlKey' | 'metaKey' | 'shiftKey'>): number | null {
+  if (event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return null;
+  const match = /^F([1-8])$/.exec(event.key);
+  return match ? Number(match[1]) - 1 : null;
+}
