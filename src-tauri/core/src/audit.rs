@@ -48,6 +48,26 @@ pub struct Event<'a> {
     pub detail: &'a str,
 }
 
+impl<'a> Event<'a> {
+    /// An action that succeeded, the usual case.
+    pub fn ok(
+        at: DateTime<Utc>,
+        actor: &'a str,
+        action: &'a str,
+        object: &'a str,
+        detail: &'a str,
+    ) -> Event<'a> {
+        Event {
+            at,
+            actor,
+            action,
+            object,
+            outcome: Outcome::Ok,
+            detail,
+        }
+    }
+}
+
 /// A row of the log as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]

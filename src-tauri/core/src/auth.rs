@@ -748,23 +748,6 @@ fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
 }
 
-fn staff_event<'a>(
-    at: DateTime<Utc>,
-    actor: &'a str,
-    action: &'a str,
-    object: &'a str,
-    detail: &'a str,
-) -> Event<'a> {
-    Event {
-        at,
-        actor,
-        action,
-        object,
-        outcome: Outcome::Ok,
-        detail,
-    }
-}
-
 /// List every account (administrators and the command line).
 pub fn list_staff(
     db: &mut Database,
@@ -773,10 +756,7 @@ pub fn list_staff(
 ) -> Result<Vec<StaffSummary>> {
     authorize_actor(db, clock, actor, Operation::AdminStaff)?;
     let by = actor.audit_name();
-    audit::record_alone(
-        db,
-        &staff_event(clock.now(), &by, "staff.list", "staff", ""),
-    )?;
+    audit::record_alone(db, &Event::ok(clock.now(), &by, "staff.list", "staff", ""))?;
     Ok(storage::all_staff(db.conn())?
         .iter()
         .map(StaffRecord::summary)
@@ -808,7 +788,7 @@ pub fn create_staff(
         let detail = format!("roles={}", role_list(&roles));
         audit::record(
             tx,
-            &staff_event(
+            &Event::ok(
                 now,
                 &by,
                 "staff.create",
@@ -850,7 +830,7 @@ fn change_account<P>(
             ));
         }
         let object = format!("staff:{}", record.username);
-        audit::record(tx, &staff_event(now, &by, action, &object, &detail))
+        audit::record(tx, &Event::ok(now, &by, action, &object, &detail))
     })?;
     summary_of(db, record.id)
 }
@@ -1021,7 +1001,7 @@ pub fn set_idle_lock_minutes(
         let detail = format!("{minutes} (was {was})");
         audit::record(
             tx,
-            &staff_event(now, &by, "settings.idle_lock_minutes", "settings", &detail),
+            &Event::ok(now, &by, "settings.idle_lock_minutes", "settings", &detail),
         )
     })?;
     Ok(minutes)

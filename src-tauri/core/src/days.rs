@@ -16,6 +16,12 @@ pub fn center_zone(db: &Database) -> Result<Tz> {
     parse_zone(&name)
 }
 
+/// The center's zone and the local date of `now` in it.
+pub fn center_day(db: &Database, now: DateTime<Utc>) -> Result<(Tz, NaiveDate)> {
+    let zone = center_zone(db)?;
+    Ok((zone, local_date(zone, now)))
+}
+
 /// An IANA time-zone name such as `America/New_York`.
 pub fn parse_zone(name: &str) -> Result<Tz> {
     name.parse::<Tz>().map_err(|_| {

@@ -282,7 +282,7 @@ pub fn lookup(
     match code::parse(&compacted) {
         Ok(canonical) => match storage::find_by_code(db.conn(), &canonical)? {
             Some(card) => {
-                let today = days::local_date(days::center_zone(db)?, clock.now());
+                let today = days::center_day(db, clock.now())?.1;
                 result.flags = restrictions::active_for(db.conn(), card.id, today)?;
                 result.exact = Some(card);
                 return Ok(result);
@@ -341,16 +341,10 @@ pub fn merge(
         }
         let moved = storage::merge(tx, keep, duplicate)?;
         let detail = format!("into={keep_code} visits={moved}");
+        let object = format!("guest:{duplicate_code}");
         crate::audit::record(
             tx,
-            &crate::audit::Event {
-                at: now,
-                actor: &actor,
-                action: "guest.merge",
-                object: &format!("guest:{duplicate_code}"),
-                outcome: crate::audit::Outcome::Ok,
-                detail: &detail,
-            },
+            &crate::audit::Event::ok(now, &actor, "guest.merge", &object, &detail),
         )?;
         card(tx, keep)
     })

@@ -2,11 +2,11 @@
 //! one service), recorded and lifted by supervisors. They apply from their start date to
 //! their end date in the center's days and stop applying by themselves.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::audit::{self, Event, Outcome};
+use crate::audit::{self, Event};
 use crate::auth::{self, Operation, Session};
 use crate::clock::Clock;
 use crate::days;
@@ -91,24 +91,7 @@ pub struct FlagRecorded {
 }
 
 fn today(db: &Database, clock: &dyn Clock) -> Result<NaiveDate> {
-    Ok(days::local_date(days::center_zone(db)?, clock.now()))
-}
-
-fn event<'a>(
-    at: DateTime<Utc>,
-    actor: &'a str,
-    action: &'a str,
-    object: &'a str,
-    detail: &'a str,
-) -> Event<'a> {
-    Event {
-        at,
-        actor,
-        action,
-        object,
-        outcome: Outcome::Ok,
-        detail,
-    }
+    Ok(days::center_day(db, clock.now())?.1)
 }
 
 /// Record an alert or a restriction (supervisors).
@@ -194,7 +177,7 @@ pub fn record(
             scope.map_or("-", Scope::as_str),
             ends_on.map_or("open".to_string(), |d| d.to_string())
         );
-        audit::record(tx, &event(now, &actor, action, &object, &detail))?;
+        audit::record(tx, &Event::ok(now, &actor, action, &object, &detail))?;
         storage::flag(tx, id)?
             .ok_or_else(|| AppError::new(ErrorCode::Internal, "the flag just written is missing"))
     })?;
@@ -228,7 +211,7 @@ pub fn lift(
         let object = format!("guest:{}", flag.guest_code.replace('-', ""));
         audit::record(
             tx,
-            &event(
+            &Event::ok(
                 now,
                 &actor,
                 "guest.flag_lifted",

@@ -6,7 +6,7 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::audit::{self, Event, Outcome};
+use crate::audit::{self, Event};
 use crate::auth::{self, allows, Operation, Session};
 use crate::clock::Clock;
 use crate::days;
@@ -180,7 +180,7 @@ pub fn set_capacity(
         settings::write(tx, CAPACITY_SETTING, &value.to_string(), now)?;
         audit::record(
             tx,
-            &event(
+            &Event::ok(
                 now,
                 &actor,
                 "settings.building_capacity",
@@ -190,23 +190,6 @@ pub fn set_capacity(
         )
     })?;
     Ok(value)
-}
-
-fn event<'a>(
-    at: DateTime<Utc>,
-    actor: &'a str,
-    action: &'a str,
-    object: &'a str,
-    detail: &'a str,
-) -> Event<'a> {
-    Event {
-        at,
-        actor,
-        action,
-        object,
-        outcome: Outcome::Ok,
-        detail,
-    }
 }
 
 /// Check in a registered guest. When the building is full only a supervisor may let
@@ -243,7 +226,7 @@ pub fn register_and_check_in(
         let object = format!("guest:{code}");
         audit::record(
             tx,
-            &event(context.now, &context.actor, "guest.register", &object, ""),
+            &Event::ok(context.now, &context.actor, "guest.register", &object, ""),
         )?;
         let guest = guests::card(tx, id)?;
         context.admit(tx, guest, true)
@@ -278,8 +261,7 @@ impl Context {
             ));
         }
         let now = clock.now();
-        let zone = days::center_zone(db)?;
-        let today_date = days::local_date(zone, now);
+        let (zone, today_date) = days::center_day(db, now)?;
         Ok(Context {
             now,
             zone,
@@ -342,7 +324,7 @@ impl Context {
         let detail = format!("visit={visit_id}");
         audit::record(
             tx,
-            &event(self.now, &self.actor, "visit.check_in", &object, &detail),
+            &Event::ok(self.now, &self.actor, "visit.check_in", &object, &detail),
         )?;
         if full {
             let detail = format!(
@@ -351,7 +333,7 @@ impl Context {
             );
             audit::record(
                 tx,
-                &event(
+                &Event::ok(
                     self.now,
                     &self.actor,
                     "visit.capacity_override",
@@ -464,7 +446,7 @@ fn change_open_visit(
         let object = format!("guest:{}", guest.code.replace('-', ""));
         audit::record(
             tx,
-            &event(now, &actor, action, &object, &format!("visit={visit_id}")),
+            &Event::ok(now, &actor, action, &object, &format!("visit={visit_id}")),
         )?;
         Ok(guest)
     })
@@ -474,7 +456,7 @@ fn change_open_visit(
 pub fn count_anonymous(db: &mut Database, clock: &dyn Clock, session: &mut Session) -> Result<u32> {
     auth::authorize(db, clock, session, Operation::GuestsCheckIn)?;
     let now = clock.now();
-    let today = days::local_date(days::center_zone(db)?, now).to_string();
+    let today = days::center_day(db, now)?.1.to_string();
     let actor = format!("staff:{}", session.username);
     let staff_id = session.staff_id;
     db.write(|tx| {
@@ -482,7 +464,7 @@ pub fn count_anonymous(db: &mut Database, clock: &dyn Clock, session: &mut Sessi
         storage::insert_tally(tx, &today, now, staff_id, after_close)?;
         audit::record(
             tx,
-            &event(now, &actor, "visit.anonymous_tally", "tally", &today),
+            &Event::ok(now, &actor, "visit.anonymous_tally", "tally", &today),
         )?;
         storage::count_tallies(tx, &today)
     })
@@ -496,8 +478,8 @@ pub fn desk_today(
 ) -> Result<DeskToday> {
     auth::authorize(db, clock, session, Operation::GuestsCheckIn)?;
     let now = clock.now();
-    let zone = days::center_zone(db)?;
-    let today = days::local_date(zone, now).to_string();
+    let (zone, today) = days::center_day(db, now)?;
+    let today = today.to_string();
     let conn = db.conn();
     let inside: Vec<InsideGuest> = storage::inside(conn)?
         .into_iter()
@@ -578,8 +560,8 @@ pub fn close_day(
 ) -> Result<DayClosure> {
     auth::authorize(db, clock, session, Operation::CloseDay)?;
     let now = clock.now();
-    let zone = days::center_zone(db)?;
-    let today = days::local_date(zone, now).to_string();
+    let (zone, today) = days::center_day(db, now)?;
+    let today = today.to_string();
     let actor = format!("staff:{}", session.username);
     let staff_id = session.staff_id;
     db.write(|tx| {
@@ -609,7 +591,7 @@ pub fn close_day(
             "visits={visits} guests={guests} new={} tallies={} checked_out={checked_out_at_close}",
             row.new_guests, row.tallies
         );
-        audit::record(tx, &event(now, &actor, "day.close", &today, &detail))?;
+        audit::record(tx, &Event::ok(now, &actor, "day.close", &today, &detail))?;
         closure_of(tx, zone, &today)?.ok_or_else(|| {
             AppError::new(ErrorCode::Internal, "the close-out just written is missing")
         })

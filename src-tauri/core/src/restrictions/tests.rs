@@ -15,13 +15,22 @@ fn flag(code: &str, kind: FlagKind, scope: Option<Scope>, ends_on: Option<&str>)
     }
 }
 
+/// Sunny, who came in and left again.
+fn came_and_left(
+    d: &mut crate::guests::tests::Desk,
+    pat: &mut Session,
+) -> crate::guests::GuestCard {
+    let guest = d.arrive(pat, "Sunny");
+    visits::check_out(&mut d.db, &d.clock, pat, guest.open_visit_id.unwrap()).expect("out");
+    guest
+}
+
 #[test]
 fn a_building_restriction_blocks_check_in_until_its_end_date_then_stops_by_itself() {
     let mut d = desk();
     let mut sam = d.person("sam", &[Role::Supervisor]);
     let mut pat = d.person("pat", &[Role::FrontDesk]);
-    let guest = d.arrive(&mut pat, "Sunny");
-    visits::check_out(&mut d.db, &d.clock, &mut pat, guest.open_visit_id.unwrap()).expect("out");
+    let guest = came_and_left(&mut d, &mut pat);
     let recorded = record(
         &mut d.db,
         &d.clock,
@@ -65,8 +74,7 @@ fn alerts_and_service_restrictions_are_shown_at_check_in_but_do_not_block_it() {
     let mut d = desk();
     let mut sam = d.person("sam", &[Role::Supervisor]);
     let mut pat = d.person("pat", &[Role::FrontDesk]);
-    let guest = d.arrive(&mut pat, "Sunny");
-    visits::check_out(&mut d.db, &d.clock, &mut pat, guest.open_visit_id.unwrap()).expect("out");
+    let guest = came_and_left(&mut d, &mut pat);
     let alert = record(
         &mut d.db,
         &d.clock,
