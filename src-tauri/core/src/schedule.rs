@@ -1,0 +1,555 @@
+//! Showers and workstations: resources of a kind, opening hours, and bookings that never
+//! overlap on one resource (the cleaning buffer included). Every check and the write happen
+//! in one IMMEDIATE transaction, so two desks booking at once cannot both win.
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::audit::{self, Event};
+use crate::auth::{self, Operation, Session};
+use crate::clock::Clock;
+use crate::days;
+use crate::db::Database;
+use crate::error::{AppError, ErrorCode, Result};
+use crate::guests;
+use crate::restrictions::{self, Scope};
+
+pub(crate) mod storage;
+
+/// Bookings start on a five-minute grid.
+const GRID_MINUTES: i64 = 5;
+/// The settings key of the no-show grace period.
+pub const NO_SHOW_GRACE_SETTING: &str = "no_show_grace_minutes";
+pub const DEFAULT_NO_SHOW_GRACE: i64 = 10;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum BookingState {
+    Booked,
+    InUse,
+    Done,
+    Cancelled,
+    NoShow,
+}
+
+impl BookingState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BookingState::Booked => "booked",
+            BookingState::InUse => "in_use",
+            BookingState::Done => "done",
+            BookingState::Cancelled => "cancelled",
+            BookingState::NoShow => "no_show",
+        }
+    }
+
+    pub(crate) fn parse(text: &str) -> BookingState {
+        match text {
+            "in_use" => BookingState::InUse,
+            "done" => BookingState::Done,
+            "cancelled" => BookingState::Cancelled,
+            "no_show" => BookingState::NoShow,
+            _ => BookingState::Booked,
+        }
+    }
+}
+
+/// A booking as the desk sees it, times on the center's clock.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Booking {
+    #[ts(type = "number")]
+    pub id: i64,
+    #[ts(type = "number")]
+    pub resource_id: i64,
+    pub resource_name: String,
+    #[ts(type = "number")]
+    pub guest_id: i64,
+    pub guest_code: String,
+    pub guest_nickname: Option<String>,
+    pub starts_local: String,
+    pub ends_local: String,
+    pub state: BookingState,
+}
+
+/// Where to book: the earliest free slot of a kind, or a chosen resource and local time.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase", tag = "type")]
+pub enum BookingTarget {
+    NextFree {
+        kind: String,
+    },
+    At {
+        #[ts(type = "number")]
+        resource_id: i64,
+        /// Local time today, `HH:MM`.
+        start: String,
+    },
+}
+
+/// A resource with what the rules need.
+#[derive(Debug, Clone)]
+pub(crate) struct Resource {
+    pub id: i64,
+    pub kind: String,
+    pub name: String,
+    pub slot: Duration,
+    pub buffer: Duration,
+    pub active: bool,
+    pub out_of_order: Option<String>,
+}
+
+/// A kind's rules.
+#[derive(Debug, Clone)]
+pub(crate) struct Kind {
+    pub label: String,
+    pub daily_limit: u32,
+    pub restriction_scope: Option<Scope>,
+}
+
+/// A taken stretch of a resource: `[starts, blocked_until)`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Taken {
+    pub starts: DateTime<Utc>,
+    pub blocked_until: DateTime<Utc>,
+}
+
+/// The earliest start at or after `from` where `need` fits before `until` between the
+/// `taken` stretches (sorted by start).
+pub(crate) fn earliest_fit(
+    from: DateTime<Utc>,
+    until: DateTime<Utc>,
+    need: Duration,
+    taken: &[Taken],
+) -> Option<DateTime<Utc>> {
+    let mut candidate = from;
+    for stretch in taken {
+        if candidate + need <= stretch.starts {
+            break;
+        }
+        if stretch.blocked_until > candidate {
+            candidate = stretch.blocked_until;
+        }
+    }
+    (candidate + need <= until).then_some(candidate)
+}
+
+/// `at` rounded up to the booking grid (five-minute marks; every real zone's offset is a
+/// multiple of five minutes, so the marks are the same on the center's clock).
+fn round_up(at: DateTime<Utc>) -> DateTime<Utc> {
+    let grid = GRID_MINUTES * 60;
+    let mut seconds = at.timestamp() + i64::from(at.timestamp_subsec_nanos() > 0);
+    let rest = seconds.rem_euclid(grid);
+    if rest != 0 {
+        seconds += grid - rest;
+    }
+    DateTime::from_timestamp(seconds, 0).unwrap_or(at)
+}
+
+/// Local `HH:MM` on `date` as an instant (the first one when the clocks go back).
+fn local_instant(zone: Tz, date: NaiveDate, time: NaiveTime) -> Option<DateTime<Utc>> {
+    zone.from_local_datetime(&date.and_time(time))
+        .earliest()
+        .map(|at| at.with_timezone(&Utc))
+}
+
+fn parse_clock(field: &str, text: &str) -> Result<NaiveTime> {
+    NaiveTime::parse_from_str(text.trim(), "%H:%M").map_err(|_| {
+        let shown: String = text.chars().take(12).collect();
+        AppError::invalid_input(field, format!("{shown:?} is not a time; write it as HH:MM"))
+    })
+}
+
+/// What a booking needs to know before its transaction.
+struct Day {
+    now: DateTime<Utc>,
+    zone: Tz,
+    date: NaiveDate,
+}
+
+impl Day {
+    fn of(db: &Database, clock: &dyn Clock) -> Result<Day> {
+        let now = clock.now();
+        let (zone, date) = days::center_day(db, now)?;
+        Ok(Day { now, zone, date })
+    }
+
+    fn clock_text(&self, at: DateTime<Utc>) -> String {
+        at.with_timezone(&self.zone).format("%H:%M").to_string()
+    }
+
+    /// Today's opening hours of a kind as instants, if it opens today.
+    fn hours(
+        &self,
+        conn: &rusqlite::Connection,
+        kind: &str,
+    ) -> Result<Option<(DateTime<Utc>, DateTime<Utc>)>> {
+        let weekday = self.date.weekday().number_from_monday();
+        Ok(
+            storage::hours(conn, kind, weekday)?.and_then(|(opens, closes)| {
+                Some((
+                    local_instant(self.zone, self.date, opens)?,
+                    local_instant(self.zone, self.date, closes)?,
+                ))
+            }),
+        )
+    }
+}
+
+/// Book a checked-in guest: the next free slot of a kind, or a chosen resource and time.
+pub fn book(
+    db: &mut Database,
+    clock: &dyn Clock,
+    session: &mut Session,
+    guest_id: i64,
+    target: &BookingTarget,
+) -> Result<Booking> {
+    auth::authorize(db, clock, session, Operation::BookServices)?;
+    let day = Day::of(db, clock)?;
+    let grace = no_show_grace(db)?;
+    let actor = format!("staff:{}", session.username);
+    let staff_id = session.staff_id;
+    db.write(|tx| {
+        storage::release_no_shows(tx, day.now, grace)?;
+        let guest = guests::card(tx, guest_id)?;
+        let who = match &guest.nickname {
+            Some(name) => format!("{name} ({})", guest.code),
+            None => guest.code.clone(),
+        };
+        if guest.open_visit_id.is_none() {
+            return Err(AppError::new(
+                ErrorCode::Conflict,
+                format!("{who} is not checked in; check them in first"),
+            ));
+        }
+        let kind_name = match target {
+            BookingTarget::NextFree { kind } => kind.clone(),
+            BookingTarget::At { resource_id, .. } => {
+                storage::resource(tx, *resource_id)?
+                    .ok_or_else(|| {
+                        AppError::new(ErrorCode::NotFound, "that resource does not exist")
+                    })?
+                    .kind
+            }
+        };
+        let kind = storage::kind(tx, &kind_name)?.ok_or_else(|| {
+            AppError::invalid_input("kind", format!("{kind_name:?} is not a kind of resource"))
+        })?;
+        if let Some(scope) = kind.restriction_scope {
+            let flags = restrictions::active_for(tx, guest.id, day.date)?;
+            restrictions::refuse_if_restricted(&flags, scope, &who)?;
+        }
+        let used = storage::count_for_guest(tx, guest.id, &kind_name, &day.date.to_string())?;
+        if used >= kind.daily_limit {
+            return Err(AppError::new(
+                ErrorCode::Conflict,
+                format!(
+                    "{who} already has {used} {} booking{} today (the limit is {})",
+                    kind.label.to_lowercase(),
+                    if used == 1 { "" } else { "s" },
+                    kind.daily_limit
+                ),
+            ));
+        }
+        let (opens, closes) = day.hours(tx, &kind_name)?.ok_or_else(|| {
+            AppError::new(
+                ErrorCode::Conflict,
+                format!("{}s are closed today", kind.label.to_lowercase()),
+            )
+        })?;
+        let (resource, starts) = match target {
+            BookingTarget::NextFree { .. } => next_free(tx, &day, &kind_name, opens, closes)?
+                .ok_or_else(|| {
+                    AppError::new(
+                        ErrorCode::Conflict,
+                        format!(
+                            "no {} is free for the rest of today",
+                            kind.label.to_lowercase()
+                        ),
+                    )
+                })?,
+            BookingTarget::At { resource_id, start } => {
+                let resource = storage::resource(tx, *resource_id)?.ok_or_else(|| {
+                    AppError::new(ErrorCode::NotFound, "that resource does not exist")
+                })?;
+                let time = parse_clock("start", start)?;
+                let starts = local_instant(day.zone, day.date, time).ok_or_else(|| {
+                    AppError::invalid_input(
+                        "start",
+                        "that time does not exist today (the clocks change)",
+                    )
+                })?;
+                check_chosen_slot(tx, &day, &resource, starts, opens, closes)?;
+                (resource, starts)
+            }
+        };
+        let ends = starts + resource.slot;
+        let id = storage::insert(
+            tx,
+            resource.id,
+            guest.id,
+            &day.date.to_string(),
+            starts,
+            ends,
+            ends + resource.buffer,
+            day.now,
+            staff_id,
+        )?;
+        let object = format!("guest:{}", guest.code.replace('-', ""));
+        let detail = format!(
+            "booking={id} resource={} start={}",
+            resource.name,
+            day.clock_text(starts)
+        );
+        audit::record(
+            tx,
+            &Event::ok(day.now, &actor, "booking.create", &object, &detail),
+        )?;
+        booking(tx, &day, id)
+    })
+}
+
+fn check_chosen_slot(
+    tx: &rusqlite::Connection,
+    day: &Day,
+    resource: &Resource,
+    starts: DateTime<Utc>,
+    opens: DateTime<Utc>,
+    closes: DateTime<Utc>,
+) -> Result<()> {
+    if !resource.active || resource.out_of_order.is_some() {
+        return Err(AppError::new(
+            ErrorCode::Conflict,
+            format!(
+                "{} is out of order{}",
+                resource.name,
+                resource
+                    .out_of_order
+                    .as_ref()
+                    .map(|r| format!(": {r}"))
+                    .unwrap_or_default()
+            ),
+        ));
+    }
+    if starts < round_up(day.now) - Duration::minutes(GRID_MINUTES) {
+        return Err(AppError::invalid_input(
+            "start",
+            format!("{} has already passed", day.clock_text(starts)),
+        ));
+    }
+    if starts < opens || starts + resource.slot > closes {
+        return Err(AppError::invalid_input(
+            "start",
+            format!(
+                "{} to {} is outside today's hours ({} to {})",
+                day.clock_text(starts),
+                day.clock_text(starts + resource.slot),
+                day.clock_text(opens),
+                day.clock_text(closes)
+            ),
+        ));
+    }
+    let taken = storage::taken(tx, resource.id, opens, closes + Duration::hours(4))?;
+    let need = resource.slot + resource.buffer;
+    if taken
+        .iter()
+        .any(|t| t.starts < starts + need && t.blocked_until > starts)
+    {
+        return Err(AppError::new(
+            ErrorCode::Conflict,
+            format!(
+                "{} is taken at {} (cleaning time included)",
+                resource.name,
+                day.clock_text(starts)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The earliest free slot today on any resource of the kind that is in order.
+fn next_free(
+    tx: &rusqlite::Connection,
+    day: &Day,
+    kind: &str,
+    opens: DateTime<Utc>,
+    closes: DateTime<Utc>,
+) -> Result<Option<(Resource, DateTime<Utc>)>> {
+    let from = round_up(day.now).max(opens);
+    let mut best: Option<(Resource, DateTime<Utc>)> = None;
+    for resource in storage::resources_of(tx, kind)? {
+        if !resource.active || resource.out_of_order.is_some() {
+            continue;
+        }
+        let taken = storage::taken(tx, resource.id, opens, closes + Duration::hours(4))?;
+        // The buffer after the last slot may run past closing; the slot itself may not.
+        let fit = earliest_fit(
+            from,
+            closes + resource.buffer,
+            resource.slot + resource.buffer,
+            &taken,
+        );
+        if let Some(starts) = fit {
+            if best.as_ref().is_none_or(|(_, at)| starts < *at) {
+                best = Some((resource, starts));
+            }
+        }
+    }
+    Ok(best)
+}
+
+/// Put a resource out of order with a reason, or back in order with `None` (supervisors).
+pub fn set_out_of_order(
+    db: &mut Database,
+    clock: &dyn Clock,
+    session: &mut Session,
+    resource_id: i64,
+    reason: Option<&str>,
+) -> Result<()> {
+    auth::authorize(db, clock, session, Operation::ManageResources)?;
+    let reason =
+        match reason {
+            Some(text) => Some(guests::clean_text("reason", Some(text), 200)?.ok_or_else(
+                || AppError::invalid_input("reason", "say what is wrong, for the desk"),
+            )?),
+            None => None,
+        };
+    let now = clock.now();
+    let actor = format!("staff:{}", session.username);
+    db.write(|tx| {
+        let resource = storage::resource(tx, resource_id)?
+            .ok_or_else(|| AppError::new(ErrorCode::NotFound, "that resource does not exist"))?;
+        storage::set_out_of_order(tx, resource.id, reason.as_deref(), now)?;
+        let action = if reason.is_some() {
+            "resource.out_of_order"
+        } else {
+            "resource.back_in_order"
+        };
+        let object = format!("resource:{}", resource.name);
+        audit::record(
+            tx,
+            &Event::ok(
+                now,
+                &actor,
+                action,
+                &object,
+                reason.as_deref().unwrap_or(""),
+            ),
+        )
+    })
+}
+
+/// The no-show grace period in minutes (setting, default 10).
+pub fn no_show_grace(db: &Database) -> Result<Duration> {
+    let minutes = crate::settings::read(db, NO_SHOW_GRACE_SETTING)
+        .ok()
+        .and_then(|v| v.parse::<i64>().ok())
+        .filter(|m| (1..=120).contains(m))
+        .unwrap_or(DEFAULT_NO_SHOW_GRACE);
+    Ok(Duration::minutes(minutes))
+}
+
+/// Move a booking on: start, finish or cancel.
+pub fn change_state(
+    db: &mut Database,
+    clock: &dyn Clock,
+    session: &mut Session,
+    booking_id: i64,
+    to: BookingState,
+) -> Result<Booking> {
+    auth::authorize(db, clock, session, Operation::BookServices)?;
+    let day = Day::of(db, clock)?;
+    let grace = no_show_grace(db)?;
+    let actor = format!("staff:{}", session.username);
+    let staff_id = session.staff_id;
+    db.write(|tx| {
+        storage::release_no_shows(tx, day.now, grace)?;
+        let current = storage::state_of(tx, booking_id)?
+            .ok_or_else(|| AppError::new(ErrorCode::NotFound, "that booking does not exist"))?;
+        let allowed = matches!(
+            (current, to),
+            (BookingState::Booked, BookingState::InUse)
+                | (BookingState::Booked, BookingState::Cancelled)
+                | (BookingState::InUse, BookingState::Done)
+        );
+        if !allowed {
+            return Err(AppError::new(
+                ErrorCode::Conflict,
+                format!(
+                    "a booking that is {} cannot become {}",
+                    current.as_str().replace('_', " "),
+                    to.as_str().replace('_', " ")
+                ),
+            ));
+        }
+        // Finishing early frees the rest of the slot (after the cleaning buffer).
+        let blocked_until = match to {
+            BookingState::Done => {
+                let resource = storage::resource_of_booking(tx, booking_id)?;
+                Some(day.now + resource.buffer)
+            }
+            _ => None,
+        };
+        storage::set_state(
+            tx,
+            booking_id,
+            current,
+            to,
+            day.now,
+            Some(staff_id),
+            blocked_until,
+        )?;
+        let action = format!("booking.{}", to.as_str());
+        audit::record(
+            tx,
+            &Event::ok(
+                day.now,
+                &actor,
+                &action,
+                &format!("booking:{booking_id}"),
+                "",
+            ),
+        )?;
+        booking(tx, &day, booking_id)
+    })
+}
+
+/// Today's bookings of a kind, per resource (the board), after releasing no-shows.
+pub fn bookings_today(
+    db: &mut Database,
+    clock: &dyn Clock,
+    session: &mut Session,
+    kind: &str,
+) -> Result<Vec<Booking>> {
+    auth::authorize(db, clock, session, Operation::BookServices)?;
+    let day = Day::of(db, clock)?;
+    let grace = no_show_grace(db)?;
+    db.write(|tx| {
+        storage::release_no_shows(tx, day.now, grace)?;
+        storage::bookings_on(tx, kind, &day.date.to_string())?
+            .into_iter()
+            .map(|id| booking(tx, &day, id))
+            .collect()
+    })
+}
+
+fn booking(conn: &rusqlite::Connection, day: &Day, id: i64) -> Result<Booking> {
+    let row = storage::booking_row(conn, id)?
+        .ok_or_else(|| AppError::new(ErrorCode::NotFound, "that booking does not exist"))?;
+    Ok(Booking {
+        id: row.id,
+        resource_id: row.resource_id,
+        resource_name: row.resource_name,
+        guest_id: row.guest_id,
+        guest_code: guests::code::display(&row.guest_code),
+        guest_nickname: row.guest_nickname,
+        starts_local: day.clock_text(row.starts),
+        ends_local: day.clock_text(row.ends),
+        state: row.state,
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,293 @@
+//! SQL for resources, opening hours and bookings.
+
+use chrono::{DateTime, Duration, NaiveTime, Utc};
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+use super::{BookingState, Kind, Resource, Taken};
+use crate::error::{AppError, ErrorCode, Result};
+use crate::restrictions::Scope;
+
+fn stamp(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+fn instant(text: &str) -> rusqlite::Result<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|at| at.with_timezone(&Utc))
+        .map_err(|err| {
+            rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(err))
+        })
+}
+
+/// Bookings that hold their resource.
+const HOLDING: &str = "state IN ('booked', 'in_use', 'done')";
+
+pub(super) fn kind(conn: &Connection, kind: &str) -> Result<Option<Kind>> {
+    Ok(conn
+        .query_row(
+            "SELECT label, daily_limit, restriction_scope FROM resource_kinds WHERE kind = ?1",
+            [kind],
+            |row| {
+                let scope: Option<String> = row.get(2)?;
+                Ok(Kind {
+                    label: row.get(0)?,
+                    daily_limit: row.get(1)?,
+                    restriction_scope: scope.as_deref().and_then(Scope::parse),
+                })
+            },
+        )
+        .optional()?)
+}
+
+pub(super) fn hours(
+    conn: &Connection,
+    kind: &str,
+    weekday: u32,
+) -> Result<Option<(NaiveTime, NaiveTime)>> {
+    let found: Option<(String, String)> = conn
+        .query_row(
+            "SELECT opens, closes FROM opening_hours WHERE kind = ?1 AND weekday = ?2",
+            params![kind, weekday],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .optional()?;
+    Ok(found.and_then(|(opens, closes)| {
+        Some((
+            NaiveTime::parse_from_str(&opens, "%H:%M").ok()?,
+            NaiveTime::parse_from_str(&closes, "%H:%M").ok()?,
+        ))
+    }))
+}
+
+const RESOURCE: &str =
+    "SELECT id, kind, name, slot_minutes, buffer_minutes, active, out_of_order_reason,
+    out_of_order_since IS NOT NULL FROM resources";
+
+fn resource_row(row: &Row<'_>) -> rusqlite::Result<Resource> {
+    let out_of_order: bool = row.get(7)?;
+    let reason: Option<String> = row.get(6)?;
+    Ok(Resource {
+        id: row.get(0)?,
+        kind: row.get(1)?,
+        name: row.get(2)?,
+        slot: Duration::minutes(row.get(3)?),
+        buffer: Duration::minutes(row.get(4)?),
+        active: row.get(5)?,
+        out_of_order: out_of_order.then(|| reason.unwrap_or_default()),
+    })
+}
+
+pub(super) fn resource(conn: &Connection, id: i64) -> Result<Option<Resource>> {
+    Ok(conn
+        .query_row(&format!("{RESOURCE} WHERE id = ?1"), [id], resource_row)
+        .optional()?)
+}
+
+pub(super) fn resource_of_booking(conn: &Connection, booking_id: i64) -> Result<Resource> {
+    conn.query_row(
+        &format!("{RESOURCE} WHERE id = (SELECT resource_id FROM bookings WHERE id = ?1)"),
+        [booking_id],
+        resource_row,
+    )
+    .optional()?
+    .ok_or_else(|| AppError::new(ErrorCode::NotFound, "that booking does not exist"))
+}
+
+pub(super) fn resources_of(conn: &Connection, kind: &str) -> Result<Vec<Resource>> {
+    let mut statement =
+        conn.prepare_cached(&format!("{RESOURCE} WHERE kind = ?1 ORDER BY name"))?;
+    let rows = statement.query_map([kind], resource_row)?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// Out of order (with a reason) or back in order (`None`).
+pub(crate) fn set_out_of_order(
+    conn: &Connection,
+    id: i64,
+    reason: Option<&str>,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    conn.execute(
+        "UPDATE resources SET out_of_order_since = CASE WHEN ?2 IS NULL THEN NULL ELSE ?3 END,
+                              out_of_order_reason = ?2 WHERE id = ?1",
+        params![id, reason, stamp(at)],
+    )?;
+    Ok(())
+}
+
+pub(super) fn count_for_guest(
+    conn: &Connection,
+    guest_id: i64,
+    kind: &str,
+    service_date: &str,
+) -> Result<u32> {
+    Ok(conn.query_row(
+        &format!(
+            "SELECT count(*) FROM bookings b JOIN resources r ON r.id = b.resource_id
+             WHERE b.guest_id = ?1 AND b.service_date = ?2 AND r.kind = ?3 AND b.{HOLDING}"
+        ),
+        params![guest_id, service_date, kind],
+        |row| row.get(0),
+    )?)
+}
+
+/// What holds a resource between `from` and `to`, by start.
+pub(super) fn taken(
+    conn: &Connection,
+    resource_id: i64,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<Taken>> {
+    let mut statement = conn.prepare_cached(&format!(
+        "SELECT starts_at, blocked_until FROM bookings
+         WHERE resource_id = ?1 AND {HOLDING} AND starts_at < ?3 AND blocked_until > ?2
+         ORDER BY starts_at"
+    ))?;
+    let rows = statement.query_map(params![resource_id, stamp(from), stamp(to)], |row| {
+        Ok(Taken {
+            starts: instant(&row.get::<_, String>(0)?)?,
+            blocked_until: instant(&row.get::<_, String>(1)?)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+#[allow(clippy::too_many_arguments)] // one column each
+pub(super) fn insert(
+    conn: &Connection,
+    resource_id: i64,
+    guest_id: i64,
+    service_date: &str,
+    starts: DateTime<Utc>,
+    ends: DateTime<Utc>,
+    blocked_until: DateTime<Utc>,
+    at: DateTime<Utc>,
+    staff_id: i64,
+) -> Result<i64> {
+    conn.execute(
+        "INSERT INTO bookings (resource_id, guest_id, service_date, starts_at, ends_at, blocked_until,
+                               state, created_at, created_by, changed_at, changed_by)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'booked', ?7, ?8, ?7, ?8)",
+        params![resource_id, guest_id, service_date, stamp(starts), stamp(ends), stamp(blocked_until), stamp(at), staff_id],
+    )?;
+    let id = conn.last_insert_rowid();
+    record_event(conn, id, at, Some(staff_id), None, BookingState::Booked)?;
+    Ok(id)
+}
+
+fn record_event(
+    conn: &Connection,
+    booking_id: i64,
+    at: DateTime<Utc>,
+    by: Option<i64>,
+    from: Option<BookingState>,
+    to: BookingState,
+) -> Result<()> {
+    conn.execute(
+        "INSERT INTO booking_events (booking_id, at, by_staff, from_state, to_state) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![booking_id, stamp(at), by, from.map(BookingState::as_str), to.as_str()],
+    )?;
+    Ok(())
+}
+
+pub(super) fn state_of(conn: &Connection, id: i64) -> Result<Option<BookingState>> {
+    Ok(conn
+        .query_row("SELECT state FROM bookings WHERE id = ?1", [id], |row| {
+            row.get::<_, String>(0)
+        })
+        .optional()?
+        .map(|text| BookingState::parse(&text)))
+}
+
+pub(super) fn set_state(
+    conn: &Connection,
+    id: i64,
+    from: BookingState,
+    to: BookingState,
+    at: DateTime<Utc>,
+    by: Option<i64>,
+    blocked_until: Option<DateTime<Utc>>,
+) -> Result<()> {
+    conn.execute(
+        "UPDATE bookings SET state = ?2, changed_at = ?3, changed_by = ?4,
+             started_at = CASE WHEN ?2 = 'in_use' THEN ?3 ELSE started_at END,
+             finished_at = CASE WHEN ?2 = 'done' THEN ?3 ELSE finished_at END,
+             blocked_until = coalesce(?5, blocked_until)
+         WHERE id = ?1",
+        params![id, to.as_str(), stamp(at), by, blocked_until.map(stamp)],
+    )?;
+    record_event(conn, id, at, by, Some(from), to)
+}
+
+/// Mark bookings not started within the grace period as no-shows (their slot is free
+/// again); returns how many.
+pub(super) fn release_no_shows(
+    conn: &Connection,
+    now: DateTime<Utc>,
+    grace: Duration,
+) -> Result<usize> {
+    let late: Vec<i64> = {
+        let mut statement = conn
+            .prepare_cached("SELECT id FROM bookings WHERE state = 'booked' AND starts_at <= ?1")?;
+        let rows = statement.query_map([stamp(now - grace)], |row| row.get(0))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()?
+    };
+    for id in &late {
+        set_state(
+            conn,
+            *id,
+            BookingState::Booked,
+            BookingState::NoShow,
+            now,
+            None,
+            None,
+        )?;
+    }
+    Ok(late.len())
+}
+
+pub(super) fn bookings_on(conn: &Connection, kind: &str, service_date: &str) -> Result<Vec<i64>> {
+    let mut statement = conn.prepare_cached(
+        "SELECT b.id FROM bookings b JOIN resources r ON r.id = b.resource_id
+         WHERE b.service_date = ?1 AND r.kind = ?2 ORDER BY r.name, b.starts_at",
+    )?;
+    let rows = statement.query_map(params![service_date, kind], |row| row.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// One booking joined with its resource and guest.
+pub(super) struct BookingRow {
+    pub id: i64,
+    pub resource_id: i64,
+    pub resource_name: String,
+    pub guest_id: i64,
+    pub guest_code: String,
+    pub guest_nickname: Option<String>,
+    pub starts: DateTime<Utc>,
+    pub ends: DateTime<Utc>,
+    pub state: BookingState,
+}
+
+pub(super) fn booking_row(conn: &Connection, id: i64) -> Result<Option<BookingRow>> {
+    Ok(conn
+        .query_row(
+            "SELECT b.id, b.resource_id, r.name, b.guest_id, g.code, g.nickname, b.starts_at, b.ends_at, b.state
+             FROM bookings b JOIN resources r ON r.id = b.resource_id JOIN guests g ON g.id = b.guest_id
+             WHERE b.id = ?1",
+            [id],
+            |row| {
+                Ok(BookingRow {
+                    id: row.get(0)?,
+                    resource_id: row.get(1)?,
+                    resource_name: row.get(2)?,
+                    guest_id: row.get(3)?,
+                    guest_code: row.get(4)?,
+                    guest_nickname: row.get(5)?,
+                    starts: instant(&row.get::<_, String>(6)?)?,
+                    ends: instant(&row.get::<_, String>(7)?)?,
+                    state: BookingState::parse(&row.get::<_, String>(8)?),
+                })
+            },
+        )
+        .optional()?)
+}

@@ -1,0 +1,324 @@
+use super::*;
+use crate::auth::Role;
+use crate::guests::tests::{desk, Desk};
+use crate::restrictions::{FlagKind, NewFlag};
+
+/// A desk at 09:00 with a front-desk worker and `n` guests checked in.
+fn morning(n: usize) -> (Desk, Session, Vec<i64>) {
+    let mut d = desk();
+    let mut pat = d.person("pat", &[Role::FrontDesk]);
+    let guests = (0..n)
+        .map(|i| d.arrive(&mut pat, &format!("guest {i}")).id)
+        .collect();
+    (d, pat, guests)
+}
+
+fn next_shower() -> BookingTarget {
+    BookingTarget::NextFree {
+        kind: "shower".into(),
+    }
+}
+
+fn at(resource_id: i64, start: &str) -> BookingTarget {
+    BookingTarget::At {
+        resource_id,
+        start: start.into(),
+    }
+}
+
+#[test]
+fn book_next_free_spreads_over_the_showers_then_waits_for_the_first_to_be_clean() {
+    let (mut d, mut pat, guests) = morning(7);
+    let mut seen = Vec::new();
+    for guest in &guests[..6] {
+        let booking = book(&mut d.db, &d.clock, &mut pat, *guest, &next_shower()).expect("booked");
+        assert_eq!(
+            booking.starts_local, "09:00",
+            "six showers are free at 09:00"
+        );
+        seen.push(booking.resource_name);
+    }
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen.len(), 6, "one guest per shower");
+    let seventh = book(&mut d.db, &d.clock, &mut pat, guests[6], &next_shower()).expect("booked");
+    assert_eq!(
+        (seventh.starts_local.as_str(), seventh.ends_local.as_str()),
+        ("09:30", "09:50"),
+        "the next slot starts after 20 minutes and the 10-minute cleaning"
+    );
+}
+
+#[test]
+fn two_bookings_never_overlap_on_one_shower_buffer_included() {
+    let (mut d, mut pat, guests) = morning(3);
+    book(&mut d.db, &d.clock, &mut pat, guests[0], &at(1, "10:00")).expect("10:00 on Shower 1");
+    let err = book(&mut d.db, &d.clock, &mut pat, guests[1], &at(1, "10:25"))
+        .expect_err("cleaning until 10:30");
+    assert_eq!(err.code, ErrorCode::Conflict, "{}", err.message);
+    assert!(err.message.contains("taken at 10:25"), "{}", err.message);
+    let err = book(&mut d.db, &d.clock, &mut pat, guests[1], &at(1, "09:35"))
+        .expect_err("would run into 10:00");
+    assert_eq!(err.code, ErrorCode::Conflict, "{}", err.message);
+    book(&mut d.db, &d.clock, &mut pat, guests[1], &at(1, "10:30")).expect("free after cleaning");
+    book(&mut d.db, &d.clock, &mut pat, guests[2], &at(1, "09:30"))
+        .expect("ends 09:50, clean by 10:00");
+}
+
+#[test]
+fn bad_bookings_are_refused_with_a_clear_message_and_nothing_written() {
+    let (mut d, mut pat, guests) = morning(3);
+    let mut sam = d.person("sam", &[Role::Supervisor]);
+    let stranger = {
+        let mut nurse = d.person("nina", &[Role::Nurse]);
+        let guest = d.arrive(&mut nurse, "Walk-by");
+        crate::visits::check_out(
+            &mut d.db,
+            &d.clock,
+            &mut nurse,
+            guest.open_visit_id.unwrap(),
+        )
+        .expect("left");
+        guest.id
+    };
+    let code = guests::card(d.db.conn(), guests[1]).expect("card").code;
+    restrictions::record(
+        &mut d.db,
+        &d.clock,
+        &mut sam,
+        &NewFlag {
+            guest_code: code,
+            kind: FlagKind::Restriction,
+            scope: Some(Scope::Showers),
+            reason: "flooded the floor".into(),
+            starts_on: None,
+            ends_on: Some("2026-12-31".into()),
+        },
+    )
+    .expect("restricted from showers");
+    set_out_of_order(&mut d.db, &d.clock, &mut sam, 2, Some("drain blocked"))
+        .expect("Shower 2 out");
+    book(&mut d.db, &d.clock, &mut pat, guests[0], &at(1, "11:00")).expect("the one shower today");
+
+    let cases: Vec<(i64, BookingTarget, &str)> = vec![
+        (stranger, next_shower(), "not checked in"),
+        (guests[1], next_shower(), "restricted from the showers"),
+        (
+            guests[0],
+            next_shower(),
+            "already has 1 shower booking today",
+        ),
+        (
+            guests[0],
+            BookingTarget::NextFree {
+                kind: "sauna".into(),
+            },
+            "not a kind",
+        ),
+    ];
+    for (guest, target, expected) in cases {
+        let err = book(&mut d.db, &d.clock, &mut pat, guest, &target).expect_err(expected);
+        assert!(
+            err.message.contains(expected),
+            "{expected}: {}",
+            err.message
+        );
+    }
+    let computer_cases: Vec<(BookingTarget, &str)> = vec![
+        (at(7, "08:30"), "already passed"),
+        (at(7, "15:45"), "outside today's hours"),
+        (at(7, "7 pm"), "not a time"),
+        (at(7, "'; DROP TABLE bookings; --"), "not a time"),
+        (at(999, "10:00"), "does not exist"),
+    ];
+    for (target, expected) in computer_cases {
+        let err = book(&mut d.db, &d.clock, &mut pat, guests[0], &target).expect_err(expected);
+        assert!(
+            err.message.contains(expected),
+            "{expected}: {}",
+            err.message
+        );
+    }
+    let err =
+        book(&mut d.db, &d.clock, &mut pat, guests[2], &at(2, "10:00")).expect_err("out of order");
+    assert!(
+        err.message.contains("out of order: drain blocked"),
+        "{}",
+        err.message
+    );
+    assert_eq!(
+        d.count("SELECT count(*) FROM bookings"),
+        1,
+        "only the good booking was written"
+    );
+    let err =
+        set_out_of_order(&mut d.db, &d.clock, &mut pat, 3, Some("broken")).expect_err("front desk");
+    assert_eq!(err.code, ErrorCode::PermissionDenied, "{}", err.message);
+}
+
+#[test]
+fn a_booking_not_started_in_the_grace_period_is_a_no_show_and_frees_its_slot() {
+    let (mut d, mut pat, guests) = morning(2);
+    let first = book(&mut d.db, &d.clock, &mut pat, guests[0], &at(1, "09:05")).expect("09:05");
+    d.clock.advance(Duration::minutes(15));
+    let board = bookings_today(&mut d.db, &d.clock, &mut pat, "shower").expect("board");
+    assert_eq!(
+        board[0].state,
+        BookingState::NoShow,
+        "not started by 09:15: a no-show"
+    );
+    let taken = book(&mut d.db, &d.clock, &mut pat, guests[1], &at(1, "09:15"))
+        .expect("the slot is free again");
+    assert_eq!(taken.resource_id, first.resource_id, "on the same shower");
+    let err = change_state(&mut d.db, &d.clock, &mut pat, first.id, BookingState::InUse)
+        .expect_err("too late");
+    assert_eq!(err.code, ErrorCode::Conflict, "{}", err.message);
+    assert_eq!(
+        d.count(
+            "SELECT count(*) FROM booking_events WHERE to_state = 'no_show' AND by_staff IS NULL"
+        ),
+        1,
+        "the system made the change, stamped like any other"
+    );
+}
+
+#[test]
+fn start_finish_and_cancel_follow_the_states_and_an_early_finish_frees_the_rest() {
+    let (mut d, mut pat, guests) = morning(3);
+    let booking = book(&mut d.db, &d.clock, &mut pat, guests[0], &at(1, "09:00")).expect("09:00");
+    change_state(
+        &mut d.db,
+        &d.clock,
+        &mut pat,
+        booking.id,
+        BookingState::InUse,
+    )
+    .expect("started");
+    let err = change_state(
+        &mut d.db,
+        &d.clock,
+        &mut pat,
+        booking.id,
+        BookingState::Cancelled,
+    )
+    .expect_err("in use");
+    assert!(
+        err.message.contains("in use cannot become cancelled"),
+        "{}",
+        err.message
+    );
+    d.clock.advance(Duration::minutes(5));
+    change_state(
+        &mut d.db,
+        &d.clock,
+        &mut pat,
+        booking.id,
+        BookingState::Done,
+    )
+    .expect("done at 09:05");
+    book(&mut d.db, &d.clock, &mut pat, guests[1], &at(1, "09:15"))
+        .expect("free after 09:05 + 10 min cleaning");
+    let other = book(&mut d.db, &d.clock, &mut pat, guests[2], &at(3, "11:00")).expect("11:00");
+    change_state(
+        &mut d.db,
+        &d.clock,
+        &mut pat,
+        other.id,
+        BookingState::Cancelled,
+    )
+    .expect("cancelled");
+    book(&mut d.db, &d.clock, &mut pat, guests[2], &at(3, "11:00"))
+        .expect("a cancelled slot is free, and the limit counts it no more");
+    let changes: i64 = d.count("SELECT count(*) FROM audit_log WHERE action LIKE 'booking.%'");
+    assert_eq!(changes, 7, "four bookings and three changes are audited");
+}
+
+#[test]
+fn two_desks_booking_the_same_slot_at_once_get_one_booking() {
+    let dir = tempfile::tempdir().expect("temp");
+    let path = dir.path().join("desk.db");
+    let clock = crate::clock::FixedClock::new(
+        chrono::Utc
+            .with_ymd_and_hms(2026, 11, 28, 14, 0, 0)
+            .unwrap(),
+    );
+    let password = "orchard lantern pebble violin";
+    let (first_session, guests) = {
+        let mut db = Database::open(&path).expect("db");
+        let mut admin =
+            auth::create_first_admin(&mut db, &clock, "admin", "Avery", password, password)
+                .expect("admin");
+        auth::create_staff(
+            &mut db,
+            &clock,
+            &mut auth::Actor::Staff(&mut admin),
+            &auth::NewStaff {
+                username: "pat".into(),
+                display_name: "Pat".into(),
+                roles: vec![Role::FrontDesk],
+                password: password.into(),
+            },
+        )
+        .expect("pat");
+        let mut pat = auth::login(&mut db, &clock, "pat", password).expect("login");
+        let guests: Vec<i64> = (0..2)
+            .map(|_| {
+                crate::visits::register_and_check_in(
+                    &mut db,
+                    &clock,
+                    &mut pat,
+                    &guests::NewGuest::default(),
+                    false,
+                )
+                .expect("guest")
+                .guest
+                .id
+            })
+            .collect();
+        (pat, guests)
+    };
+    let clock = std::sync::Arc::new(clock);
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(2));
+    // Two desks, each with its own connection, ask for Shower 1 at 10:00 at the same moment.
+    let handles: Vec<_> = [
+        (guests[0], first_session.clone()),
+        (guests[1], first_session),
+    ]
+    .into_iter()
+    .map(|(guest, mut session)| {
+        let path = path.clone();
+        let clock = clock.clone();
+        let barrier = barrier.clone();
+        std::thread::spawn(move || {
+            let mut db = Database::open(&path).expect("second connection");
+            barrier.wait();
+            book(
+                &mut db,
+                clock.as_ref(),
+                &mut session,
+                guest,
+                &at(1, "10:00"),
+            )
+        })
+    })
+    .collect();
+    let outcomes: Vec<Result<Booking>> = handles
+        .into_iter()
+        .map(|h| h.join().expect("thread"))
+        .collect();
+    let wins = outcomes.iter().filter(|o| o.is_ok()).count();
+    assert_eq!(
+        wins, 1,
+        "exactly one desk gets Shower 1 at 10:00: {outcomes:?}"
+    );
+    let loser = outcomes
+        .iter()
+        .find_map(|o| o.as_ref().err())
+        .expect("one refusal");
+    assert_eq!(
+        loser.code,
+        ErrorCode::Conflict,
+        "the other is told the slot is taken: {}",
+        loser.message
+    );
+}
