@@ -84,3 +84,21 @@ CREATE TABLE booking_events (
 
 INSERT INTO settings (key, value, updated_at)
 VALUES ('no_show_grace_minutes', '10', strftime('%Y-%m-%dT%H:%M:%SZ', 'now'));
+
+-- Guests waiting for a kind when nothing is free today, in arrival order. Who is offered
+-- the next free slot is worked out from this list whenever the board is read.
+CREATE TABLE waitlist (
+    id            INTEGER PRIMARY KEY,
+    kind          TEXT NOT NULL REFERENCES resource_kinds (kind),
+    guest_id      INTEGER NOT NULL REFERENCES guests (id),
+    service_date  TEXT NOT NULL,
+    joined_at     TEXT NOT NULL,
+    joined_by     INTEGER NOT NULL REFERENCES staff (id),
+    state         TEXT NOT NULL CHECK (state IN ('waiting', 'booked', 'removed')),
+    booking_id    INTEGER REFERENCES bookings (id),
+    changed_at    TEXT NOT NULL
+) STRICT;
+
+CREATE UNIQUE INDEX waitlist_one_per_guest ON waitlist (kind, guest_id, service_date)
+    WHERE state = 'waiting';
+CREATE INDEX waitlist_day ON waitlist (kind, service_date, state, joined_at);

@@ -72,6 +72,51 @@ pub struct Booking {
     pub starts_local: String,
     pub ends_local: String,
     pub state: BookingState,
+    /// Minutes since it started, while in use.
+    #[ts(type = "number | null")]
+    pub minutes_in_use: Option<i64>,
+    /// In use past its end time.
+    pub overstay: bool,
+}
+
+/// One resource on the live board.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct BoardResource {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub name: String,
+    pub out_of_order: Option<String>,
+    /// Today's bookings on it, by start time.
+    pub bookings: Vec<Booking>,
+    /// When it is next free today, on the center's clock.
+    pub next_free_local: Option<String>,
+}
+
+/// A guest waiting for the kind.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct WaitingGuest {
+    #[ts(type = "number")]
+    pub guest_id: i64,
+    pub code: String,
+    pub nickname: Option<String>,
+    pub joined_local: String,
+}
+
+/// The live board of one kind: resources with today's bookings, the waitlist, and who to
+/// call when a slot is free while people wait.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Board {
+    pub kind: String,
+    pub label: String,
+    pub resources: Vec<BoardResource>,
+    pub waiting: Vec<WaitingGuest>,
+    /// The first waiting guest, offered the earliest free slot (`HH:MM` on a resource).
+    pub call_next: Option<WaitingGuest>,
+    pub next_free_local: Option<String>,
+    pub next_free_resource: Option<String>,
 }
 
 /// Where to book: the earliest free slot of a kind, or a chosen resource and local time.
@@ -198,6 +243,52 @@ impl Day {
     }
 }
 
+/// A guest's name for messages: nickname and code, or the code.
+fn who(guest: &guests::GuestCard) -> String {
+    match &guest.nickname {
+        Some(name) => format!("{name} ({})", guest.code),
+        None => guest.code.clone(),
+    }
+}
+
+/// The checks every booking and waitlist place share: the guest is inside, not restricted
+/// from the kind, and under the kind's daily limit.
+fn guest_may_book(
+    tx: &rusqlite::Connection,
+    day: &Day,
+    guest_id: i64,
+    kind_name: &str,
+) -> Result<(guests::GuestCard, Kind)> {
+    let guest = guests::card(tx, guest_id)?;
+    let who = who(&guest);
+    if guest.open_visit_id.is_none() {
+        return Err(AppError::new(
+            ErrorCode::Conflict,
+            format!("{who} is not checked in; check them in first"),
+        ));
+    }
+    let kind = storage::kind(tx, kind_name)?.ok_or_else(|| {
+        AppError::invalid_input("kind", format!("{kind_name:?} is not a kind of resource"))
+    })?;
+    if let Some(scope) = kind.restriction_scope {
+        let flags = restrictions::active_for(tx, guest.id, day.date)?;
+        restrictions::refuse_if_restricted(&flags, scope, &who)?;
+    }
+    let used = storage::count_for_guest(tx, guest.id, kind_name, &day.date.to_string())?;
+    if used >= kind.daily_limit {
+        return Err(AppError::new(
+            ErrorCode::Conflict,
+            format!(
+                "{who} already has {used} {} booking{} today (the limit is {})",
+                kind.label.to_lowercase(),
+                if used == 1 { "" } else { "s" },
+                kind.daily_limit
+            ),
+        ));
+    }
+    Ok((guest, kind))
+}
+
 /// Book a checked-in guest: the next free slot of a kind, or a chosen resource and time.
 pub fn book(
     db: &mut Database,
@@ -213,17 +304,6 @@ pub fn book(
     let staff_id = session.staff_id;
     db.write(|tx| {
         storage::release_no_shows(tx, day.now, grace)?;
-        let guest = guests::card(tx, guest_id)?;
-        let who = match &guest.nickname {
-            Some(name) => format!("{name} ({})", guest.code),
-            None => guest.code.clone(),
-        };
-        if guest.open_visit_id.is_none() {
-            return Err(AppError::new(
-                ErrorCode::Conflict,
-                format!("{who} is not checked in; check them in first"),
-            ));
-        }
         let kind_name = match target {
             BookingTarget::NextFree { kind } => kind.clone(),
             BookingTarget::At { resource_id, .. } => {
@@ -234,25 +314,7 @@ pub fn book(
                     .kind
             }
         };
-        let kind = storage::kind(tx, &kind_name)?.ok_or_else(|| {
-            AppError::invalid_input("kind", format!("{kind_name:?} is not a kind of resource"))
-        })?;
-        if let Some(scope) = kind.restriction_scope {
-            let flags = restrictions::active_for(tx, guest.id, day.date)?;
-            restrictions::refuse_if_restricted(&flags, scope, &who)?;
-        }
-        let used = storage::count_for_guest(tx, guest.id, &kind_name, &day.date.to_string())?;
-        if used >= kind.daily_limit {
-            return Err(AppError::new(
-                ErrorCode::Conflict,
-                format!(
-                    "{who} already has {used} {} booking{} today (the limit is {})",
-                    kind.label.to_lowercase(),
-                    if used == 1 { "" } else { "s" },
-                    kind.daily_limit
-                ),
-            ));
-        }
+        let (guest, kind) = guest_may_book(tx, &day, guest_id, &kind_name)?;
         let (opens, closes) = day.hours(tx, &kind_name)?.ok_or_else(|| {
             AppError::new(
                 ErrorCode::Conflict,
@@ -297,6 +359,7 @@ pub fn book(
             day.now,
             staff_id,
         )?;
+        storage::waitlist_booked(tx, &kind_name, guest.id, &day.date.to_string(), id, day.now)?;
         let object = format!("guest:{}", guest.code.replace('-', ""));
         let detail = format!(
             "booking={id} resource={} start={}",
@@ -516,25 +579,6 @@ pub fn change_state(
     })
 }
 
-/// Today's bookings of a kind, per resource (the board), after releasing no-shows.
-pub fn bookings_today(
-    db: &mut Database,
-    clock: &dyn Clock,
-    session: &mut Session,
-    kind: &str,
-) -> Result<Vec<Booking>> {
-    auth::authorize(db, clock, session, Operation::BookServices)?;
-    let day = Day::of(db, clock)?;
-    let grace = no_show_grace(db)?;
-    db.write(|tx| {
-        storage::release_no_shows(tx, day.now, grace)?;
-        storage::bookings_on(tx, kind, &day.date.to_string())?
-            .into_iter()
-            .map(|id| booking(tx, &day, id))
-            .collect()
-    })
-}
-
 fn booking(conn: &rusqlite::Connection, day: &Day, id: i64) -> Result<Booking> {
     let row = storage::booking_row(conn, id)?
         .ok_or_else(|| AppError::new(ErrorCode::NotFound, "that booking does not exist"))?;
@@ -548,6 +592,138 @@ fn booking(conn: &rusqlite::Connection, day: &Day, id: i64) -> Result<Booking> {
         starts_local: day.clock_text(row.starts),
         ends_local: day.clock_text(row.ends),
         state: row.state,
+        minutes_in_use: (row.state == BookingState::InUse)
+            .then(|| row.started.map(|at| (day.now - at).num_minutes().max(0)))
+            .flatten(),
+        overstay: row.state == BookingState::InUse && day.now > row.ends,
+    })
+}
+
+/// Put a checked-in guest on the waitlist of a kind, when nothing is free today.
+pub fn join_waitlist(
+    db: &mut Database,
+    clock: &dyn Clock,
+    session: &mut Session,
+    guest_id: i64,
+    kind_name: &str,
+) -> Result<WaitingGuest> {
+    auth::authorize(db, clock, session, Operation::BookServices)?;
+    let day = Day::of(db, clock)?;
+    let grace = no_show_grace(db)?;
+    let actor = format!("staff:{}", session.username);
+    let staff_id = session.staff_id;
+    db.write(|tx| {
+        storage::release_no_shows(tx, day.now, grace)?;
+        let (guest, kind) = guest_may_book(tx, &day, guest_id, kind_name)?;
+        let today = day.date.to_string();
+        if storage::is_waiting(tx, kind_name, guest.id, &today)? {
+            return Err(AppError::new(
+                ErrorCode::Conflict,
+                format!(
+                    "{} is already waiting for a {}",
+                    who(&guest),
+                    kind.label.to_lowercase()
+                ),
+            ));
+        }
+        if let Some((opens, closes)) = day.hours(tx, kind_name)? {
+            if let Some((resource, starts)) = next_free(tx, &day, kind_name, opens, closes)? {
+                return Err(AppError::new(
+                    ErrorCode::Conflict,
+                    format!(
+                        "{} is free at {}; book it instead",
+                        resource.name,
+                        day.clock_text(starts)
+                    ),
+                ));
+            }
+        }
+        storage::join_waitlist(tx, kind_name, guest.id, &today, day.now, staff_id)?;
+        let object = format!("guest:{}", guest.code.replace('-', ""));
+        audit::record(
+            tx,
+            &Event::ok(day.now, &actor, "waitlist.join", &object, kind_name),
+        )?;
+        Ok(WaitingGuest {
+            guest_id: guest.id,
+            code: guest.code,
+            nickname: guest.nickname,
+            joined_local: day.clock_text(day.now),
+        })
+    })
+}
+
+/// The live board of a kind for today (no-shows are released first).
+pub fn board(
+    db: &mut Database,
+    clock: &dyn Clock,
+    session: &mut Session,
+    kind_name: &str,
+) -> Result<Board> {
+    auth::authorize(db, clock, session, Operation::BookServices)?;
+    let day = Day::of(db, clock)?;
+    let grace = no_show_grace(db)?;
+    db.write(|tx| {
+        storage::release_no_shows(tx, day.now, grace)?;
+        let kind = storage::kind(tx, kind_name)?.ok_or_else(|| {
+            AppError::invalid_input("kind", format!("{kind_name:?} is not a kind of resource"))
+        })?;
+        let today = day.date.to_string();
+        let hours = day.hours(tx, kind_name)?;
+        let from = round_up(day.now);
+        let mut resources = Vec::new();
+        for resource in storage::resources_of(tx, kind_name)? {
+            let bookings = storage::bookings_of_resource(tx, resource.id, &today)?
+                .into_iter()
+                .map(|id| booking(tx, &day, id))
+                .collect::<Result<Vec<_>>>()?;
+            let next_free_local = match hours {
+                Some((opens, closes)) if resource.active && resource.out_of_order.is_none() => {
+                    let taken =
+                        storage::taken(tx, resource.id, opens, closes + Duration::hours(4))?;
+                    earliest_fit(
+                        from.max(opens),
+                        closes + resource.buffer,
+                        resource.slot + resource.buffer,
+                        &taken,
+                    )
+                    .map(|at| day.clock_text(at))
+                }
+                _ => None,
+            };
+            resources.push(BoardResource {
+                id: resource.id,
+                name: resource.name.clone(),
+                out_of_order: resource.out_of_order.clone(),
+                bookings,
+                next_free_local,
+            });
+        }
+        let waiting = storage::waiting(tx, kind_name, &today)?
+            .into_iter()
+            .map(|entry| -> Result<WaitingGuest> {
+                let guest = guests::card(tx, entry.guest_id)?;
+                Ok(WaitingGuest {
+                    guest_id: guest.id,
+                    code: guest.code,
+                    nickname: guest.nickname,
+                    joined_local: day.clock_text(entry.joined_at),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let next = match hours {
+            Some((opens, closes)) => next_free(tx, &day, kind_name, opens, closes)?,
+            None => None,
+        };
+        Ok(Board {
+            kind: kind_name.to_string(),
+            label: kind.label,
+            call_next: next.as_ref().and_then(|_| waiting.first().cloned()),
+            next_free_local: next.as_ref().map(|(_, at)| day.clock_text(*at)),
+            next_free_resource: next.map(|(resource, _)| resource.name),
+            resources,
+            waiting,
+        })
     })
 }
 

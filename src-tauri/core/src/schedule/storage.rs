@@ -246,15 +246,6 @@ pub(super) fn release_no_shows(
     Ok(late.len())
 }
 
-pub(super) fn bookings_on(conn: &Connection, kind: &str, service_date: &str) -> Result<Vec<i64>> {
-    let mut statement = conn.prepare_cached(
-        "SELECT b.id FROM bookings b JOIN resources r ON r.id = b.resource_id
-         WHERE b.service_date = ?1 AND r.kind = ?2 ORDER BY r.name, b.starts_at",
-    )?;
-    let rows = statement.query_map(params![service_date, kind], |row| row.get(0))?;
-    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
-}
-
 /// One booking joined with its resource and guest.
 pub(super) struct BookingRow {
     pub id: i64,
@@ -266,12 +257,14 @@ pub(super) struct BookingRow {
     pub starts: DateTime<Utc>,
     pub ends: DateTime<Utc>,
     pub state: BookingState,
+    pub started: Option<DateTime<Utc>>,
 }
 
 pub(super) fn booking_row(conn: &Connection, id: i64) -> Result<Option<BookingRow>> {
     Ok(conn
         .query_row(
-            "SELECT b.id, b.resource_id, r.name, b.guest_id, g.code, g.nickname, b.starts_at, b.ends_at, b.state
+            "SELECT b.id, b.resource_id, r.name, b.guest_id, g.code, g.nickname, b.starts_at, b.ends_at, b.state,
+                    b.started_at
              FROM bookings b JOIN resources r ON r.id = b.resource_id JOIN guests g ON g.id = b.guest_id
              WHERE b.id = ?1",
             [id],
@@ -286,8 +279,153 @@ pub(super) fn booking_row(conn: &Connection, id: i64) -> Result<Option<BookingRo
                     starts: instant(&row.get::<_, String>(6)?)?,
                     ends: instant(&row.get::<_, String>(7)?)?,
                     state: BookingState::parse(&row.get::<_, String>(8)?),
+                    started: row
+                        .get::<_, Option<String>>(9)?
+                        .map(|text| instant(&text))
+                        .transpose()?,
                 })
             },
         )
         .optional()?)
+}
+
+/// One waiting guest.
+pub(super) struct Waiting {
+    pub guest_id: i64,
+    pub joined_at: DateTime<Utc>,
+}
+
+pub(super) fn join_waitlist(
+    conn: &Connection,
+    kind: &str,
+    guest_id: i64,
+    service_date: &str,
+    at: DateTime<Utc>,
+    staff_id: i64,
+) -> Result<i64> {
+    conn.execute(
+        "INSERT INTO waitlist (kind, guest_id, service_date, joined_at, joined_by, state, changed_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, 'waiting', ?4)",
+        params![kind, guest_id, service_date, stamp(at), staff_id],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+pub(super) fn is_waiting(
+    conn: &Connection,
+    kind: &str,
+    guest_id: i64,
+    service_date: &str,
+) -> Result<bool> {
+    Ok(conn
+        .query_row(
+            "SELECT 1 FROM waitlist WHERE kind = ?1 AND guest_id = ?2 AND service_date = ?3 AND state = 'waiting'",
+            params![kind, guest_id, service_date],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some())
+}
+
+/// Waiting guests of a kind today who are still inside, in arrival order.
+pub(super) fn waiting(conn: &Connection, kind: &str, service_date: &str) -> Result<Vec<Waiting>> {
+    let mut statement = conn.prepare_cached(
+        "SELECT w.guest_id, w.joined_at FROM waitlist w
+         WHERE w.kind = ?1 AND w.service_date = ?2 AND w.state = 'waiting'
+           AND EXISTS (SELECT 1 FROM visits v WHERE v.guest_id = w.guest_id
+                       AND v.checked_out_at IS NULL AND v.voided_at IS NULL)
+         ORDER BY w.joined_at, w.id",
+    )?;
+    let rows = statement.query_map(params![kind, service_date], |row| {
+        Ok(Waiting {
+            guest_id: row.get(0)?,
+            joined_at: instant(&row.get::<_, String>(1)?)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// Mark a guest's waiting entry of a kind as booked.
+pub(super) fn waitlist_booked(
+    conn: &Connection,
+    kind: &str,
+    guest_id: i64,
+    service_date: &str,
+    booking_id: i64,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    conn.execute(
+        "UPDATE waitlist SET state = 'booked', booking_id = ?4, changed_at = ?5
+         WHERE kind = ?1 AND guest_id = ?2 AND service_date = ?3 AND state = 'waiting'",
+        params![kind, guest_id, service_date, booking_id, stamp(at)],
+    )?;
+    Ok(())
+}
+
+/// A guest who leaves the building loses their bookings still to come and their places
+/// on waitlists; returns how many bookings were cancelled.
+pub(crate) fn guest_left(
+    conn: &Connection,
+    guest_id: i64,
+    at: DateTime<Utc>,
+    staff_id: i64,
+) -> Result<usize> {
+    let future: Vec<i64> = {
+        let mut statement = conn
+            .prepare_cached("SELECT id FROM bookings WHERE guest_id = ?1 AND state = 'booked'")?;
+        let rows = statement.query_map([guest_id], |row| row.get(0))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()?
+    };
+    for id in &future {
+        set_state(
+            conn,
+            *id,
+            BookingState::Booked,
+            BookingState::Cancelled,
+            at,
+            Some(staff_id),
+            None,
+        )?;
+    }
+    conn.execute(
+        "UPDATE waitlist SET state = 'removed', changed_at = ?2 WHERE guest_id = ?1 AND state = 'waiting'",
+        params![guest_id, stamp(at)],
+    )?;
+    Ok(future.len())
+}
+
+/// At close-out: bookings still to come are cancelled, showers in use are finished, and
+/// nobody is left waiting.
+pub(crate) fn close_out(conn: &Connection, at: DateTime<Utc>, staff_id: i64) -> Result<()> {
+    let open: Vec<(i64, String)> = {
+        let mut statement = conn
+            .prepare_cached("SELECT id, state FROM bookings WHERE state IN ('booked', 'in_use')")?;
+        let rows = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()?
+    };
+    for (id, state) in open {
+        let (from, to) = if state == "in_use" {
+            (BookingState::InUse, BookingState::Done)
+        } else {
+            (BookingState::Booked, BookingState::Cancelled)
+        };
+        set_state(conn, id, from, to, at, Some(staff_id), None)?;
+    }
+    conn.execute(
+        "UPDATE waitlist SET state = 'removed', changed_at = ?1 WHERE state = 'waiting'",
+        [stamp(at)],
+    )?;
+    Ok(())
+}
+
+pub(super) fn bookings_of_resource(
+    conn: &Connection,
+    resource_id: i64,
+    service_date: &str,
+) -> Result<Vec<i64>> {
+    let mut statement = conn.prepare_cached(
+        "SELECT id FROM bookings WHERE resource_id = ?1 AND service_date = ?2 ORDER BY starts_at",
+    )?;
+    let rows = statement.query_map(params![resource_id, service_date], |row| row.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }

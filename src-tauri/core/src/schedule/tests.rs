@@ -161,9 +161,9 @@ fn a_booking_not_started_in_the_grace_period_is_a_no_show_and_frees_its_slot() {
     let (mut d, mut pat, guests) = morning(2);
     let first = book(&mut d.db, &d.clock, &mut pat, guests[0], &at(1, "09:05")).expect("09:05");
     d.clock.advance(Duration::minutes(15));
-    let board = bookings_today(&mut d.db, &d.clock, &mut pat, "shower").expect("board");
+    let shown = board(&mut d.db, &d.clock, &mut pat, "shower").expect("board");
     assert_eq!(
-        board[0].state,
+        shown.resources[0].bookings[0].state,
         BookingState::NoShow,
         "not started by 09:15: a no-show"
     );
@@ -320,5 +320,124 @@ fn two_desks_booking_the_same_slot_at_once_get_one_booking() {
         ErrorCode::Conflict,
         "the other is told the slot is taken: {}",
         loser.message
+    );
+}
+
+/// Fill all six showers from 09:00 to closing (16:00) with one guest each slot.
+fn fill_showers_until_closing(d: &mut Desk, pat: &mut Session) {
+    let mut n = 0;
+    loop {
+        let guest = d.arrive(pat, &format!("filler {n}")).id;
+        n += 1;
+        if book(&mut d.db, &d.clock, pat, guest, &next_shower()).is_err() {
+            let visit = guests::card(d.db.conn(), guest)
+                .unwrap()
+                .open_visit_id
+                .unwrap();
+            crate::visits::check_out(&mut d.db, &d.clock, pat, visit)
+                .expect("the last filler leaves");
+            break;
+        }
+    }
+}
+
+#[test]
+fn when_nothing_is_free_guests_wait_in_order_and_a_freed_slot_goes_to_the_first() {
+    let mut d = desk();
+    let mut pat = d.person("pat", &[Role::FrontDesk]);
+    let mut sam = d.person("sam", &[Role::Supervisor]);
+    crate::visits::set_capacity(&mut d.db, &d.clock, &mut sam, "500").expect("a big day");
+    let early = d.arrive(&mut pat, "Early").id;
+    let err =
+        join_waitlist(&mut d.db, &d.clock, &mut pat, early, "shower").expect_err("showers free");
+    assert!(
+        err.message.contains("free at 09:00; book it instead"),
+        "{}",
+        err.message
+    );
+    fill_showers_until_closing(&mut d, &mut pat);
+    let late = d.arrive(&mut pat, "Late").id;
+    let first =
+        join_waitlist(&mut d.db, &d.clock, &mut pat, early, "shower").expect("first in line");
+    join_waitlist(&mut d.db, &d.clock, &mut pat, late, "shower").expect("second in line");
+    let err =
+        join_waitlist(&mut d.db, &d.clock, &mut pat, early, "shower").expect_err("already waiting");
+    assert!(err.message.contains("already waiting"), "{}", err.message);
+    let shown = board(&mut d.db, &d.clock, &mut pat, "shower").expect("board");
+    assert_eq!(shown.waiting.len(), 2, "two waiting");
+    assert!(
+        shown.call_next.is_none(),
+        "nobody to call while nothing is free"
+    );
+
+    // A booking is cancelled: the first in line is the one to call.
+    let cancelled = shown.resources[2].bookings[3].id;
+    change_state(
+        &mut d.db,
+        &d.clock,
+        &mut pat,
+        cancelled,
+        BookingState::Cancelled,
+    )
+    .expect("cancelled");
+    let shown = board(&mut d.db, &d.clock, &mut pat, "shower").expect("board");
+    let call = shown.call_next.expect("someone to call");
+    assert_eq!(
+        call.guest_id, first.guest_id,
+        "the first to arrive is offered the slot"
+    );
+    book(&mut d.db, &d.clock, &mut pat, call.guest_id, &next_shower())
+        .expect("booked from the waitlist");
+    let shown = board(&mut d.db, &d.clock, &mut pat, "shower").expect("board");
+    assert_eq!(
+        shown.waiting.iter().map(|w| w.guest_id).collect::<Vec<_>>(),
+        vec![late],
+        "the booked guest leaves the waitlist"
+    );
+}
+
+#[test]
+fn a_guest_who_leaves_loses_the_days_bookings_still_to_come() {
+    let (mut d, mut pat, guests) = morning(1);
+    let booking = book(&mut d.db, &d.clock, &mut pat, guests[0], &at(1, "11:00")).expect("11:00");
+    let visit = guests::card(d.db.conn(), guests[0])
+        .unwrap()
+        .open_visit_id
+        .unwrap();
+    crate::visits::check_out(&mut d.db, &d.clock, &mut pat, visit).expect("leaves");
+    let shown = board(&mut d.db, &d.clock, &mut pat, "shower").expect("board");
+    let kept = shown.resources[0]
+        .bookings
+        .iter()
+        .find(|b| b.id == booking.id)
+        .expect("kept on record");
+    assert_eq!(
+        kept.state,
+        BookingState::Cancelled,
+        "the booking is cancelled, not deleted"
+    );
+}
+
+#[test]
+fn the_board_shows_time_in_use_and_overstays() {
+    let (mut d, mut pat, guests) = morning(1);
+    let booking = book(&mut d.db, &d.clock, &mut pat, guests[0], &next_shower()).expect("09:00");
+    change_state(
+        &mut d.db,
+        &d.clock,
+        &mut pat,
+        booking.id,
+        BookingState::InUse,
+    )
+    .expect("in use");
+    d.clock.advance(Duration::minutes(25));
+    let shown = board(&mut d.db, &d.clock, &mut pat, "shower").expect("board");
+    let line = &shown.resources[0].bookings[0];
+    assert_eq!(line.minutes_in_use, Some(25), "elapsed time");
+    assert!(line.overstay, "20-minute slot, 25 minutes in: an overstay");
+    assert_eq!(
+        shown.resources[1].next_free_local.as_deref(),
+        Some("09:25"),
+        "the other showers are free now"
     );
 }
