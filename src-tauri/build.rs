@@ -33,6 +33,11 @@ const COMMANDS: &[&str] = &[
     "current_guest_flags",
     "merge_guests",
     "close_day",
+    "schedule_board",
+    "book_service",
+    "change_booking",
+    "join_waitlist",
+    "set_resource_out_of_order",
 ];
 
 fn main() {

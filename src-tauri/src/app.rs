@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::sync::{Mutex, MutexGuard};
 
 use engagement_desk_core::auth::Session;
-use engagement_desk_core::clock::SystemClock;
+use engagement_desk_core::clock::ShiftedClock;
 use engagement_desk_core::db::Database;
 use engagement_desk_core::{AppError, ErrorCode, Result};
 
@@ -17,7 +17,7 @@ use crate::{cli, commands, paths};
 pub struct AppState {
     database: std::result::Result<Mutex<Database>, AppError>,
     session: Mutex<Option<Session>>,
-    pub clock: SystemClock,
+    pub clock: ShiftedClock,
 }
 
 fn poisoned() -> AppError {
@@ -42,7 +42,7 @@ impl AppState {
         AppState {
             database,
             session: Mutex::new(None),
-            clock: SystemClock,
+            clock: app_clock(),
         }
     }
 
@@ -74,6 +74,33 @@ impl AppState {
             None => Err(AppError::new(ErrorCode::NotAuthenticated, "please log in")),
         })
     }
+}
+
+/// The real clock; debug builds (the ones the end-to-end tests drive) start at the instant
+/// in `ENGAGEMENT_DESK_CLOCK_START` when it is set, so tests do not depend on the hour.
+fn app_clock() -> ShiftedClock {
+    #[cfg(debug_assertions)]
+    if let Some(clock) = std::env::var("ENGAGEMENT_DESK_CLOCK_START")
+        .ok()
+        .and_then(|text| ShiftedClock::starting_at_text(&text))
+    {
+        return clock;
+    }
+    ShiftedClock::default()
+}
+
+/// The event every screen listens to: desk data changed (a check-in, a booking, ...), so
+/// boards and lists refresh without a reload.
+pub const DESK_CHANGED: &str = "desk-changed";
+
+/// Pass a command's result on, announcing [`DESK_CHANGED`] when it succeeded.
+pub fn announce<T>(app: &tauri::AppHandle, result: Result<T>) -> Result<T> {
+    if result.is_ok() {
+        use tauri::Emitter;
+        // Nobody listening is fine; the next load shows the change anyway.
+        let _ = app.emit(DESK_CHANGED, ());
+    }
+    result
 }
 
 pub fn run(explicit_db: Option<&Path>) -> ExitCode {
@@ -113,6 +140,11 @@ pub fn run(explicit_db: Option<&Path>) -> ExitCode {
             commands::current_guest_flags,
             commands::merge_guests,
             commands::close_day,
+            commands::schedule_board,
+            commands::book_service,
+            commands::change_booking,
+            commands::join_waitlist,
+            commands::set_resource_out_of_order,
         ])
         .run(tauri::generate_context!());
     match outcome {

@@ -6,10 +6,13 @@ use engagement_desk_core::audit::{self, LogPage, LogQuery, VerifyReport};
 use engagement_desk_core::auth::{self, Actor, NewStaff, Role, SessionInfo, StaffSummary};
 use engagement_desk_core::guests::{self, AnswerSets, GuestCard, Lookup, NewGuest};
 use engagement_desk_core::restrictions::{self, Flag, FlagRecorded, NewFlag};
+use engagement_desk_core::schedule::{
+    self, Board, Booking, BookingState, BookingTarget, WaitingGuest,
+};
 use engagement_desk_core::status::{self, AppStatus};
 use engagement_desk_core::visits::{self, CheckedIn, DayClosure, DeskToday};
 use engagement_desk_core::AppError;
-use tauri::State;
+use tauri::{AppHandle, State};
 
 use crate::app::AppState;
 
@@ -213,40 +216,66 @@ pub fn lookup_guest(state: State<'_, AppState>, typed: String) -> Reply<Lookup> 
 
 #[tauri::command(async)]
 pub fn check_in_guest(
+    app: AppHandle,
     state: State<'_, AppState>,
     guest_id: i64,
     over_capacity: bool,
 ) -> Reply<CheckedIn> {
-    state.with_session(|db, session| {
-        visits::check_in(db, &state.clock, session, guest_id, over_capacity)
-    })
+    crate::app::announce(
+        &app,
+        state.with_session(|db, session| {
+            visits::check_in(db, &state.clock, session, guest_id, over_capacity)
+        }),
+    )
 }
 
 #[tauri::command(async)]
 pub fn register_and_check_in(
+    app: AppHandle,
     state: State<'_, AppState>,
     guest: NewGuest,
     over_capacity: bool,
 ) -> Reply<CheckedIn> {
-    state.with_session(|db, session| {
-        visits::register_and_check_in(db, &state.clock, session, &guest, over_capacity)
-    })
+    crate::app::announce(
+        &app,
+        state.with_session(|db, session| {
+            visits::register_and_check_in(db, &state.clock, session, &guest, over_capacity)
+        }),
+    )
 }
 
 #[tauri::command(async)]
-pub fn check_out_visit(state: State<'_, AppState>, visit_id: i64) -> Reply<GuestCard> {
-    state.with_session(|db, session| visits::check_out(db, &state.clock, session, visit_id))
+pub fn check_out_visit(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    visit_id: i64,
+) -> Reply<GuestCard> {
+    crate::app::announce(
+        &app,
+        state.with_session(|db, session| visits::check_out(db, &state.clock, session, visit_id)),
+    )
 }
 
 #[tauri::command(async)]
-pub fn undo_check_in(state: State<'_, AppState>, visit_id: i64) -> Reply<GuestCard> {
-    state.with_session(|db, session| visits::undo_check_in(db, &state.clock, session, visit_id))
+pub fn undo_check_in(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    visit_id: i64,
+) -> Reply<GuestCard> {
+    crate::app::announce(
+        &app,
+        state
+            .with_session(|db, session| visits::undo_check_in(db, &state.clock, session, visit_id)),
+    )
 }
 
 /// Count someone who declines a code; returns today's tally.
 #[tauri::command(async)]
-pub fn count_anonymous_guest(state: State<'_, AppState>) -> Reply<u32> {
-    state.with_session(|db, session| visits::count_anonymous(db, &state.clock, session))
+pub fn count_anonymous_guest(app: AppHandle, state: State<'_, AppState>) -> Reply<u32> {
+    crate::app::announce(
+        &app,
+        state.with_session(|db, session| visits::count_anonymous(db, &state.clock, session)),
+    )
 }
 
 /// The answer sets of the registration form (HMIS codes); nothing from the database.
@@ -256,19 +285,37 @@ pub fn guest_answer_sets() -> Reply<AnswerSets> {
 }
 
 #[tauri::command(async)]
-pub fn set_building_capacity(state: State<'_, AppState>, capacity: String) -> Reply<u32> {
-    state.with_session(|db, session| visits::set_capacity(db, &state.clock, session, &capacity))
+pub fn set_building_capacity(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    capacity: String,
+) -> Reply<u32> {
+    crate::app::announce(
+        &app,
+        state
+            .with_session(|db, session| visits::set_capacity(db, &state.clock, session, &capacity)),
+    )
 }
 
 /// Record an alert or restriction (supervisors); warns when it has no end date.
 #[tauri::command(async)]
-pub fn record_guest_flag(state: State<'_, AppState>, flag: NewFlag) -> Reply<FlagRecorded> {
-    state.with_session(|db, session| restrictions::record(db, &state.clock, session, &flag))
+pub fn record_guest_flag(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    flag: NewFlag,
+) -> Reply<FlagRecorded> {
+    crate::app::announce(
+        &app,
+        state.with_session(|db, session| restrictions::record(db, &state.clock, session, &flag)),
+    )
 }
 
 #[tauri::command(async)]
-pub fn lift_guest_flag(state: State<'_, AppState>, flag_id: i64) -> Reply<Flag> {
-    state.with_session(|db, session| restrictions::lift(db, &state.clock, session, flag_id))
+pub fn lift_guest_flag(app: AppHandle, state: State<'_, AppState>, flag_id: i64) -> Reply<Flag> {
+    crate::app::announce(
+        &app,
+        state.with_session(|db, session| restrictions::lift(db, &state.clock, session, flag_id)),
+    )
 }
 
 /// Alerts and restrictions in force today or later.
@@ -280,17 +327,93 @@ pub fn current_guest_flags(state: State<'_, AppState>) -> Reply<Vec<Flag>> {
 /// Merge a duplicate record into the one kept (supervisors).
 #[tauri::command(async)]
 pub fn merge_guests(
+    app: AppHandle,
     state: State<'_, AppState>,
     keep_code: String,
     duplicate_code: String,
 ) -> Reply<GuestCard> {
-    state.with_session(|db, session| {
-        guests::merge(db, &state.clock, session, &keep_code, &duplicate_code)
-    })
+    crate::app::announce(
+        &app,
+        state.with_session(|db, session| {
+            guests::merge(db, &state.clock, session, &keep_code, &duplicate_code)
+        }),
+    )
 }
 
 /// Close out today (supervisors).
 #[tauri::command(async)]
-pub fn close_day(state: State<'_, AppState>) -> Reply<DayClosure> {
-    state.with_session(|db, session| visits::close_day(db, &state.clock, session))
+pub fn close_day(app: AppHandle, state: State<'_, AppState>) -> Reply<DayClosure> {
+    crate::app::announce(
+        &app,
+        state.with_session(|db, session| visits::close_day(db, &state.clock, session)),
+    )
+}
+
+/// The live board of one kind (shower, computer, phone) for today.
+#[tauri::command(async)]
+pub fn schedule_board(state: State<'_, AppState>, kind: String) -> Reply<Board> {
+    state.with_session(|db, session| schedule::board(db, &state.clock, session, &kind))
+}
+
+/// Book a checked-in guest: the next free slot of a kind, or a resource and time.
+#[tauri::command(async)]
+pub fn book_service(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    guest_id: i64,
+    target: BookingTarget,
+) -> Reply<Booking> {
+    crate::app::announce(
+        &app,
+        state.with_session(|db, session| {
+            schedule::book(db, &state.clock, session, guest_id, &target)
+        }),
+    )
+}
+
+/// Start, finish or cancel a booking.
+#[tauri::command(async)]
+pub fn change_booking(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    booking_id: i64,
+    to: BookingState,
+) -> Reply<Booking> {
+    crate::app::announce(
+        &app,
+        state.with_session(|db, session| {
+            schedule::change_state(db, &state.clock, session, booking_id, to)
+        }),
+    )
+}
+
+#[tauri::command(async)]
+pub fn join_waitlist(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    guest_id: i64,
+    kind: String,
+) -> Reply<WaitingGuest> {
+    crate::app::announce(
+        &app,
+        state.with_session(|db, session| {
+            schedule::join_waitlist(db, &state.clock, session, guest_id, &kind)
+        }),
+    )
+}
+
+/// Put a resource out of order with a reason, or back in order without one (supervisors).
+#[tauri::command(async)]
+pub fn set_resource_out_of_order(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    resource_id: i64,
+    reason: Option<String>,
+) -> Reply<()> {
+    crate::app::announce(
+        &app,
+        state.with_session(|db, session| {
+            schedule::set_out_of_order(db, &state.clock, session, resource_id, reason.as_deref())
+        }),
+    )
 }

@@ -21,6 +21,10 @@ use tokio::sync::{Mutex, MutexGuard};
 static ONE_AT_A_TIME: Mutex<()> = Mutex::const_new(());
 
 /// How long to wait for something to appear in the window.
+/// The instant the app's clock starts at in every end-to-end test: Monday 30 November 2026,
+/// 10:00 in the center's default zone (America/New_York).
+pub const E2E_CLOCK_START: &str = "2026-11-30T15:00:00Z";
+
 pub const WAIT: Duration = Duration::from_secs(20);
 
 /// A running app window and everything started to drive it.
@@ -101,6 +105,8 @@ impl Desk {
             // No accessibility bus in CI: keep GTK quiet.
             .env("NO_AT_BRIDGE", "1")
             .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
+            // The app's clock starts at 10:00 on a Monday in Boston, whenever tests run.
+            .env("ENGAGEMENT_DESK_CLOCK_START", E2E_CLOCK_START)
             .stdin(Stdio::null())
             .stdout(append(&log))
             .stderr(append(&log))

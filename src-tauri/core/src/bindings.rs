@@ -12,6 +12,7 @@ use crate::db::{CheckReport, OpenReport};
 use crate::error::{AppError, ErrorCode};
 use crate::guests::{Answer, AnswerSets, GuestCard, Lookup, NewGuest};
 use crate::restrictions::{Flag, FlagKind, FlagRecorded, NewFlag, Scope};
+use crate::schedule::{Board, BoardResource, Booking, BookingState, BookingTarget, WaitingGuest};
 use crate::status::AppStatus;
 use crate::visits::{
     CheckedIn, DayClosure, DeskToday, InsideGuest, Occupancy, OccupancyLevel, Undoable,
@@ -55,6 +56,12 @@ pub fn generated() -> Result<Vec<(String, String)>, String> {
     push::<Flag>(&cfg, &mut files)?;
     push::<NewFlag>(&cfg, &mut files)?;
     push::<FlagRecorded>(&cfg, &mut files)?;
+    push::<BookingState>(&cfg, &mut files)?;
+    push::<Booking>(&cfg, &mut files)?;
+    push::<BookingTarget>(&cfg, &mut files)?;
+    push::<BoardResource>(&cfg, &mut files)?;
+    push::<WaitingGuest>(&cfg, &mut files)?;
+    push::<Board>(&cfg, &mut files)?;
     Ok(files)
 }
 

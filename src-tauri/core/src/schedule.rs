@@ -128,6 +128,7 @@ pub enum BookingTarget {
     },
     At {
         #[ts(type = "number")]
+        #[serde(rename = "resourceId")]
         resource_id: i64,
         /// Local time today, `HH:MM`.
         start: String,

@@ -1,6 +1,12 @@
 // The only module that talks to the Rust side. Components call these functions and get
 // typed results; every failure is rejected as an AppError `{code, message}`.
 import { invoke } from '@tauri-apps/api/core';
+import { listen } from '@tauri-apps/api/event';
+import type { Board } from './bindings/Board';
+import type { Booking } from './bindings/Booking';
+import type { BookingState } from './bindings/BookingState';
+import type { BookingTarget } from './bindings/BookingTarget';
+import type { WaitingGuest } from './bindings/WaitingGuest';
 import type { AnswerSets } from './bindings/AnswerSets';
 import type { AppStatus } from './bindings/AppStatus';
 import type { CheckedIn } from './bindings/CheckedIn';
@@ -22,6 +28,7 @@ import type { StaffSummary } from './bindings/StaffSummary';
 import type { VerifyReport } from './bindings/VerifyReport';
 import { toAppError } from './errors';
 
+export type { Board, Booking, BookingState, BookingTarget, WaitingGuest };
 export type { AnswerSets, CheckedIn, DayClosure, DeskToday, Flag, FlagRecorded, GuestCard, Lookup, NewFlag, NewGuest };
 export type { AppStatus, LogLine, LogPage, LogQuery, NewStaff, Role, SessionInfo, StaffSummary, VerifyReport };
 
@@ -115,3 +122,26 @@ export const mergeGuests = (keepCode: string, duplicateCode: string) =>
 
 /** Close out today (supervisors): everyone inside is checked out and the counts are frozen. */
 export const closeDay = () => call<DayClosure>('close_day');
+
+/** The live board of one kind (shower, computer, phone) for today. */
+export const scheduleBoard = (kind: string) => call<Board>('schedule_board', { kind });
+
+/** Book a checked-in guest: the next free slot of a kind, or a resource and time. */
+export const bookService = (guestId: number, target: BookingTarget) => call<Booking>('book_service', { guestId, target });
+
+/** Start (in_use), finish (done) or cancel (cancelled) a booking. */
+export const changeBooking = (bookingId: number, to: BookingState) => call<Booking>('change_booking', { bookingId, to });
+
+export const joinWaitlist = (guestId: number, kind: string) => call<WaitingGuest>('join_waitlist', { guestId, kind });
+
+/** Out of order with a reason, or back in order with null (supervisors). */
+export const setResourceOutOfOrder = (resourceId: number, reason: string | null) =>
+  call<void>('set_resource_out_of_order', { resourceId, reason });
+
+/**
+ * Call `refresh` whenever desk data changes anywhere (check-ins, bookings, ...); returns
+ * the function that stops listening.
+ */
+export async function onDeskChanged(refresh: () => void): Promise<() => void> {
+  return listen('desk-changed', () => refresh());
+}
