@@ -12,7 +12,10 @@ use crate::db::{CheckReport, OpenReport};
 use crate::error::{AppError, ErrorCode};
 use crate::guests::{Answer, AnswerSets, GuestCard, Lookup, NewGuest};
 use crate::restrictions::{Flag, FlagKind, FlagRecorded, NewFlag, Scope};
-use crate::schedule::{Board, BoardResource, Booking, BookingState, BookingTarget, WaitingGuest};
+use crate::schedule::{
+    Board, BoardResource, Booking, BookingState, BookingTarget, KindCounts, ResourceInput,
+    WaitingGuest,
+};
 use crate::status::AppStatus;
 use crate::visits::{
     CheckedIn, DayClosure, DeskToday, InsideGuest, Occupancy, OccupancyLevel, Undoable,
@@ -62,6 +65,8 @@ pub fn generated() -> Result<Vec<(String, String)>, String> {
     push::<BoardResource>(&cfg, &mut files)?;
     push::<WaitingGuest>(&cfg, &mut files)?;
     push::<Board>(&cfg, &mut files)?;
+    push::<ResourceInput>(&cfg, &mut files)?;
+    push::<KindCounts>(&cfg, &mut files)?;
     Ok(files)
 }
 

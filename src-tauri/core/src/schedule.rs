@@ -505,6 +505,173 @@ pub fn set_out_of_order(
     })
 }
 
+/// A resource as supervisors edit it.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourceInput {
+    /// The resource to change, or none for a new one.
+    #[ts(type = "number | null")]
+    pub id: Option<i64>,
+    pub kind: String,
+    pub name: String,
+    #[ts(type = "number")]
+    pub slot_minutes: i64,
+    #[ts(type = "number")]
+    pub buffer_minutes: i64,
+    pub active: bool,
+}
+
+/// Add or change a resource (supervisors). Slots are 5 minutes to 4 hours, buffers up to
+/// 2 hours.
+pub fn save_resource(
+    db: &mut Database,
+    clock: &dyn Clock,
+    session: &mut Session,
+    input: &ResourceInput,
+) -> Result<i64> {
+    auth::authorize(db, clock, session, Operation::ManageResources)?;
+    let name = guests::clean_text("name", Some(&input.name), 40)?.ok_or_else(|| {
+        AppError::invalid_input("name", "give the resource a name, like Shower 7")
+    })?;
+    if !(5..=240).contains(&input.slot_minutes) {
+        return Err(AppError::invalid_input(
+            "slot length",
+            format!(
+                "{} minutes is not allowed; choose 5 to 240",
+                input.slot_minutes
+            ),
+        ));
+    }
+    if !(0..=120).contains(&input.buffer_minutes) {
+        return Err(AppError::invalid_input(
+            "buffer",
+            format!(
+                "{} minutes is not allowed; choose 0 to 120",
+                input.buffer_minutes
+            ),
+        ));
+    }
+    let now = clock.now();
+    let actor = format!("staff:{}", session.username);
+    db.write(|tx| {
+        if storage::kind(tx, &input.kind)?.is_none() {
+            return Err(AppError::invalid_input(
+                "kind",
+                format!("{:?} is not a kind of resource", input.kind),
+            ));
+        }
+        if storage::resource_named(tx, &name)?.is_some_and(|id| Some(id) != input.id) {
+            return Err(AppError::new(
+                ErrorCode::Conflict,
+                format!("name: {name} is already used"),
+            ));
+        }
+        let id = match input.id {
+            Some(id) => {
+                storage::resource(tx, id)?.ok_or_else(|| {
+                    AppError::new(ErrorCode::NotFound, "that resource does not exist")
+                })?;
+                storage::update_resource(tx, id, input, &name)?;
+                id
+            }
+            None => storage::insert_resource(tx, input, &name)?,
+        };
+        let detail = format!(
+            "kind={} slot={} buffer={} active={}",
+            input.kind, input.slot_minutes, input.buffer_minutes, input.active
+        );
+        audit::record(
+            tx,
+            &Event::ok(
+                now,
+                &actor,
+                "resource.save",
+                &format!("resource:{name}"),
+                &detail,
+            ),
+        )?;
+        Ok(id)
+    })
+}
+
+/// Set a kind's opening hours on an ISO weekday (1 Monday .. 7 Sunday), `HH:MM`; `None`
+/// closes that day (supervisors).
+pub fn set_hours(
+    db: &mut Database,
+    clock: &dyn Clock,
+    session: &mut Session,
+    kind: &str,
+    weekday: u32,
+    hours: Option<(&str, &str)>,
+) -> Result<()> {
+    auth::authorize(db, clock, session, Operation::ManageResources)?;
+    if !(1..=7).contains(&weekday) {
+        return Err(AppError::invalid_input(
+            "weekday",
+            format!("{weekday} is not 1 (Monday) to 7 (Sunday)"),
+        ));
+    }
+    let hours = match hours {
+        Some((opens, closes)) => {
+            let opens = parse_clock("opens", opens)?;
+            let closes = parse_clock("closes", closes)?;
+            if closes <= opens {
+                return Err(AppError::invalid_input(
+                    "closes",
+                    "must be after the opening time",
+                ));
+            }
+            Some((opens, closes))
+        }
+        None => None,
+    };
+    let now = clock.now();
+    let actor = format!("staff:{}", session.username);
+    db.write(|tx| {
+        if storage::kind(tx, kind)?.is_none() {
+            return Err(AppError::invalid_input(
+                "kind",
+                format!("{kind:?} is not a kind of resource"),
+            ));
+        }
+        storage::set_hours(tx, kind, weekday, hours)?;
+        let detail = match hours {
+            Some((opens, closes)) => format!(
+                "weekday={weekday} {}-{}",
+                opens.format("%H:%M"),
+                closes.format("%H:%M")
+            ),
+            None => format!("weekday={weekday} closed"),
+        };
+        audit::record(tx, &Event::ok(now, &actor, "resource.hours", kind, &detail))
+    })
+}
+
+/// Uses of one kind on a day, for the daily report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct KindCounts {
+    pub kind: String,
+    pub done: u32,
+    pub no_shows: u32,
+    pub cancelled: u32,
+    #[ts(type = "number")]
+    pub minutes_in_use: i64,
+}
+
+/// Per kind: uses done, no-shows, cancellations and minutes in use on a local date
+/// (`YYYY-MM-DD`), for supervisors' daily counts. Only counts: no guest appears.
+pub fn day_counts(
+    db: &mut Database,
+    clock: &dyn Clock,
+    session: &mut Session,
+    date: &str,
+) -> Result<Vec<KindCounts>> {
+    auth::authorize(db, clock, session, Operation::Reports)?;
+    let date = days::parse_date("date", date)?;
+    storage::day_counts(db.conn(), &date.to_string())
+}
+
 /// The no-show grace period in minutes (setting, default 10).
 pub fn no_show_grace(db: &Database) -> Result<Duration> {
     let minutes = crate::settings::read(db, NO_SHOW_GRACE_SETTING)

@@ -429,3 +429,84 @@ pub(super) fn bookings_of_resource(
     let rows = statement.query_map(params![resource_id, service_date], |row| row.get(0))?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
+
+pub(super) fn resource_named(conn: &Connection, name: &str) -> Result<Option<i64>> {
+    Ok(conn
+        .query_row("SELECT id FROM resources WHERE name = ?1", [name], |row| {
+            row.get(0)
+        })
+        .optional()?)
+}
+
+pub(super) fn insert_resource(
+    conn: &Connection,
+    input: &super::ResourceInput,
+    name: &str,
+) -> Result<i64> {
+    conn.execute(
+        "INSERT INTO resources (kind, name, slot_minutes, buffer_minutes, active) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![input.kind, name, input.slot_minutes, input.buffer_minutes, input.active],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+pub(super) fn update_resource(
+    conn: &Connection,
+    id: i64,
+    input: &super::ResourceInput,
+    name: &str,
+) -> Result<()> {
+    conn.execute(
+        "UPDATE resources SET kind = ?2, name = ?3, slot_minutes = ?4, buffer_minutes = ?5, active = ?6
+         WHERE id = ?1",
+        params![id, input.kind, name, input.slot_minutes, input.buffer_minutes, input.active],
+    )?;
+    Ok(())
+}
+
+pub(super) fn set_hours(
+    conn: &Connection,
+    kind: &str,
+    weekday: u32,
+    hours: Option<(NaiveTime, NaiveTime)>,
+) -> Result<()> {
+    match hours {
+        Some((opens, closes)) => conn.execute(
+            "INSERT INTO opening_hours (kind, weekday, opens, closes) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (kind, weekday) DO UPDATE SET opens = excluded.opens, closes = excluded.closes",
+            params![kind, weekday, opens.format("%H:%M").to_string(), closes.format("%H:%M").to_string()],
+        )?,
+        None => conn.execute(
+            "DELETE FROM opening_hours WHERE kind = ?1 AND weekday = ?2",
+            params![kind, weekday],
+        )?,
+    };
+    Ok(())
+}
+
+/// Per kind on a date: done, no-shows, cancellations and whole minutes in use.
+pub(super) fn day_counts(conn: &Connection, service_date: &str) -> Result<Vec<super::KindCounts>> {
+    let mut statement = conn.prepare_cached(
+        "SELECT k.kind,
+                count(CASE WHEN b.state = 'done' THEN 1 END),
+                count(CASE WHEN b.state = 'no_show' THEN 1 END),
+                count(CASE WHEN b.state = 'cancelled' THEN 1 END),
+                coalesce(sum(CASE WHEN b.state = 'done' AND b.started_at IS NOT NULL
+                    THEN CAST(round((julianday(b.finished_at) - julianday(b.started_at)) * 1440) AS INTEGER)
+                    END), 0)
+         FROM resource_kinds k
+         LEFT JOIN resources r ON r.kind = k.kind
+         LEFT JOIN bookings b ON b.resource_id = r.id AND b.service_date = ?1
+         GROUP BY k.kind ORDER BY k.kind",
+    )?;
+    let rows = statement.query_map([service_date], |row| {
+        Ok(super::KindCounts {
+            kind: row.get(0)?,
+            done: row.get(1)?,
+            no_shows: row.get(2)?,
+            cancelled: row.get(3)?,
+            minutes_in_use: row.get(4)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}

@@ -441,3 +441,157 @@ fn the_board_shows_time_in_use_and_overstays() {
         "the other showers are free now"
     );
 }
+
+#[test]
+fn supervisors_add_and_change_resources_and_hours_within_bounds() {
+    let (mut d, mut pat, guests) = morning(1);
+    let mut sam = d.person("sam", &[Role::Supervisor]);
+    let new = ResourceInput {
+        id: None,
+        kind: "shower".into(),
+        name: "Shower 7".into(),
+        slot_minutes: 15,
+        buffer_minutes: 5,
+        active: true,
+    };
+    let err = save_resource(&mut d.db, &d.clock, &mut pat, &new).expect_err("front desk");
+    assert_eq!(err.code, ErrorCode::PermissionDenied, "{}", err.message);
+    for (bad, field) in [
+        (
+            ResourceInput {
+                slot_minutes: 0,
+                ..new.clone()
+            },
+            "slot length:",
+        ),
+        (
+            ResourceInput {
+                slot_minutes: 600,
+                ..new.clone()
+            },
+            "slot length:",
+        ),
+        (
+            ResourceInput {
+                buffer_minutes: -1,
+                ..new.clone()
+            },
+            "buffer:",
+        ),
+        (
+            ResourceInput {
+                name: " ".into(),
+                ..new.clone()
+            },
+            "name:",
+        ),
+        (
+            ResourceInput {
+                name: "Shower 1".into(),
+                ..new.clone()
+            },
+            "name:",
+        ),
+        (
+            ResourceInput {
+                kind: "sauna".into(),
+                ..new.clone()
+            },
+            "kind:",
+        ),
+        (
+            ResourceInput {
+                id: Some(999),
+                ..new.clone()
+            },
+            "that resource",
+        ),
+    ] {
+        let err = save_resource(&mut d.db, &d.clock, &mut sam, &bad).expect_err(field);
+        assert!(err.message.starts_with(field), "{field}: {}", err.message);
+    }
+    assert_eq!(
+        d.count("SELECT count(*) FROM resources"),
+        12,
+        "nothing was added"
+    );
+    let id = save_resource(&mut d.db, &d.clock, &mut sam, &new).expect("Shower 7");
+    for other in 1..=6 {
+        set_out_of_order(&mut d.db, &d.clock, &mut sam, other, Some("maintenance")).expect("out");
+    }
+    let booking =
+        book(&mut d.db, &d.clock, &mut pat, guests[0], &next_shower()).expect("on Shower 7");
+    assert_eq!(
+        (booking.resource_id, booking.ends_local.as_str()),
+        (id, "09:15"),
+        "the new resource's own slot length applies"
+    );
+
+    let err = set_hours(
+        &mut d.db,
+        &d.clock,
+        &mut sam,
+        "computer",
+        6,
+        Some(("16:00", "08:00")),
+    )
+    .expect_err("closing before opening");
+    assert!(err.message.starts_with("closes:"), "{}", err.message);
+    let err =
+        set_hours(&mut d.db, &d.clock, &mut sam, "computer", 8, None).expect_err("no 8th day");
+    assert!(err.message.starts_with("weekday:"), "{}", err.message);
+    // 28 November 2026 is a Saturday: close computers today and a booking is refused.
+    set_hours(&mut d.db, &d.clock, &mut sam, "computer", 6, None).expect("closed on Saturdays");
+    let err = book(
+        &mut d.db,
+        &d.clock,
+        &mut pat,
+        guests[0],
+        &BookingTarget::NextFree {
+            kind: "computer".into(),
+        },
+    )
+    .expect_err("closed");
+    assert!(err.message.contains("closed today"), "{}", err.message);
+}
+
+#[test]
+fn the_daily_counts_have_uses_no_shows_cancellations_and_minutes() {
+    let (mut d, mut pat, guests) = morning(3);
+    let mut sam = d.person("sam", &[Role::Supervisor]);
+    let used = book(&mut d.db, &d.clock, &mut pat, guests[0], &at(1, "09:00")).expect("booked");
+    book(&mut d.db, &d.clock, &mut pat, guests[1], &at(2, "09:05")).expect("will not come");
+    let cancelled =
+        book(&mut d.db, &d.clock, &mut pat, guests[2], &at(3, "11:00")).expect("booked");
+    change_state(&mut d.db, &d.clock, &mut pat, used.id, BookingState::InUse).expect("in");
+    change_state(
+        &mut d.db,
+        &d.clock,
+        &mut pat,
+        cancelled.id,
+        BookingState::Cancelled,
+    )
+    .expect("cancelled");
+    d.clock.advance(Duration::minutes(18));
+    change_state(&mut d.db, &d.clock, &mut pat, used.id, BookingState::Done)
+        .expect("out after 18 min");
+    let err =
+        day_counts(&mut d.db, &d.clock, &mut pat, "2026-11-28").expect_err("supervisors only");
+    assert_eq!(err.code, ErrorCode::PermissionDenied, "{}", err.message);
+    let counts = day_counts(&mut d.db, &d.clock, &mut sam, "2026-11-28").expect("counts");
+    let showers = counts.iter().find(|c| c.kind == "shower").expect("showers");
+    assert_eq!(
+        (
+            showers.done,
+            showers.no_shows,
+            showers.cancelled,
+            showers.minutes_in_use
+        ),
+        (1, 1, 1, 18),
+        "one use of 18 minutes, one no-show, one cancellation"
+    );
+    assert!(
+        day_counts(&mut d.db, &d.clock, &mut sam, "2026-02-30").is_err(),
+        "a wrong date is refused"
+    );
+}
