@@ -706,7 +706,7 @@ async fn showers_are_booked_started_finished_and_an_out_of_order_one_is_refused(
     let notice = desk
         .wait_for_text("[data-testid=schedule-notice]", "on Shower 1 at 10:")
         .await;
-    // The app's clock started at 10:00 and runs on, so the slot is 10:00 or a few minutes on.
+    // The app's clock started at 10:04:30 and runs on, so the slot is 10:05 or a little later.
     let start = notice
         .rsplit(" at ")
         .next()
@@ -746,5 +746,79 @@ async fn showers_are_booked_started_finished_and_an_out_of_order_one_is_refused(
     desk.wait_for_text("[role=alert]", "out of order: drain blocked")
         .await;
     desk.screenshot("showers").await;
+    desk.close().await;
+}
+
+#[tokio::test]
+async fn a_no_show_releases_its_slot_to_the_first_guest_on_the_waitlist() {
+    let db = TempDb::new();
+    let desk = Desk::launch_as_first_admin(&db.path, ADMIN_PASSWORD).await;
+    // A small morning, set up in the database: one shower in order, open 10:00–10:40 on
+    // Mondays (one slot), and a one-minute grace period so the test need not wait ten.
+    let conn = rusqlite::Connection::open(&db.path).expect("the app's database");
+    conn.execute_batch(
+        "UPDATE settings SET value = '1' WHERE key = 'no_show_grace_minutes';
+         UPDATE resources SET out_of_order_since = '2026-11-30T14:00:00Z',
+                              out_of_order_reason = 'closed for the test'
+           WHERE kind = 'shower' AND name <> 'Shower 1';
+         UPDATE opening_hours SET opens = '10:00', closes = '10:40'
+           WHERE kind = 'shower' AND weekday = 1;",
+    )
+    .expect("set up");
+    drop(conn);
+    front_desk_session(&desk).await;
+    for name in ["Ana", "Ben"] {
+        desk.press(Key::Alt + "n").await;
+        desk.type_into("Nickname", name).await;
+        desk.press(Key::Enter).await;
+        desk.wait_for_text(
+            "[data-testid=desk-notice]",
+            &format!("Registered and checked in {name}"),
+        )
+        .await;
+    }
+    desk.open_screen("3", "Showers & workstations").await;
+    desk.find("#book-guest option:nth-child(2)")
+        .await
+        .click()
+        .await
+        .expect("Ana");
+    desk.click_button("Book").await;
+    desk.wait_for_text("[data-testid=schedule-notice]", "Booked Ana")
+        .await;
+    desk.find("#book-guest option:nth-child(3)")
+        .await
+        .click()
+        .await
+        .expect("Ben");
+    desk.click_button("Book").await;
+    desk.wait_for_text("[role=alert]", "no shower is free for the rest of today")
+        .await;
+    desk.click_button("Add to waitlist").await;
+    desk.wait_for_text("[data-testid=waitlist]", "Ben").await;
+
+    // Ana does not come: a minute after her slot starts (10:05, or 10:10 on a slow run) it
+    // is released and Ben is called. Look at the board again every ten seconds.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(480);
+    loop {
+        tokio::time::sleep(std::time::Duration::from_secs(10)).await;
+        desk.click_button("Showers").await;
+        let board = desk
+            .find("[data-testid=board]")
+            .await
+            .text()
+            .await
+            .unwrap_or_default();
+        if board.contains("no-show") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "Ana's booking never became a no-show: {board}"
+        );
+    }
+    desk.wait_for_text("[data-testid=call-next]", "Call Ben")
+        .await;
+    desk.screenshot("no-show-waitlist").await;
     desk.close().await;
 }

@@ -22,8 +22,9 @@ static ONE_AT_A_TIME: Mutex<()> = Mutex::const_new(());
 
 /// How long to wait for something to appear in the window.
 /// The instant the app's clock starts at in every end-to-end test: Monday 30 November 2026,
-/// 10:00 in the center's default zone (America/New_York).
-pub const E2E_CLOCK_START: &str = "2026-11-30T15:00:00Z";
+/// 10:04:30 in the center's default zone (America/New_York), so the next booking slot is
+/// 10:05, half a minute away.
+pub const E2E_CLOCK_START: &str = "2026-11-30T15:04:30Z";
 
 pub const WAIT: Duration = Duration::from_secs(20);
 
@@ -105,7 +106,7 @@ impl Desk {
             // No accessibility bus in CI: keep GTK quiet.
             .env("NO_AT_BRIDGE", "1")
             .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
-            // The app's clock starts at 10:00 on a Monday in Boston, whenever tests run.
+            // The app's clock starts at 10:04:30 on a Monday in Boston, whenever tests run.
             .env("ENGAGEMENT_DESK_CLOCK_START", E2E_CLOCK_START)
             .stdin(Stdio::null())
             .stdout(append(&log))
