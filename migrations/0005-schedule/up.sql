@@ -102,3 +102,18 @@ CREATE TABLE waitlist (
 CREATE UNIQUE INDEX waitlist_one_per_guest ON waitlist (kind, guest_id, service_date)
     WHERE state = 'waiting';
 CREATE INDEX waitlist_day ON waitlist (kind, service_date, state, joined_at);
+
+-- Times a kind (or one resource) cannot be booked: staff absent, maintenance.
+CREATE TABLE blocked_periods (
+    id           INTEGER PRIMARY KEY,
+    kind         TEXT NOT NULL REFERENCES resource_kinds (kind),
+    resource_id  INTEGER REFERENCES resources (id),   -- NULL: every resource of the kind
+    starts_at    TEXT NOT NULL,
+    ends_at      TEXT NOT NULL,
+    reason       TEXT NOT NULL,
+    created_at   TEXT NOT NULL,
+    created_by   INTEGER NOT NULL REFERENCES staff (id),
+    CHECK (ends_at > starts_at)
+) STRICT;
+
+CREATE INDEX blocked_periods_kind ON blocked_periods (kind, starts_at);

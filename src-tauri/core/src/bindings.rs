@@ -13,8 +13,8 @@ use crate::error::{AppError, ErrorCode};
 use crate::guests::{Answer, AnswerSets, GuestCard, Lookup, NewGuest};
 use crate::restrictions::{Flag, FlagKind, FlagRecorded, NewFlag, Scope};
 use crate::schedule::{
-    Board, BoardResource, Booking, BookingState, BookingTarget, KindCounts, ResourceInput,
-    WaitingGuest,
+    BlockInput, Board, BoardResource, Booking, BookingState, BookingTarget, KindCounts,
+    ResourceInput, WaitingGuest,
 };
 use crate::status::AppStatus;
 use crate::visits::{
@@ -67,6 +67,7 @@ pub fn generated() -> Result<Vec<(String, String)>, String> {
     push::<Board>(&cfg, &mut files)?;
     push::<ResourceInput>(&cfg, &mut files)?;
     push::<KindCounts>(&cfg, &mut files)?;
+    push::<BlockInput>(&cfg, &mut files)?;
     Ok(files)
 }
 

@@ -424,7 +424,7 @@ fn check_chosen_slot(
         return Err(AppError::new(
             ErrorCode::Conflict,
             format!(
-                "{} is taken at {} (cleaning time included)",
+                "{} is taken or blocked at {} (cleaning time included)",
                 resource.name,
                 day.clock_text(starts)
             ),
@@ -644,6 +644,90 @@ pub fn set_hours(
             None => format!("weekday={weekday} closed"),
         };
         audit::record(tx, &Event::ok(now, &actor, "resource.hours", kind, &detail))
+    })
+}
+
+/// A time a kind, or one resource of it, cannot be booked (staff absent, maintenance).
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct BlockInput {
+    pub kind: String,
+    /// One resource, or none for every resource of the kind.
+    #[ts(type = "number | null")]
+    pub resource_id: Option<i64>,
+    /// `YYYY-MM-DD`; empty for today.
+    pub date: Option<String>,
+    /// Local `HH:MM`.
+    pub from: String,
+    pub to: String,
+    pub reason: String,
+}
+
+/// Block a period (supervisors). Bookings already in it stay; new ones avoid it.
+pub fn block_period(
+    db: &mut Database,
+    clock: &dyn Clock,
+    session: &mut Session,
+    input: &BlockInput,
+) -> Result<i64> {
+    auth::authorize(db, clock, session, Operation::ManageResources)?;
+    let day = Day::of(db, clock)?;
+    let date = match input
+        .date
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        Some(text) => days::parse_date("date", text)?,
+        None => day.date,
+    };
+    let from = parse_clock("from", &input.from)?;
+    let to = parse_clock("to", &input.to)?;
+    if to <= from {
+        return Err(AppError::invalid_input("to", "must be after the start"));
+    }
+    let reason = guests::clean_text("reason", Some(&input.reason), 200)?
+        .ok_or_else(|| AppError::invalid_input("reason", "say why, for the desk"))?;
+    let starts = local_instant(day.zone, date, from)
+        .ok_or_else(|| AppError::invalid_input("from", "that time does not exist that day"))?;
+    let ends = local_instant(day.zone, date, to)
+        .ok_or_else(|| AppError::invalid_input("to", "that time does not exist that day"))?;
+    let actor = format!("staff:{}", session.username);
+    let staff_id = session.staff_id;
+    db.write(|tx| {
+        if storage::kind(tx, &input.kind)?.is_none() {
+            return Err(AppError::invalid_input(
+                "kind",
+                format!("{:?} is not a kind of resource", input.kind),
+            ));
+        }
+        if let Some(id) = input.resource_id {
+            let resource = storage::resource(tx, id)?.ok_or_else(|| {
+                AppError::new(ErrorCode::NotFound, "that resource does not exist")
+            })?;
+            if resource.kind != input.kind {
+                return Err(AppError::invalid_input(
+                    "resource",
+                    format!("{} is not a {}", resource.name, input.kind),
+                ));
+            }
+        }
+        let id = storage::insert_block(
+            tx,
+            &input.kind,
+            input.resource_id,
+            starts,
+            ends,
+            &reason,
+            day.now,
+            staff_id,
+        )?;
+        let detail = format!("{date} {}-{} {reason}", input.from.trim(), input.to.trim());
+        audit::record(
+            tx,
+            &Event::ok(day.now, &actor, "resource.block", &input.kind, &detail),
+        )?;
+        Ok(id)
     })
 }
 

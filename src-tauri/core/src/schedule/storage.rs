@@ -131,17 +131,23 @@ pub(super) fn count_for_guest(
     )?)
 }
 
-/// What holds a resource between `from` and `to`, by start.
+/// What holds a resource between `from` and `to` (bookings and blocked periods), by start.
 pub(super) fn taken(
     conn: &Connection,
     resource_id: i64,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Result<Vec<Taken>> {
+    // Bookings that hold the resource, and blocked periods of it or of its whole kind.
     let mut statement = conn.prepare_cached(&format!(
         "SELECT starts_at, blocked_until FROM bookings
          WHERE resource_id = ?1 AND {HOLDING} AND starts_at < ?3 AND blocked_until > ?2
-         ORDER BY starts_at"
+         UNION ALL
+         SELECT starts_at, ends_at FROM blocked_periods
+         WHERE (resource_id = ?1
+                OR (resource_id IS NULL AND kind = (SELECT kind FROM resources WHERE id = ?1)))
+           AND starts_at < ?3 AND ends_at > ?2
+         ORDER BY 1"
     ))?;
     let rows = statement.query_map(params![resource_id, stamp(from), stamp(to)], |row| {
         Ok(Taken {
@@ -509,4 +515,23 @@ pub(super) fn day_counts(conn: &Connection, service_date: &str) -> Result<Vec<su
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+#[allow(clippy::too_many_arguments)] // one column each
+pub(super) fn insert_block(
+    conn: &Connection,
+    kind: &str,
+    resource_id: Option<i64>,
+    starts: DateTime<Utc>,
+    ends: DateTime<Utc>,
+    reason: &str,
+    at: DateTime<Utc>,
+    staff_id: i64,
+) -> Result<i64> {
+    conn.execute(
+        "INSERT INTO blocked_periods (kind, resource_id, starts_at, ends_at, reason, created_at, created_by)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![kind, resource_id, stamp(starts), stamp(ends), reason, stamp(at), staff_id],
+    )?;
+    Ok(conn.last_insert_rowid())
 }

@@ -56,7 +56,7 @@ fn two_bookings_never_overlap_on_one_shower_buffer_included() {
     let err = book(&mut d.db, &d.clock, &mut pat, guests[1], &at(1, "10:25"))
         .expect_err("cleaning until 10:30");
     assert_eq!(err.code, ErrorCode::Conflict, "{}", err.message);
-    assert!(err.message.contains("taken at 10:25"), "{}", err.message);
+    assert!(err.message.contains("taken or blocked at 10:25"), "{}", err.message);
     let err = book(&mut d.db, &d.clock, &mut pat, guests[1], &at(1, "09:35"))
         .expect_err("would run into 10:00");
     assert_eq!(err.code, ErrorCode::Conflict, "{}", err.message);
@@ -593,5 +593,74 @@ fn the_daily_counts_have_uses_no_shows_cancellations_and_minutes() {
     assert!(
         day_counts(&mut d.db, &d.clock, &mut sam, "2026-02-30").is_err(),
         "a wrong date is refused"
+    );
+}
+
+#[test]
+fn a_blocked_period_keeps_bookings_out_of_it() {
+    let (mut d, mut pat, guests) = morning(2);
+    let mut sam = d.person("sam", &[Role::Supervisor]);
+    let staff_meeting = BlockInput {
+        kind: "shower".into(),
+        resource_id: None,
+        date: None,
+        from: "09:00".into(),
+        to: "10:00".into(),
+        reason: "staff meeting".into(),
+    };
+    let err = block_period(&mut d.db, &d.clock, &mut pat, &staff_meeting).expect_err("front desk");
+    assert_eq!(err.code, ErrorCode::PermissionDenied, "{}", err.message);
+    for (bad, field) in [
+        (
+            BlockInput {
+                to: "08:00".into(),
+                ..staff_meeting.clone()
+            },
+            "to:",
+        ),
+        (
+            BlockInput {
+                from: "nine".into(),
+                ..staff_meeting.clone()
+            },
+            "from:",
+        ),
+        (
+            BlockInput {
+                reason: "".into(),
+                ..staff_meeting.clone()
+            },
+            "reason:",
+        ),
+        (
+            BlockInput {
+                date: Some("2026-13-01".into()),
+                ..staff_meeting.clone()
+            },
+            "date:",
+        ),
+        (
+            BlockInput {
+                resource_id: Some(7),
+                ..staff_meeting.clone()
+            },
+            "resource:",
+        ),
+    ] {
+        let err = block_period(&mut d.db, &d.clock, &mut sam, &bad).expect_err(field);
+        assert!(err.message.starts_with(field), "{field}: {}", err.message);
+    }
+    block_period(&mut d.db, &d.clock, &mut sam, &staff_meeting).expect("blocked");
+    let first =
+        book(&mut d.db, &d.clock, &mut pat, guests[0], &next_shower()).expect("after the meeting");
+    assert_eq!(
+        first.starts_local, "10:00",
+        "the first free slot is after the block"
+    );
+    let err = book(&mut d.db, &d.clock, &mut pat, guests[1], &at(2, "09:30")).expect_err("blocked");
+    assert!(
+        err.message.contains("taken or blocked at 09:30"),
+        "{}",
+        err.message
     );
 }
