@@ -13,7 +13,7 @@ use crate::error::{AppError, ErrorCode};
 use crate::guests::{Answer, AnswerSets, GuestCard, Lookup, NewGuest};
 use crate::restrictions::{Flag, FlagKind, FlagRecorded, NewFlag, Scope};
 use crate::schedule::{
-    BlockInput, Board, BoardResource, Booking, BookingState, BookingTarget, KindCounts,
+    BlockInput, Board, BoardResource, Booking, BookingState, BookingTarget, KindCounts, KindInput,
     ResourceInput, WaitingGuest,
 };
 use crate::status::AppStatus;
@@ -68,6 +68,7 @@ pub fn generated() -> Result<Vec<(String, String)>, String> {
     push::<ResourceInput>(&cfg, &mut files)?;
     push::<KindCounts>(&cfg, &mut files)?;
     push::<BlockInput>(&cfg, &mut files)?;
+    push::<KindInput>(&cfg, &mut files)?;
     Ok(files)
 }
 

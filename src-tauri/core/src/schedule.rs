@@ -647,6 +647,116 @@ pub fn set_hours(
     })
 }
 
+/// A kind of resource as supervisors add or change it.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct KindInput {
+    /// A short lower-case name such as `laundry`.
+    pub kind: String,
+    pub label: String,
+    #[ts(type = "number")]
+    pub default_slot_minutes: i64,
+    #[ts(type = "number")]
+    pub default_buffer_minutes: i64,
+    #[ts(type = "number")]
+    pub daily_limit: i64,
+    /// The restriction that keeps a guest from it, if any.
+    pub restriction_scope: Option<Scope>,
+}
+
+/// Add a kind or change one (supervisors); new kinds open 08:00–16:00 every day.
+pub fn save_kind(
+    db: &mut Database,
+    clock: &dyn Clock,
+    session: &mut Session,
+    input: &KindInput,
+) -> Result<()> {
+    auth::authorize(db, clock, session, Operation::ManageResources)?;
+    let kind = input.kind.trim();
+    if kind.is_empty()
+        || kind.len() > 40
+        || !kind.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+    {
+        return Err(AppError::invalid_input(
+            "kind",
+            "use 1 to 40 lower-case letters, like laundry",
+        ));
+    }
+    let label = guests::clean_text("label", Some(&input.label), 40)?.ok_or_else(|| {
+        AppError::invalid_input("label", "give the kind a name people read, like Laundry")
+    })?;
+    for (field, value, range) in [
+        ("slot length", input.default_slot_minutes, 5..=240),
+        ("buffer", input.default_buffer_minutes, 0..=120),
+        ("daily limit", input.daily_limit, 1..=20),
+    ] {
+        if !range.contains(&value) {
+            return Err(AppError::invalid_input(
+                field,
+                format!(
+                    "{value} is not allowed; choose {} to {}",
+                    range.start(),
+                    range.end()
+                ),
+            ));
+        }
+    }
+    if input.restriction_scope == Some(Scope::Building) {
+        return Err(AppError::invalid_input(
+            "restricted by",
+            "choose showers, workstations or none",
+        ));
+    }
+    let now = clock.now();
+    let actor = format!("staff:{}", session.username);
+    db.write(|tx| {
+        storage::save_kind(tx, kind, &label, input)?;
+        let detail = format!(
+            "slot={} buffer={} limit={}",
+            input.default_slot_minutes, input.default_buffer_minutes, input.daily_limit
+        );
+        audit::record(tx, &Event::ok(now, &actor, "resource.kind", kind, &detail))
+    })
+}
+
+/// Set the no-show grace period, 1 to 120 minutes (supervisors).
+pub fn set_no_show_grace(
+    db: &mut Database,
+    clock: &dyn Clock,
+    session: &mut Session,
+    typed: &str,
+) -> Result<u32> {
+    auth::authorize(db, clock, session, Operation::ManageResources)?;
+    let shown: String = typed.trim().chars().take(12).collect();
+    let minutes = typed
+        .trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|m| (1..=120).contains(m))
+        .ok_or_else(|| {
+            AppError::invalid_input(
+                "no-show grace",
+                format!("{shown:?} is not 1 to 120 minutes"),
+            )
+        })?;
+    let now = clock.now();
+    let actor = format!("staff:{}", session.username);
+    db.write(|tx| {
+        crate::settings::write(tx, NO_SHOW_GRACE_SETTING, &minutes.to_string(), now)?;
+        audit::record(
+            tx,
+            &Event::ok(
+                now,
+                &actor,
+                "settings.no_show_grace",
+                "settings",
+                &minutes.to_string(),
+            ),
+        )
+    })?;
+    Ok(minutes)
+}
+
 /// A time a kind, or one resource of it, cannot be booked (staff absent, maintenance).
 #[derive(Debug, Clone, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]

@@ -535,3 +535,36 @@ pub(super) fn insert_block(
     )?;
     Ok(conn.last_insert_rowid())
 }
+
+/// Add or change a kind; a new kind opens 08:00–16:00 every day until told otherwise.
+pub(super) fn save_kind(
+    conn: &Connection,
+    kind: &str,
+    label: &str,
+    input: &super::KindInput,
+) -> Result<()> {
+    conn.execute(
+        "INSERT INTO resource_kinds (kind, label, default_slot_minutes, default_buffer_minutes, daily_limit, restriction_scope)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (kind) DO UPDATE SET label = excluded.label,
+             default_slot_minutes = excluded.default_slot_minutes,
+             default_buffer_minutes = excluded.default_buffer_minutes,
+             daily_limit = excluded.daily_limit, restriction_scope = excluded.restriction_scope",
+        params![
+            kind,
+            label,
+            input.default_slot_minutes,
+            input.default_buffer_minutes,
+            input.daily_limit,
+            input.restriction_scope.map(Scope::as_str)
+        ],
+    )?;
+    conn.execute(
+        "INSERT OR IGNORE INTO opening_hours (kind, weekday, opens, closes)
+         SELECT ?1, weekday, '08:00', '16:00' FROM (SELECT 1 AS weekday UNION ALL SELECT 2 UNION ALL
+             SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7)
+         WHERE NOT EXISTS (SELECT 1 FROM opening_hours WHERE kind = ?1)",
+        [kind],
+    )?;
+    Ok(())
+}

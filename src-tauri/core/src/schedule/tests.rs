@@ -56,7 +56,11 @@ fn two_bookings_never_overlap_on_one_shower_buffer_included() {
     let err = book(&mut d.db, &d.clock, &mut pat, guests[1], &at(1, "10:25"))
         .expect_err("cleaning until 10:30");
     assert_eq!(err.code, ErrorCode::Conflict, "{}", err.message);
-    assert!(err.message.contains("taken or blocked at 10:25"), "{}", err.message);
+    assert!(
+        err.message.contains("taken or blocked at 10:25"),
+        "{}",
+        err.message
+    );
     let err = book(&mut d.db, &d.clock, &mut pat, guests[1], &at(1, "09:35"))
         .expect_err("would run into 10:00");
     assert_eq!(err.code, ErrorCode::Conflict, "{}", err.message);
@@ -662,5 +666,102 @@ fn a_blocked_period_keeps_bookings_out_of_it() {
         err.message.contains("taken or blocked at 09:30"),
         "{}",
         err.message
+    );
+}
+
+#[test]
+fn supervisors_add_a_kind_and_set_the_no_show_grace() {
+    let (mut d, mut pat, guests) = morning(1);
+    let mut sam = d.person("sam", &[Role::Supervisor]);
+    let laundry = KindInput {
+        kind: "laundry".into(),
+        label: "Laundry".into(),
+        default_slot_minutes: 60,
+        default_buffer_minutes: 0,
+        daily_limit: 1,
+        restriction_scope: None,
+    };
+    let err = save_kind(&mut d.db, &d.clock, &mut pat, &laundry).expect_err("front desk");
+    assert_eq!(err.code, ErrorCode::PermissionDenied, "{}", err.message);
+    for (bad, field) in [
+        (
+            KindInput {
+                kind: "Laundry Room".into(),
+                ..laundry.clone()
+            },
+            "kind:",
+        ),
+        (
+            KindInput {
+                default_slot_minutes: 0,
+                ..laundry.clone()
+            },
+            "slot length:",
+        ),
+        (
+            KindInput {
+                default_slot_minutes: 600,
+                ..laundry.clone()
+            },
+            "slot length:",
+        ),
+        (
+            KindInput {
+                daily_limit: 0,
+                ..laundry.clone()
+            },
+            "daily limit:",
+        ),
+        (
+            KindInput {
+                restriction_scope: Some(Scope::Building),
+                ..laundry.clone()
+            },
+            "restricted by:",
+        ),
+    ] {
+        let err = save_kind(&mut d.db, &d.clock, &mut sam, &bad).expect_err(field);
+        assert!(err.message.starts_with(field), "{field}: {}", err.message);
+    }
+    save_kind(&mut d.db, &d.clock, &mut sam, &laundry).expect("laundry");
+    save_resource(
+        &mut d.db,
+        &d.clock,
+        &mut sam,
+        &ResourceInput {
+            id: None,
+            kind: "laundry".into(),
+            name: "Washer 1".into(),
+            slot_minutes: 60,
+            buffer_minutes: 0,
+            active: true,
+        },
+    )
+    .expect("a washer");
+    let booking = book(
+        &mut d.db,
+        &d.clock,
+        &mut pat,
+        guests[0],
+        &BookingTarget::NextFree {
+            kind: "laundry".into(),
+        },
+    )
+    .expect("a new kind is bookable at once");
+    assert_eq!(booking.ends_local, "10:00", "an hour on the washer");
+
+    for bad in ["0", "121", "soon"] {
+        let err = set_no_show_grace(&mut d.db, &d.clock, &mut sam, bad).expect_err(bad);
+        assert!(err.message.starts_with("no-show grace:"), "{}", err.message);
+    }
+    assert_eq!(
+        set_no_show_grace(&mut d.db, &d.clock, &mut sam, "15").expect("15"),
+        15,
+        "stored"
+    );
+    assert_eq!(
+        no_show_grace(&d.db).expect("read"),
+        Duration::minutes(15),
+        "and used"
     );
 }
