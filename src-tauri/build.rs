@@ -38,6 +38,12 @@ const COMMANDS: &[&str] = &[
     "change_booking",
     "join_waitlist",
     "set_resource_out_of_order",
+    "resource_kinds",
+    "save_resource_kind",
+    "save_resource",
+    "set_opening_hours",
+    "block_period",
+    "set_no_show_grace",
 ];
 
 fn main() {

@@ -145,6 +145,12 @@ pub fn run(explicit_db: Option<&Path>) -> ExitCode {
             commands::change_booking,
             commands::join_waitlist,
             commands::set_resource_out_of_order,
+            commands::resource_kinds,
+            commands::save_resource_kind,
+            commands::save_resource,
+            commands::set_opening_hours,
+            commands::block_period,
+            commands::set_no_show_grace,
         ])
         .run(tauri::generate_context!());
     match outcome {

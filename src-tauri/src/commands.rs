@@ -7,7 +7,8 @@ use engagement_desk_core::auth::{self, Actor, NewStaff, Role, SessionInfo, Staff
 use engagement_desk_core::guests::{self, AnswerSets, GuestCard, Lookup, NewGuest};
 use engagement_desk_core::restrictions::{self, Flag, FlagRecorded, NewFlag};
 use engagement_desk_core::schedule::{
-    self, Board, Booking, BookingState, BookingTarget, WaitingGuest,
+    self, BlockInput, Board, Booking, BookingState, BookingTarget, KindInput, KindSummary,
+    ResourceInput, WaitingGuest,
 };
 use engagement_desk_core::status::{self, AppStatus};
 use engagement_desk_core::visits::{self, CheckedIn, DayClosure, DeskToday};
@@ -416,4 +417,77 @@ pub fn set_resource_out_of_order(
             schedule::set_out_of_order(db, &state.clock, session, resource_id, reason.as_deref())
         }),
     )
+}
+
+/// Every kind of resource (shower, computer, phone, and any added).
+#[tauri::command(async)]
+pub fn resource_kinds(state: State<'_, AppState>) -> Reply<Vec<KindSummary>> {
+    state.with_session(|db, session| schedule::kinds(db, &state.clock, session))
+}
+
+#[tauri::command(async)]
+pub fn save_resource_kind(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    kind: KindInput,
+) -> Reply<()> {
+    crate::app::announce(
+        &app,
+        state.with_session(|db, session| schedule::save_kind(db, &state.clock, session, &kind)),
+    )
+}
+
+#[tauri::command(async)]
+pub fn save_resource(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    resource: ResourceInput,
+) -> Reply<i64> {
+    crate::app::announce(
+        &app,
+        state.with_session(|db, session| {
+            schedule::save_resource(db, &state.clock, session, &resource)
+        }),
+    )
+}
+
+/// Opening hours of a kind on an ISO weekday; no times closes the day.
+#[tauri::command(async)]
+pub fn set_opening_hours(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    kind: String,
+    weekday: u32,
+    opens: Option<String>,
+    closes: Option<String>,
+) -> Reply<()> {
+    crate::app::announce(
+        &app,
+        state.with_session(|db, session| {
+            schedule::set_hours(
+                db,
+                &state.clock,
+                session,
+                &kind,
+                weekday,
+                opens.as_deref(),
+                closes.as_deref(),
+            )
+        }),
+    )
+}
+
+#[tauri::command(async)]
+pub fn block_period(app: AppHandle, state: State<'_, AppState>, block: BlockInput) -> Reply<i64> {
+    crate::app::announce(
+        &app,
+        state.with_session(|db, session| schedule::block_period(db, &state.clock, session, &block)),
+    )
+}
+
+#[tauri::command(async)]
+pub fn set_no_show_grace(state: State<'_, AppState>, minutes: String) -> Reply<u32> {
+    state.with_session(|db, session| {
+        schedule::set_no_show_grace(db, &state.clock, session, &minutes)
+    })
 }

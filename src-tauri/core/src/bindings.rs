@@ -14,7 +14,7 @@ use crate::guests::{Answer, AnswerSets, GuestCard, Lookup, NewGuest};
 use crate::restrictions::{Flag, FlagKind, FlagRecorded, NewFlag, Scope};
 use crate::schedule::{
     BlockInput, Board, BoardResource, Booking, BookingState, BookingTarget, KindCounts, KindInput,
-    ResourceInput, WaitingGuest,
+    KindSummary, ResourceInput, WaitingGuest,
 };
 use crate::status::AppStatus;
 use crate::visits::{
@@ -69,6 +69,7 @@ pub fn generated() -> Result<Vec<(String, String)>, String> {
     push::<KindCounts>(&cfg, &mut files)?;
     push::<BlockInput>(&cfg, &mut files)?;
     push::<KindInput>(&cfg, &mut files)?;
+    push::<KindSummary>(&cfg, &mut files)?;
     Ok(files)
 }
 

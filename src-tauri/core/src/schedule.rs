@@ -244,6 +244,11 @@ impl Day {
     }
 }
 
+/// Typed text, or nothing when it is missing or blank.
+fn given(text: Option<&str>) -> Option<&str> {
+    text.map(str::trim).filter(|t| !t.is_empty())
+}
+
 /// A guest's name for messages: nickname and code, or the code.
 fn who(guest: &guests::GuestCard) -> String {
     match &guest.nickname {
@@ -594,15 +599,16 @@ pub fn save_resource(
     })
 }
 
-/// Set a kind's opening hours on an ISO weekday (1 Monday .. 7 Sunday), `HH:MM`; `None`
-/// closes that day (supervisors).
+/// Set a kind's opening hours on an ISO weekday (1 Monday .. 7 Sunday), `HH:MM`; no
+/// times close that day (supervisors).
 pub fn set_hours(
     db: &mut Database,
     clock: &dyn Clock,
     session: &mut Session,
     kind: &str,
     weekday: u32,
-    hours: Option<(&str, &str)>,
+    opens: Option<&str>,
+    closes: Option<&str>,
 ) -> Result<()> {
     auth::authorize(db, clock, session, Operation::ManageResources)?;
     if !(1..=7).contains(&weekday) {
@@ -611,8 +617,15 @@ pub fn set_hours(
             format!("{weekday} is not 1 (Monday) to 7 (Sunday)"),
         ));
     }
-    let hours = match hours {
-        Some((opens, closes)) => {
+    let hours = match (given(opens), given(closes)) {
+        (None, None) => None,
+        (Some(_), None) | (None, Some(_)) => {
+            return Err(AppError::invalid_input(
+                "closes",
+                "give both the opening and the closing time, or neither to close the day",
+            ))
+        }
+        (Some(opens), Some(closes)) => {
             let opens = parse_clock("opens", opens)?;
             let closes = parse_clock("closes", closes)?;
             if closes <= opens {
@@ -623,7 +636,6 @@ pub fn set_hours(
             }
             Some((opens, closes))
         }
-        None => None,
     };
     let now = clock.now();
     let actor = format!("staff:{}", session.username);
@@ -645,6 +657,24 @@ pub fn set_hours(
         };
         audit::record(tx, &Event::ok(now, &actor, "resource.hours", kind, &detail))
     })
+}
+
+/// A kind as the screen lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct KindSummary {
+    pub kind: String,
+    pub label: String,
+}
+
+/// Every kind of resource, for the screen's tabs.
+pub fn kinds(
+    db: &mut Database,
+    clock: &dyn Clock,
+    session: &mut Session,
+) -> Result<Vec<KindSummary>> {
+    auth::authorize(db, clock, session, Operation::BookServices)?;
+    storage::kinds(db.conn())
 }
 
 /// A kind of resource as supervisors add or change it.

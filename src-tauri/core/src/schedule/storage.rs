@@ -568,3 +568,18 @@ pub(super) fn save_kind(
     )?;
     Ok(())
 }
+
+pub(super) fn kinds(conn: &Connection) -> Result<Vec<super::KindSummary>> {
+    // The three seeded kinds first, in their usual order, then added ones by name.
+    let mut statement = conn.prepare_cached(
+        "SELECT kind, label FROM resource_kinds
+         ORDER BY CASE kind WHEN 'shower' THEN 1 WHEN 'computer' THEN 2 WHEN 'phone' THEN 3 ELSE 4 END, label",
+    )?;
+    let rows = statement.query_map([], |row| {
+        Ok(super::KindSummary {
+            kind: row.get(0)?,
+            label: row.get(1)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}

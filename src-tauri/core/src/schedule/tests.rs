@@ -537,15 +537,28 @@ fn supervisors_add_and_change_resources_and_hours_within_bounds() {
         &mut sam,
         "computer",
         6,
-        Some(("16:00", "08:00")),
+        Some("16:00"),
+        Some("08:00"),
     )
     .expect_err("closing before opening");
     assert!(err.message.starts_with("closes:"), "{}", err.message);
-    let err =
-        set_hours(&mut d.db, &d.clock, &mut sam, "computer", 8, None).expect_err("no 8th day");
+    let err = set_hours(&mut d.db, &d.clock, &mut sam, "computer", 8, None, None)
+        .expect_err("no 8th day");
     assert!(err.message.starts_with("weekday:"), "{}", err.message);
     // 28 November 2026 is a Saturday: close computers today and a booking is refused.
-    set_hours(&mut d.db, &d.clock, &mut sam, "computer", 6, None).expect("closed on Saturdays");
+    let err = set_hours(
+        &mut d.db,
+        &d.clock,
+        &mut sam,
+        "computer",
+        6,
+        Some("08:00"),
+        None,
+    )
+    .expect_err("half an answer");
+    assert!(err.message.starts_with("closes:"), "{}", err.message);
+    set_hours(&mut d.db, &d.clock, &mut sam, "computer", 6, None, None)
+        .expect("closed on Saturdays");
     let err = book(
         &mut d.db,
         &d.clock,
