@@ -746,6 +746,18 @@ async fn showers_are_booked_started_finished_and_an_out_of_order_one_is_refused(
     desk.wait_for_text("[role=alert]", "out of order: drain blocked")
         .await;
     desk.screenshot("showers").await;
+
+    // A supervisor adds a seventh shower with a shorter slot; it is on the board at once.
+    desk.type_into("Name", "Shower 7").await;
+    desk.type_into("Slot (minutes)", "0").await;
+    desk.click_button("Save resource").await;
+    desk.wait_for_text("[data-testid=manage-error] [role=alert]", "slot length")
+        .await;
+    desk.type_into("Slot (minutes)", "15").await;
+    desk.click_button("Save resource").await;
+    desk.wait_for_text("[data-testid=manage-notice]", "Saved Shower 7")
+        .await;
+    desk.wait_for_text("[data-testid=board]", "Shower 7").await;
     desk.close().await;
 }
 

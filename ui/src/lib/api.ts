@@ -2,7 +2,11 @@
 // typed results; every failure is rejected as an AppError `{code, message}`.
 import { invoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
+import type { BlockInput } from './bindings/BlockInput';
 import type { Board } from './bindings/Board';
+import type { KindInput } from './bindings/KindInput';
+import type { KindSummary } from './bindings/KindSummary';
+import type { ResourceInput } from './bindings/ResourceInput';
 import type { Booking } from './bindings/Booking';
 import type { BookingState } from './bindings/BookingState';
 import type { BookingTarget } from './bindings/BookingTarget';
@@ -28,6 +32,7 @@ import type { StaffSummary } from './bindings/StaffSummary';
 import type { VerifyReport } from './bindings/VerifyReport';
 import { toAppError } from './errors';
 
+export type { BlockInput, KindInput, KindSummary, ResourceInput };
 export type { Board, Booking, BookingState, BookingTarget, WaitingGuest };
 export type { AnswerSets, CheckedIn, DayClosure, DeskToday, Flag, FlagRecorded, GuestCard, Lookup, NewFlag, NewGuest };
 export type { AppStatus, LogLine, LogPage, LogQuery, NewStaff, Role, SessionInfo, StaffSummary, VerifyReport };
@@ -145,3 +150,18 @@ export const setResourceOutOfOrder = (resourceId: number, reason: string | null)
 export async function onDeskChanged(refresh: () => void): Promise<() => void> {
   return listen('desk-changed', () => refresh());
 }
+
+/** Every kind of resource (shower, computer, phone, and any added). */
+export const resourceKinds = () => call<KindSummary[]>('resource_kinds');
+
+export const saveResourceKind = (kind: KindInput) => call<void>('save_resource_kind', { kind });
+
+export const saveResource = (resource: ResourceInput) => call<number>('save_resource', { resource });
+
+/** Opening hours of a kind on an ISO weekday (1 Monday .. 7 Sunday); no times close it. */
+export const setOpeningHours = (kind: string, weekday: number, opens: string | null, closes: string | null) =>
+  call<void>('set_opening_hours', { kind, weekday, opens, closes });
+
+export const blockPeriod = (block: BlockInput) => call<number>('block_period', { block });
+
+export const setNoShowGrace = (minutes: string) => call<number>('set_no_show_grace', { minutes });
