@@ -778,3 +778,32 @@ fn supervisors_add_a_kind_and_set_the_no_show_grace() {
         "and used"
     );
 }
+
+#[test]
+fn close_out_cancels_bookings_to_come_and_finishes_those_in_use() {
+    let (mut d, mut pat, guests) = morning(2);
+    let mut sam = d.person("sam", &[Role::Supervisor]);
+    let using = book(&mut d.db, &d.clock, &mut pat, guests[0], &next_shower()).expect("09:00");
+    change_state(&mut d.db, &d.clock, &mut pat, using.id, BookingState::InUse).expect("in use");
+    let later = book(&mut d.db, &d.clock, &mut pat, guests[1], &at(2, "11:00")).expect("11:00");
+    crate::visits::close_day(&mut d.db, &d.clock, &mut sam).expect("closed");
+    let shown = board(&mut d.db, &d.clock, &mut sam, "shower").expect("board");
+    let state_of = |id: i64| {
+        shown
+            .resources
+            .iter()
+            .flat_map(|r| r.bookings.iter())
+            .find(|b| b.id == id)
+            .map(|b| b.state)
+    };
+    assert_eq!(
+        state_of(using.id),
+        Some(BookingState::Done),
+        "the shower in use is finished"
+    );
+    assert_eq!(
+        state_of(later.id),
+        Some(BookingState::Cancelled),
+        "the later booking is cancelled"
+    );
+}
