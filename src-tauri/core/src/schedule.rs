@@ -295,6 +295,26 @@ fn guest_may_book(
     Ok((guest, kind))
 }
 
+/// The frame every booking operation shares: the permission, today's day, then one
+/// transaction that first releases no-shows. `work` gets the transaction, the day, the
+/// audit actor and the staff id.
+fn with_booking_tx<T>(
+    db: &mut Database,
+    clock: &dyn Clock,
+    session: &mut Session,
+    work: impl FnOnce(&rusqlite::Connection, &Day, &str, i64) -> Result<T>,
+) -> Result<T> {
+    auth::authorize(db, clock, session, Operation::BookServices)?;
+    let day = Day::of(db, clock)?;
+    let grace = no_show_grace(db)?;
+    let actor = format!("staff:{}", session.username);
+    let staff_id = session.staff_id;
+    db.write(|tx| {
+        storage::release_no_shows(tx, day.now, grace)?;
+        work(tx, &day, &actor, staff_id)
+    })
+}
+
 /// Book a checked-in guest: the next free slot of a kind, or a chosen resource and time.
 pub fn book(
     db: &mut Database,
@@ -303,13 +323,7 @@ pub fn book(
     guest_id: i64,
     target: &BookingTarget,
 ) -> Result<Booking> {
-    auth::authorize(db, clock, session, Operation::BookServices)?;
-    let day = Day::of(db, clock)?;
-    let grace = no_show_grace(db)?;
-    let actor = format!("staff:{}", session.username);
-    let staff_id = session.staff_id;
-    db.write(|tx| {
-        storage::release_no_shows(tx, day.now, grace)?;
+    with_booking_tx(db, clock, session, |tx, day, actor, staff_id| {
         let kind_name = match target {
             BookingTarget::NextFree { kind } => kind.clone(),
             BookingTarget::At { resource_id, .. } => {
@@ -320,7 +334,7 @@ pub fn book(
                     .kind
             }
         };
-        let (guest, kind) = guest_may_book(tx, &day, guest_id, &kind_name)?;
+        let (guest, kind) = guest_may_book(tx, day, guest_id, &kind_name)?;
         let (opens, closes) = day.hours(tx, &kind_name)?.ok_or_else(|| {
             AppError::new(
                 ErrorCode::Conflict,
@@ -328,7 +342,7 @@ pub fn book(
             )
         })?;
         let (resource, starts) = match target {
-            BookingTarget::NextFree { .. } => next_free(tx, &day, &kind_name, opens, closes)?
+            BookingTarget::NextFree { .. } => next_free(tx, day, &kind_name, opens, closes)?
                 .ok_or_else(|| {
                     AppError::new(
                         ErrorCode::Conflict,
@@ -349,7 +363,7 @@ pub fn book(
                         "that time does not exist today (the clocks change)",
                     )
                 })?;
-                check_chosen_slot(tx, &day, &resource, starts, opens, closes)?;
+                check_chosen_slot(tx, day, &resource, starts, opens, closes)?;
                 (resource, starts)
             }
         };
@@ -374,9 +388,9 @@ pub fn book(
         );
         audit::record(
             tx,
-            &Event::ok(day.now, &actor, "booking.create", &object, &detail),
+            &Event::ok(day.now, actor, "booking.create", &object, &detail),
         )?;
-        booking(tx, &day, id)
+        booking(tx, day, id)
     })
 }
 
@@ -914,13 +928,7 @@ pub fn change_state(
     booking_id: i64,
     to: BookingState,
 ) -> Result<Booking> {
-    auth::authorize(db, clock, session, Operation::BookServices)?;
-    let day = Day::of(db, clock)?;
-    let grace = no_show_grace(db)?;
-    let actor = format!("staff:{}", session.username);
-    let staff_id = session.staff_id;
-    db.write(|tx| {
-        storage::release_no_shows(tx, day.now, grace)?;
+    with_booking_tx(db, clock, session, |tx, day, actor, staff_id| {
         let current = storage::state_of(tx, booking_id)?
             .ok_or_else(|| AppError::new(ErrorCode::NotFound, "that booking does not exist"))?;
         let allowed = matches!(
@@ -961,13 +969,13 @@ pub fn change_state(
             tx,
             &Event::ok(
                 day.now,
-                &actor,
+                actor,
                 &action,
                 &format!("booking:{booking_id}"),
                 "",
             ),
         )?;
-        booking(tx, &day, booking_id)
+        booking(tx, day, booking_id)
     })
 }
 
@@ -999,14 +1007,8 @@ pub fn join_waitlist(
     guest_id: i64,
     kind_name: &str,
 ) -> Result<WaitingGuest> {
-    auth::authorize(db, clock, session, Operation::BookServices)?;
-    let day = Day::of(db, clock)?;
-    let grace = no_show_grace(db)?;
-    let actor = format!("staff:{}", session.username);
-    let staff_id = session.staff_id;
-    db.write(|tx| {
-        storage::release_no_shows(tx, day.now, grace)?;
-        let (guest, kind) = guest_may_book(tx, &day, guest_id, kind_name)?;
+    with_booking_tx(db, clock, session, |tx, day, actor, staff_id| {
+        let (guest, kind) = guest_may_book(tx, day, guest_id, kind_name)?;
         let today = day.date.to_string();
         if storage::is_waiting(tx, kind_name, guest.id, &today)? {
             return Err(AppError::new(
@@ -1019,7 +1021,7 @@ pub fn join_waitlist(
             ));
         }
         if let Some((opens, closes)) = day.hours(tx, kind_name)? {
-            if let Some((resource, starts)) = next_free(tx, &day, kind_name, opens, closes)? {
+            if let Some((resource, starts)) = next_free(tx, day, kind_name, opens, closes)? {
                 return Err(AppError::new(
                     ErrorCode::Conflict,
                     format!(
@@ -1034,7 +1036,7 @@ pub fn join_waitlist(
         let object = format!("guest:{}", guest.code.replace('-', ""));
         audit::record(
             tx,
-            &Event::ok(day.now, &actor, "waitlist.join", &object, kind_name),
+            &Event::ok(day.now, actor, "waitlist.join", &object, kind_name),
         )?;
         Ok(WaitingGuest {
             guest_id: guest.id,
@@ -1052,11 +1054,7 @@ pub fn board(
     session: &mut Session,
     kind_name: &str,
 ) -> Result<Board> {
-    auth::authorize(db, clock, session, Operation::BookServices)?;
-    let day = Day::of(db, clock)?;
-    let grace = no_show_grace(db)?;
-    db.write(|tx| {
-        storage::release_no_shows(tx, day.now, grace)?;
+    with_booking_tx(db, clock, session, |tx, day, _, _| {
         let kind = storage::kind(tx, kind_name)?.ok_or_else(|| {
             AppError::invalid_input("kind", format!("{kind_name:?} is not a kind of resource"))
         })?;
@@ -1067,7 +1065,7 @@ pub fn board(
         for resource in storage::resources_of(tx, kind_name)? {
             let bookings = storage::bookings_of_resource(tx, resource.id, &today)?
                 .into_iter()
-                .map(|id| booking(tx, &day, id))
+                .map(|id| booking(tx, day, id))
                 .collect::<Result<Vec<_>>>()?;
             let next_free_local = match hours {
                 Some((opens, closes)) if resource.active && resource.out_of_order.is_none() => {
@@ -1104,7 +1102,7 @@ pub fn board(
             })
             .collect::<Result<Vec<_>>>()?;
         let next = match hours {
-            Some((opens, closes)) => next_free(tx, &day, kind_name, opens, closes)?,
+            Some((opens, closes)) => next_free(tx, day, kind_name, opens, closes)?,
             None => None,
         };
         Ok(Board {
