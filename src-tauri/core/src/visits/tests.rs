@@ -116,6 +116,10 @@ fn capacity_warns_at_ninety_percent_and_refuses_at_full_unless_a_supervisor_over
     let err = register_and_check_in(&mut d.db, &d.clock, &mut pat, &new, true)
         .expect_err("front desk cannot override");
     assert_eq!(err.code, ErrorCode::PermissionDenied, "{}", err.message);
+    assert!(
+        actions(&d).contains(&"permission.refused".to_string()),
+        "the refused override is audited"
+    );
 
     let over = register_and_check_in(&mut d.db, &d.clock, &mut sam, &new, true)
         .expect("a supervisor overrides");
