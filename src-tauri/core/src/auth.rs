@@ -420,13 +420,12 @@ fn login_event<'a>(
 
 /// The idle-lock time in minutes (setting `idle_lock_minutes`, 1–60, default 10).
 pub fn idle_lock_minutes(db: &Database) -> Result<u32> {
-    let value = crate::settings::read(db, IDLE_LOCK_SETTING)
-        .unwrap_or_else(|_| IDLE_LOCK_DEFAULT_MINUTES.to_string());
-    Ok(value
-        .parse::<u32>()
-        .ok()
-        .filter(|minutes| (IDLE_LOCK_MIN_MINUTES..=IDLE_LOCK_MAX_MINUTES).contains(minutes))
-        .unwrap_or(IDLE_LOCK_DEFAULT_MINUTES))
+    Ok(crate::settings::read_whole(
+        db,
+        IDLE_LOCK_SETTING,
+        IDLE_LOCK_MIN_MINUTES..=IDLE_LOCK_MAX_MINUTES,
+        IDLE_LOCK_DEFAULT_MINUTES,
+    ))
 }
 
 /// Check that the session may do `operation` now, and mark it active. Refusals are audited.
@@ -979,20 +978,12 @@ pub fn set_idle_lock_minutes(
     minutes: &str,
 ) -> Result<u32> {
     authorize_actor(db, clock, actor, Operation::AdminSettings)?;
-    let minutes = minutes.trim();
-    let shown: String = minutes.chars().take(20).collect();
-    let minutes = minutes
-        .parse::<u32>()
-        .ok()
-        .filter(|value| (IDLE_LOCK_MIN_MINUTES..=IDLE_LOCK_MAX_MINUTES).contains(value))
-        .ok_or_else(|| {
-            AppError::invalid_input(
-                "idle lock minutes",
-                format!(
-                    "{shown:?} is not allowed; choose a whole number of minutes from {IDLE_LOCK_MIN_MINUTES} to {IDLE_LOCK_MAX_MINUTES}"
-                ),
-            )
-        })?;
+    let minutes = crate::settings::parse_whole(
+        "idle lock minutes",
+        minutes,
+        IDLE_LOCK_MIN_MINUTES..=IDLE_LOCK_MAX_MINUTES,
+        "minutes",
+    )?;
     let was = idle_lock_minutes(db)?;
     let now = clock.now();
     let by = actor.audit_name();

@@ -22,7 +22,7 @@ pub(crate) mod storage;
 const GRID_MINUTES: i64 = 5;
 /// The settings key of the no-show grace period.
 pub const NO_SHOW_GRACE_SETTING: &str = "no_show_grace_minutes";
-pub const DEFAULT_NO_SHOW_GRACE: i64 = 10;
+pub const DEFAULT_NO_SHOW_GRACE: u32 = 10;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
@@ -771,18 +771,7 @@ pub fn set_no_show_grace(
     typed: &str,
 ) -> Result<u32> {
     auth::authorize(db, clock, session, Operation::ManageResources)?;
-    let shown: String = typed.trim().chars().take(12).collect();
-    let minutes = typed
-        .trim()
-        .parse::<u32>()
-        .ok()
-        .filter(|m| (1..=120).contains(m))
-        .ok_or_else(|| {
-            AppError::invalid_input(
-                "no-show grace",
-                format!("{shown:?} is not 1 to 120 minutes"),
-            )
-        })?;
+    let minutes = crate::settings::parse_whole("no-show grace", typed, 1..=120, "minutes")?;
     let now = clock.now();
     let actor = format!("staff:{}", session.username);
     db.write(|tx| {
@@ -912,12 +901,9 @@ pub fn day_counts(
 
 /// The no-show grace period in minutes (setting, default 10).
 pub fn no_show_grace(db: &Database) -> Result<Duration> {
-    let minutes = crate::settings::read(db, NO_SHOW_GRACE_SETTING)
-        .ok()
-        .and_then(|v| v.parse::<i64>().ok())
-        .filter(|m| (1..=120).contains(m))
-        .unwrap_or(DEFAULT_NO_SHOW_GRACE);
-    Ok(Duration::minutes(minutes))
+    let minutes =
+        crate::settings::read_whole(db, NO_SHOW_GRACE_SETTING, 1..=120, DEFAULT_NO_SHOW_GRACE);
+    Ok(Duration::minutes(i64::from(minutes)))
 }
 
 /// Move a booking on: start, finish or cancel.

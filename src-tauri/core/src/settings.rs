@@ -1,5 +1,7 @@
 //! Center-wide settings (time zone, later capacity, idle lock, ...), stored as key/value rows.
 
+use std::ops::RangeInclusive;
+
 use crate::db::Database;
 use crate::error::{AppError, ErrorCode, Result};
 
@@ -13,6 +15,41 @@ pub const DEFAULT_TIME_ZONE: &str = "America/New_York";
 pub fn read(db: &Database, key: &str) -> Result<String> {
     storage::read(db, key)?
         .ok_or_else(|| AppError::new(ErrorCode::NotFound, format!("the setting {key} is not set")))
+}
+
+/// A numeric setting, or `default` when it is missing or outside `range`.
+pub fn read_whole(db: &Database, key: &str, range: RangeInclusive<u32>, default: u32) -> u32 {
+    read(db, key)
+        .ok()
+        .and_then(|value| value.parse::<u32>().ok())
+        .filter(|value| range.contains(value))
+        .unwrap_or(default)
+}
+
+/// A whole number typed into a settings field, within `range`; the error names the field,
+/// the unit and the range.
+pub fn parse_whole(
+    field: &str,
+    typed: &str,
+    range: RangeInclusive<u32>,
+    unit: &str,
+) -> Result<u32> {
+    let typed = typed.trim();
+    typed
+        .parse::<u32>()
+        .ok()
+        .filter(|value| range.contains(value))
+        .ok_or_else(|| {
+            let shown: String = typed.chars().take(20).collect();
+            AppError::invalid_input(
+                field,
+                format!(
+                    "{shown:?} is not allowed; choose a whole number of {unit} from {} to {}",
+                    range.start(),
+                    range.end()
+                ),
+            )
+        })
 }
 
 /// Store a setting inside the caller's transaction (the caller checks the permission and

@@ -146,11 +146,12 @@ pub struct CheckedIn {
 
 /// The building capacity (setting `building_capacity`).
 pub fn capacity(db: &Database) -> Result<u32> {
-    Ok(settings::read(db, CAPACITY_SETTING)
-        .ok()
-        .and_then(|value| value.parse::<u32>().ok())
-        .filter(|value| (1..=MAX_CAPACITY).contains(value))
-        .unwrap_or(DEFAULT_CAPACITY))
+    Ok(settings::read_whole(
+        db,
+        CAPACITY_SETTING,
+        1..=MAX_CAPACITY,
+        DEFAULT_CAPACITY,
+    ))
 }
 
 /// Set the building capacity (supervisors) from what was typed.
@@ -161,18 +162,7 @@ pub fn set_capacity(
     typed: &str,
 ) -> Result<u32> {
     auth::authorize(db, clock, session, Operation::ManageResources)?;
-    let shown: String = typed.trim().chars().take(20).collect();
-    let value = typed
-        .trim()
-        .parse::<u32>()
-        .ok()
-        .filter(|value| (1..=MAX_CAPACITY).contains(value))
-        .ok_or_else(|| {
-            AppError::invalid_input(
-                "building capacity",
-                format!("{shown:?} is not a number of people from 1 to {MAX_CAPACITY}"),
-            )
-        })?;
+    let value = settings::parse_whole("building capacity", typed, 1..=MAX_CAPACITY, "people")?;
     let was = capacity(db)?;
     let now = clock.now();
     let actor = format!("staff:{}", session.username);
