@@ -10,6 +10,20 @@ use crate::db::Database;
 use crate::error::{AppError, Result};
 use crate::settings;
 
+/// An instant as stored: UTC RFC 3339 with microseconds (sorts as text).
+pub(crate) fn stamp(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+/// A stored instant read back in a row mapper.
+pub(crate) fn instant(text: &str) -> rusqlite::Result<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|at| at.with_timezone(&Utc))
+        .map_err(|err| {
+            rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(err))
+        })
+}
+
 /// The center's time zone from the settings.
 pub fn center_zone(db: &Database) -> Result<Tz> {
     let name = settings::read(db, settings::CENTER_TIME_ZONE)?;

@@ -143,6 +143,16 @@ pub(crate) struct GuestRecord {
 /// Check a free-text field: trimmed, at most `max` characters, no control or bidi
 /// characters (they can disguise text on screen and in exports).
 pub(crate) fn clean_text(field: &str, text: Option<&str>, max: usize) -> Result<Option<String>> {
+    clean(field, text, max, false)
+}
+
+/// Like [`clean_text`] for notes of several lines: line breaks and tabs are kept (`\r\n`
+/// becomes `\n`); other control and bidi characters are refused.
+pub(crate) fn clean_note(field: &str, text: &str, max: usize) -> Result<Option<String>> {
+    clean(field, Some(&text.replace("\r\n", "\n")), max, true)
+}
+
+fn clean(field: &str, text: Option<&str>, max: usize, lines: bool) -> Result<Option<String>> {
     let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else {
         return Ok(None);
     };
@@ -152,10 +162,11 @@ pub(crate) fn clean_text(field: &str, text: Option<&str>, max: usize) -> Result<
             format!("at most {max} characters"),
         ));
     }
-    if text
-        .chars()
-        .any(|c| c.is_control() || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'))
-    {
+    let allowed = |c: char| lines && matches!(c, '\n' | '\t');
+    if text.chars().any(|c| {
+        (c.is_control() && !allowed(c))
+            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    }) {
         return Err(AppError::invalid_input(
             field,
             "contains control or text-direction characters; type it again",

@@ -11,6 +11,7 @@ pub mod days;
 pub mod db;
 pub mod error;
 pub mod guests;
+pub mod queue;
 pub mod restrictions;
 pub mod schedule;
 pub mod settings;

@@ -374,6 +374,8 @@ pub fn check_out(
             storage::check_out(tx, visit.id, now, staff_id)?;
             // Leaving the building gives up the day's bookings still to come.
             crate::schedule::storage::guest_left(tx, visit.guest_id, now, staff_id)?;
+            // ... and their place in the nurse queue (left without being seen).
+            crate::queue::storage::guest_left(tx, visit.guest_id, now, staff_id)?;
             Ok(())
         },
     )
@@ -572,6 +574,7 @@ pub fn close_day(
             ));
         }
         crate::schedule::storage::close_out(tx, now, staff_id)?;
+        crate::queue::storage::close_out(tx, now, staff_id)?;
         let checked_out_at_close = storage::check_out_everyone(tx, now, staff_id)?;
         let (visits, guests) = storage::day_counts(tx, &today)?;
         let row = storage::ClosureRow {

@@ -1,14 +1,11 @@
 //! SQL for staff accounts and roles.
 
+use crate::days::stamp;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::{Role, StaffRecord};
 use crate::error::{AppError, Result};
-
-fn stamp(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
-}
 
 pub(super) fn count_staff(conn: &Connection) -> Result<i64> {
     Ok(conn.query_row("SELECT count(*) FROM staff", [], |row| row.get(0))?)

@@ -1,14 +1,11 @@
 //! SQL for guests.
 
+use crate::days::stamp;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::{code, GuestCard, GuestRecord};
 use crate::error::Result;
-
-fn stamp(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
-}
 
 pub(crate) fn find_id_by_code(conn: &Connection, code: &str) -> Result<Option<i64>> {
     Ok(conn
@@ -151,10 +148,19 @@ pub(crate) fn merge(conn: &Connection, keep: i64, duplicate: i64) -> Result<usiz
         "UPDATE visits SET guest_id = ?1 WHERE guest_id = ?2",
         params![keep, duplicate],
     )?;
-    conn.execute(
-        "UPDATE guest_flags SET guest_id = ?1 WHERE guest_id = ?2",
-        params![keep, duplicate],
-    )?;
+    // Everything else that names a guest follows (clinical notes name the queue entry).
+    for table in [
+        "guest_flags",
+        "bookings",
+        "waitlist",
+        "queue_entries",
+        "incidents",
+    ] {
+        conn.execute(
+            &format!("UPDATE {table} SET guest_id = ?1 WHERE guest_id = ?2"),
+            params![keep, duplicate],
+        )?;
+    }
     // The survivor keeps its own answers; it takes the earlier first-seen date and the
     // duplicate's nickname when it has none.
     conn.execute(

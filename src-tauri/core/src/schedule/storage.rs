@@ -1,23 +1,12 @@
 //! SQL for resources, opening hours and bookings.
 
+use crate::days::{instant, stamp};
 use chrono::{DateTime, Duration, NaiveTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::{BookingState, Kind, Resource, Taken};
 use crate::error::{AppError, ErrorCode, Result};
 use crate::restrictions::Scope;
-
-fn stamp(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
-}
-
-fn instant(text: &str) -> rusqlite::Result<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(text)
-        .map(|at| at.with_timezone(&Utc))
-        .map_err(|err| {
-            rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(err))
-        })
-}
 
 /// Bookings that hold their resource.
 const HOLDING: &str = "state IN ('booked', 'in_use', 'done')";
