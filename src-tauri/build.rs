@@ -44,6 +44,18 @@ const COMMANDS: &[&str] = &[
     "set_opening_hours",
     "block_period",
     "set_no_show_grace",
+    "queue_desk_view",
+    "queue_nurse_view",
+    "queue_join",
+    "queue_call_next",
+    "queue_change",
+    "queue_undo",
+    "queue_add_note",
+    "queue_read_notes",
+    "record_incident",
+    "incidents_today",
+    "save_queue_reason",
+    "save_nurse_station",
 ];
 
 fn main() {

@@ -682,14 +682,7 @@ async fn showers_are_booked_started_finished_and_an_out_of_order_one_is_refused(
     desk.wait_for_text("#screen-title", "Start").await;
     desk.open_screen("2", "Front desk").await;
     for name in ["Sunny", "Kai"] {
-        desk.press(Key::Alt + "n").await;
-        desk.type_into("Nickname", name).await;
-        desk.press(Key::Enter).await;
-        desk.wait_for_text(
-            "[data-testid=desk-notice]",
-            &format!("Registered and checked in {name}"),
-        )
-        .await;
+        desk.register_guest(name).await;
     }
 
     desk.open_screen("3", "Showers & workstations").await;
@@ -780,14 +773,7 @@ async fn a_no_show_releases_its_slot_to_the_first_guest_on_the_waitlist() {
     drop(conn);
     front_desk_session(&desk).await;
     for name in ["Ana", "Ben"] {
-        desk.press(Key::Alt + "n").await;
-        desk.type_into("Nickname", name).await;
-        desk.press(Key::Enter).await;
-        desk.wait_for_text(
-            "[data-testid=desk-notice]",
-            &format!("Registered and checked in {name}"),
-        )
-        .await;
+        desk.register_guest(name).await;
     }
     desk.open_screen("3", "Showers & workstations").await;
     desk.find("#book-guest option:nth-child(2)")
@@ -832,5 +818,160 @@ async fn a_no_show_releases_its_slot_to_the_first_guest_on_the_waitlist() {
     desk.wait_for_text("[data-testid=call-next]", "Call Ben")
         .await;
     desk.screenshot("no-show-waitlist").await;
+    desk.close().await;
+}
+
+/// Switch to another account: log out, log in, wait for the start screen.
+async fn switch_to(desk: &Desk, username: &str) {
+    desk.click_button("Log out").await;
+    desk.log_in(username, DESK_PASSWORD).await;
+    desk.wait_for_text("#screen-title", "Start").await;
+}
+
+#[tokio::test]
+async fn the_nurse_queue_calls_numbers_and_keeps_clinical_notes_from_the_front_desk() {
+    let db = TempDb::new();
+    let desk = Desk::launch_as_first_admin(&db.path, ADMIN_PASSWORD).await;
+    desk.open_screen("7", "Admin").await;
+    desk.create_account("fran", "Fran Desk", "front_desk", DESK_PASSWORD)
+        .await;
+    desk.create_account("nina", "Nina Nurse", "nurse", DESK_PASSWORD)
+        .await;
+
+    // The front desk checks two guests in and puts them in the queue.
+    switch_to(&desk, "fran").await;
+    desk.open_screen("2", "Front desk").await;
+    for name in ["Sunny", "Kai"] {
+        desk.register_guest(name).await;
+    }
+    desk.open_screen("4", "Nurse queue").await;
+    for (option, reason, priority) in [
+        (2, "Wound care", "Routine"),
+        (3, "Testing (HIV, HCV, STI)", "Urgent"),
+    ] {
+        desk.find(&format!("#queue-guest option:nth-child({option})"))
+            .await
+            .click()
+            .await
+            .expect("guest");
+        let reasons = desk.field("Reason").await;
+        reasons
+            .find(By::XPath(&format!("option[normalize-space()='{reason}']")))
+            .await
+            .expect("reason offered")
+            .click()
+            .await
+            .expect("reason");
+        desk.field("Priority")
+            .await
+            .find(By::XPath(&format!(
+                "option[normalize-space()='{priority}']"
+            )))
+            .await
+            .expect("priority offered")
+            .click()
+            .await
+            .expect("priority");
+        if option == 2 {
+            desk.type_into(
+                "Note for the nurse (optional, nothing clinical)",
+                "uses a cane",
+            )
+            .await;
+        }
+        desk.click_button("Add to queue").await;
+        let number = if option == 2 { "N-001" } else { "N-002" };
+        desk.wait_for_text("[data-testid=queue-notice]", &format!("is number {number}"))
+            .await;
+    }
+    let table = desk
+        .wait_for_text("[data-testid=desk-queue]", "N-002")
+        .await;
+    assert!(
+        table.find("N-002") < table.find("N-001"),
+        "urgent is called before routine: {table}"
+    );
+    for private in ["Wound care", "Testing", "Sunny", "Kai", "cane", "Urgent"] {
+        assert!(
+            !table.contains(private),
+            "the front desk's queue shows numbers and states only, not {private:?}: {table}"
+        );
+    }
+
+    // The nurse calls next at a station, starts, and finishes with a clinical note.
+    switch_to(&desk, "nina").await;
+    desk.open_screen("4", "Nurse queue").await;
+    let waiting = desk
+        .wait_for_text("[data-testid=waiting-queue]", "N-001")
+        .await;
+    assert!(
+        waiting.contains("Urgent") && waiting.contains("uses a cane"),
+        "nurses see priority, reason and the desk's note: {waiting}"
+    );
+    desk.find("#queue-station option:nth-child(2)")
+        .await
+        .click()
+        .await
+        .expect("Station 1");
+    desk.click_button("Call next").await;
+    desk.wait_for_text("[data-testid=queue-notice]", "Call out N-002 to Station 1")
+        .await;
+    desk.wait_for_text("[data-testid=stations]", "Station 1: with N-002")
+        .await;
+    desk.click_button("Start N-002").await;
+    desk.wait_for_text("[data-testid=active-queue]", "with the nurse")
+        .await;
+    desk.click_button("Finish N-002").await;
+    assert!(
+        desk.focused().await.starts_with("textarea#finish-note"),
+        "finishing puts the keyboard in the note"
+    );
+    desk.type_into(
+        "Clinical note (nurses and supervisors only)",
+        "Rapid test done; <b>result</b> explained",
+    )
+    .await;
+    desk.click_button("Finish N-002").await;
+    desk.wait_for_text("[data-testid=queue-notice]", "N-002 is seen")
+        .await;
+    desk.click_button("Notes N-002").await;
+    desk.wait_for_text(
+        "[data-testid=clinical-notes]",
+        "Rapid test done; <b>result</b> explained",
+    )
+    .await;
+    desk.screenshot("nurse-queue").await;
+
+    // The nurse records an overdose on site.
+    desk.type_into("Naloxone doses", "2").await;
+    desk.field("EMS called").await.click().await.expect("EMS");
+    desk.click_button("Record incident").await;
+    desk.wait_for_text("[data-testid=incidents]", "Overdose")
+        .await;
+
+    // The front desk sees the number done, never the note, and cannot read it even by
+    // calling the command itself.
+    switch_to(&desk, "fran").await;
+    desk.open_screen("4", "Nurse queue").await;
+    desk.wait_for_text("[data-testid=desk-queue]", "N-001")
+        .await;
+    let page = desk.page_text().await;
+    assert!(
+        !page.contains("Rapid test") && !page.contains("Notes"),
+        "no clinical note reaches the front desk's screen: {page}"
+    );
+    let refused = desk
+        .invoke("queue_read_notes", serde_json::json!({ "entryId": 2 }))
+        .await
+        .expect_err("the front desk may not read clinical notes");
+    assert_eq!(
+        refused["code"], "permission_denied",
+        "Rust refuses the read: {refused}"
+    );
+    let refused = desk
+        .invoke("queue_nurse_view", serde_json::json!({}))
+        .await
+        .expect_err("the nurse view is not the front desk's");
+    assert_eq!(refused["code"], "permission_denied", "{refused}");
     desk.close().await;
 }

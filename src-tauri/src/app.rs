@@ -151,6 +151,18 @@ pub fn run(explicit_db: Option<&Path>) -> ExitCode {
             commands::set_opening_hours,
             commands::block_period,
             commands::set_no_show_grace,
+            commands::queue_desk_view,
+            commands::queue_nurse_view,
+            commands::queue_join,
+            commands::queue_call_next,
+            commands::queue_change,
+            commands::queue_undo,
+            commands::queue_add_note,
+            commands::queue_read_notes,
+            commands::record_incident,
+            commands::incidents_today,
+            commands::save_queue_reason,
+            commands::save_nurse_station,
         ])
         .run(tauri::generate_context!());
     match outcome {

@@ -5,6 +5,10 @@
 use engagement_desk_core::audit::{self, LogPage, LogQuery, VerifyReport};
 use engagement_desk_core::auth::{self, Actor, NewStaff, Role, SessionInfo, StaffSummary};
 use engagement_desk_core::guests::{self, AnswerSets, GuestCard, Lookup, NewGuest};
+use engagement_desk_core::queue::incidents::{self, Incident, IncidentInput};
+use engagement_desk_core::queue::{
+    self, ClinicalNote, DeskQueue, JoinInput, NurseQueue, QueueEntry, QueueState, ReasonOption,
+};
 use engagement_desk_core::restrictions::{self, Flag, FlagRecorded, NewFlag};
 use engagement_desk_core::schedule::{
     self, BlockInput, Board, Booking, BookingState, BookingTarget, KindInput, KindSummary,
@@ -490,4 +494,147 @@ pub fn set_no_show_grace(state: State<'_, AppState>, minutes: String) -> Reply<u
     state.with_session(|db, session| {
         schedule::set_no_show_grace(db, &state.clock, session, &minutes)
     })
+}
+
+/// Today's nurse queue as the front desk sees it: numbers and states only.
+#[tauri::command(async)]
+pub fn queue_desk_view(state: State<'_, AppState>) -> Reply<DeskQueue> {
+    state.with_session(|db, session| queue::desk_view(db, &state.clock, session))
+}
+
+/// Today's nurse queue with reasons, priorities and stations (nurses and supervisors).
+#[tauri::command(async)]
+pub fn queue_nurse_view(state: State<'_, AppState>) -> Reply<NurseQueue> {
+    state.with_session(|db, session| queue::nurse_view(db, &state.clock, session))
+}
+
+/// Add a checked-in guest to the nurse queue; the entry carries the number to call out.
+#[tauri::command(async)]
+pub fn queue_join(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    input: JoinInput,
+) -> Reply<QueueEntry> {
+    crate::app::announce(
+        &app,
+        state.with_session(|db, session| queue::join(db, &state.clock, session, &input)),
+    )
+}
+
+/// Call the first waiting guest to a station.
+#[tauri::command(async)]
+pub fn queue_call_next(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    station_id: i64,
+) -> Reply<QueueEntry> {
+    crate::app::announce(
+        &app,
+        state.with_session(|db, session| queue::call_next(db, &state.clock, session, station_id)),
+    )
+}
+
+/// Start, finish (with an optional clinical note), mark left, or cancel an entry.
+#[tauri::command(async)]
+pub fn queue_change(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    entry_id: i64,
+    to: QueueState,
+    clinical_note: Option<String>,
+) -> Reply<QueueEntry> {
+    crate::app::announce(
+        &app,
+        state.with_session(|db, session| {
+            queue::change(
+                db,
+                &state.clock,
+                session,
+                entry_id,
+                to,
+                clinical_note.as_deref(),
+            )
+        }),
+    )
+}
+
+/// Undo the last transition of an entry.
+#[tauri::command(async)]
+pub fn queue_undo(app: AppHandle, state: State<'_, AppState>, entry_id: i64) -> Reply<QueueEntry> {
+    crate::app::announce(
+        &app,
+        state.with_session(|db, session| queue::undo_last(db, &state.clock, session, entry_id)),
+    )
+}
+
+/// Write a clinical note (or a correction of one) on an encounter.
+#[tauri::command(async)]
+pub fn queue_add_note(
+    state: State<'_, AppState>,
+    entry_id: i64,
+    body: String,
+    corrects: Option<i64>,
+) -> Reply<ClinicalNote> {
+    state.with_session(|db, session| {
+        queue::add_note(db, &state.clock, session, entry_id, &body, corrects)
+    })
+}
+
+/// The clinical notes of an entry's guest; the read is audited.
+#[tauri::command(async)]
+pub fn queue_read_notes(state: State<'_, AppState>, entry_id: i64) -> Reply<Vec<ClinicalNote>> {
+    state.with_session(|db, session| queue::read_notes(db, &state.clock, session, entry_id))
+}
+
+/// Record an on-site overdose or medical incident.
+#[tauri::command(async)]
+pub fn record_incident(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    input: IncidentInput,
+) -> Reply<Incident> {
+    crate::app::announce(
+        &app,
+        state.with_session(|db, session| incidents::record(db, &state.clock, session, &input)),
+    )
+}
+
+/// Today's incidents, the latest first.
+#[tauri::command(async)]
+pub fn incidents_today(state: State<'_, AppState>) -> Reply<Vec<Incident>> {
+    state.with_session(|db, session| incidents::today(db, &state.clock, session))
+}
+
+/// Add or change a reason guests wait for (supervisors).
+#[tauri::command(async)]
+pub fn save_queue_reason(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    reason: String,
+    label: String,
+    active: bool,
+) -> Reply<ReasonOption> {
+    crate::app::announce(
+        &app,
+        state.with_session(|db, session| {
+            queue::save_reason(db, &state.clock, session, &reason, &label, active)
+        }),
+    )
+}
+
+/// Add a nurse station, rename one or take it out of use (supervisors).
+#[tauri::command(async)]
+pub fn save_nurse_station(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    id: Option<i64>,
+    name: String,
+    active: bool,
+) -> Reply<i64> {
+    crate::app::announce(
+        &app,
+        state.with_session(|db, session| {
+            queue::save_station(db, &state.clock, session, id, &name, active)
+        }),
+    )
 }

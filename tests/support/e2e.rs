@@ -344,6 +344,41 @@ impl Desk {
         value.json().as_str().unwrap_or_default().to_string()
     }
 
+    /// Register a new guest with a nickname and check them in from the front desk screen
+    /// (which must be showing): Alt+N, the nickname, Enter.
+    pub async fn register_guest(&self, nickname: &str) {
+        self.press(Key::Alt + "n").await;
+        self.type_into("Nickname", nickname).await;
+        self.press(Key::Enter).await;
+        self.wait_for_text(
+            "[data-testid=desk-notice]",
+            &format!("Registered and checked in {nickname}"),
+        )
+        .await;
+    }
+
+    /// Call a command the way the web view does, bypassing the screens (to show that Rust
+    /// refuses what the UI does not offer). Returns `Ok(value)` or `Err({code, message})`.
+    pub async fn invoke(
+        &self,
+        command: &str,
+        args: serde_json::Value,
+    ) -> Result<serde_json::Value, serde_json::Value> {
+        let outcome = self
+            .driver
+            .execute(
+                "return window.__TAURI_INTERNALS__.invoke(arguments[0], arguments[1])                  .then((value) => ({ ok: value ?? null }), (error) => ({ err: error }));",
+                vec![serde_json::json!(command), args],
+            )
+            .await
+            .expect("script runs");
+        let value = outcome.json().clone();
+        match value.get("err") {
+            Some(err) => Err(err.clone()),
+            None => Ok(value.get("ok").cloned().unwrap_or_default()),
+        }
+    }
+
     /// Press keys on whatever has the focus (modifiers are held until the keys end).
     pub async fn press(&self, keys: impl Into<TypingData>) {
         let focused = self

@@ -11,6 +11,13 @@ use crate::auth::{NewStaff, Operation, Role, SessionInfo, StaffSummary};
 use crate::db::{CheckReport, OpenReport};
 use crate::error::{AppError, ErrorCode};
 use crate::guests::{Answer, AnswerSets, GuestCard, Lookup, NewGuest};
+use crate::queue::incidents::{
+    Incident, IncidentCounts, IncidentInput, IncidentKind, IncidentOutcome,
+};
+use crate::queue::{
+    ClinicalNote, DeskLine, DeskQueue, JoinInput, NurseQueue, Priority, QueueCounts, QueueEntry,
+    QueueState, ReasonOption, Station, WaitFigures,
+};
 use crate::restrictions::{Flag, FlagKind, FlagRecorded, NewFlag, Scope};
 use crate::schedule::{
     BlockInput, Board, BoardResource, Booking, BookingState, BookingTarget, KindCounts, KindInput,
@@ -70,6 +77,23 @@ pub fn generated() -> Result<Vec<(String, String)>, String> {
     push::<BlockInput>(&cfg, &mut files)?;
     push::<KindInput>(&cfg, &mut files)?;
     push::<KindSummary>(&cfg, &mut files)?;
+    push::<QueueState>(&cfg, &mut files)?;
+    push::<Priority>(&cfg, &mut files)?;
+    push::<ReasonOption>(&cfg, &mut files)?;
+    push::<Station>(&cfg, &mut files)?;
+    push::<QueueEntry>(&cfg, &mut files)?;
+    push::<DeskLine>(&cfg, &mut files)?;
+    push::<DeskQueue>(&cfg, &mut files)?;
+    push::<NurseQueue>(&cfg, &mut files)?;
+    push::<JoinInput>(&cfg, &mut files)?;
+    push::<ClinicalNote>(&cfg, &mut files)?;
+    push::<WaitFigures>(&cfg, &mut files)?;
+    push::<QueueCounts>(&cfg, &mut files)?;
+    push::<IncidentKind>(&cfg, &mut files)?;
+    push::<IncidentOutcome>(&cfg, &mut files)?;
+    push::<IncidentInput>(&cfg, &mut files)?;
+    push::<Incident>(&cfg, &mut files)?;
+    push::<IncidentCounts>(&cfg, &mut files)?;
     Ok(files)
 }
 

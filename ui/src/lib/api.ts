@@ -30,9 +30,24 @@ import type { Role } from './bindings/Role';
 import type { SessionInfo } from './bindings/SessionInfo';
 import type { StaffSummary } from './bindings/StaffSummary';
 import type { VerifyReport } from './bindings/VerifyReport';
+import type { ClinicalNote } from './bindings/ClinicalNote';
+import type { DeskQueue } from './bindings/DeskQueue';
+import type { Incident } from './bindings/Incident';
+import type { IncidentInput } from './bindings/IncidentInput';
+import type { IncidentKind } from './bindings/IncidentKind';
+import type { IncidentOutcome } from './bindings/IncidentOutcome';
+import type { JoinInput } from './bindings/JoinInput';
+import type { NurseQueue } from './bindings/NurseQueue';
+import type { Priority } from './bindings/Priority';
+import type { QueueEntry } from './bindings/QueueEntry';
+import type { QueueState } from './bindings/QueueState';
+import type { ReasonOption } from './bindings/ReasonOption';
+import type { Station } from './bindings/Station';
 import { toAppError } from './errors';
 
 export type { BlockInput, KindInput, KindSummary, ResourceInput };
+export type { ClinicalNote, DeskQueue, Incident, IncidentInput, IncidentKind, IncidentOutcome, JoinInput };
+export type { NurseQueue, Priority, QueueEntry, QueueState, ReasonOption, Station };
 export type { Board, Booking, BookingState, BookingTarget, WaitingGuest };
 export type { AnswerSets, CheckedIn, DayClosure, DeskToday, Flag, FlagRecorded, GuestCard, Lookup, NewFlag, NewGuest };
 export type { AppStatus, LogLine, LogPage, LogQuery, NewStaff, Role, SessionInfo, StaffSummary, VerifyReport };
@@ -165,3 +180,36 @@ export const setOpeningHours = (kind: string, weekday: number, opens: string | n
 export const blockPeriod = (block: BlockInput) => call<number>('block_period', { block });
 
 export const setNoShowGrace = (minutes: string) => call<number>('set_no_show_grace', { minutes });
+
+/** Today's nurse queue for the front desk: numbers and states only. */
+export const queueDeskView = () => call<DeskQueue>('queue_desk_view');
+
+/** Today's nurse queue with reasons, priorities and stations (nurses and supervisors). */
+export const queueNurseView = () => call<NurseQueue>('queue_nurse_view');
+
+/** Add a checked-in guest to the nurse queue; the entry carries the number to call out. */
+export const queueJoin = (input: JoinInput) => call<QueueEntry>('queue_join', { input });
+
+export const queueCallNext = (stationId: number) => call<QueueEntry>('queue_call_next', { stationId });
+
+/** Start, finish (with an optional clinical note), mark left, or cancel an entry. */
+export const queueChange = (entryId: number, to: QueueState, clinicalNote: string | null = null) =>
+  call<QueueEntry>('queue_change', { entryId, to, clinicalNote });
+
+export const queueUndo = (entryId: number) => call<QueueEntry>('queue_undo', { entryId });
+
+export const queueAddNote = (entryId: number, body: string, corrects: number | null) =>
+  call<ClinicalNote>('queue_add_note', { entryId, body, corrects });
+
+/** The clinical notes of an entry's guest (the read is in the audit log). */
+export const queueReadNotes = (entryId: number) => call<ClinicalNote[]>('queue_read_notes', { entryId });
+
+export const recordIncident = (input: IncidentInput) => call<Incident>('record_incident', { input });
+
+export const incidentsToday = () => call<Incident[]>('incidents_today');
+
+export const saveQueueReason = (reason: string, label: string, active: boolean) =>
+  call<ReasonOption>('save_queue_reason', { reason, label, active });
+
+export const saveNurseStation = (id: number | null, name: string, active: boolean) =>
+  call<number>('save_nurse_station', { id, name, active });

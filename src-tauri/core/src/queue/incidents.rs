@@ -40,7 +40,7 @@ impl IncidentKind {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
-pub enum Outcome {
+pub enum IncidentOutcome {
     RecoveredOnSite,
     Transported,
     RefusedTransport,
@@ -49,32 +49,32 @@ pub enum Outcome {
     Other,
 }
 
-impl Outcome {
+impl IncidentOutcome {
     pub fn as_str(self) -> &'static str {
         match self {
-            Outcome::RecoveredOnSite => "recovered_on_site",
-            Outcome::Transported => "transported",
-            Outcome::RefusedTransport => "refused_transport",
-            Outcome::LeftBeforeEms => "left_before_ems",
-            Outcome::Deceased => "deceased",
-            Outcome::Other => "other",
+            IncidentOutcome::RecoveredOnSite => "recovered_on_site",
+            IncidentOutcome::Transported => "transported",
+            IncidentOutcome::RefusedTransport => "refused_transport",
+            IncidentOutcome::LeftBeforeEms => "left_before_ems",
+            IncidentOutcome::Deceased => "deceased",
+            IncidentOutcome::Other => "other",
         }
     }
 
-    pub(crate) fn parse(text: &str) -> Outcome {
+    pub(crate) fn parse(text: &str) -> IncidentOutcome {
         match text {
-            "recovered_on_site" => Outcome::RecoveredOnSite,
-            "transported" => Outcome::Transported,
-            "refused_transport" => Outcome::RefusedTransport,
-            "left_before_ems" => Outcome::LeftBeforeEms,
-            "deceased" => Outcome::Deceased,
-            _ => Outcome::Other,
+            "recovered_on_site" => IncidentOutcome::RecoveredOnSite,
+            "transported" => IncidentOutcome::Transported,
+            "refused_transport" => IncidentOutcome::RefusedTransport,
+            "left_before_ems" => IncidentOutcome::LeftBeforeEms,
+            "deceased" => IncidentOutcome::Deceased,
+            _ => IncidentOutcome::Other,
         }
     }
 }
 
 /// The most naloxone doses one incident can record.
-pub const MAX_NALOXONE_DOSES: i64 = 20;
+pub const MAX_NALOXONE_DOSES: u32 = 20;
 
 /// An incident as the nurse types it.
 #[derive(Debug, Clone, Deserialize, TS)]
@@ -83,10 +83,10 @@ pub struct IncidentInput {
     pub kind: IncidentKind,
     /// Local time today, `HH:MM`; empty for now.
     pub occurred: Option<String>,
-    #[ts(type = "number")]
-    pub naloxone_doses: i64,
+    /// As typed: a whole number from 0 to 20; empty for none.
+    pub naloxone_doses: String,
     pub ems_called: bool,
-    pub outcome: Outcome,
+    pub outcome: IncidentOutcome,
     /// The guest's code, when known.
     pub guest_code: Option<String>,
     pub note: Option<String>,
@@ -103,7 +103,7 @@ pub struct Incident {
     #[ts(type = "number")]
     pub naloxone_doses: i64,
     pub ems_called: bool,
-    pub outcome: Outcome,
+    pub outcome: IncidentOutcome,
     pub guest_code: Option<String>,
     pub note: Option<String>,
     pub recorded_by: String,
@@ -128,15 +128,12 @@ pub fn record(
     input: &IncidentInput,
 ) -> Result<Incident> {
     auth::authorize(db, clock, session, Operation::RecordIncidents)?;
-    if !(0..=MAX_NALOXONE_DOSES).contains(&input.naloxone_doses) {
-        return Err(AppError::invalid_input(
-            "naloxone doses",
-            format!(
-                "{} is not a number of doses; give 0 to {MAX_NALOXONE_DOSES}",
-                input.naloxone_doses
-            ),
-        ));
-    }
+    let naloxone_doses = match input.naloxone_doses.trim() {
+        "" => 0,
+        typed => {
+            crate::settings::parse_whole("naloxone doses", typed, 0..=MAX_NALOXONE_DOSES, "doses")?
+        }
+    };
     let note = guests::clean_text("note", input.note.as_deref(), 500)?;
     let today = Today::of(db, clock)?;
     let occurred_at = match input
@@ -190,7 +187,7 @@ pub fn record(
             service_date: today.date.to_string(),
             occurred_at,
             kind: input.kind,
-            naloxone_doses: input.naloxone_doses,
+            naloxone_doses: i64::from(naloxone_doses),
             ems_called: input.ems_called,
             outcome: input.outcome,
             guest_id: guest.as_ref().map(|g| g.id),
@@ -206,7 +203,7 @@ pub fn record(
         let detail = format!(
             "incident={id} kind={} naloxone={} ems={} outcome={}",
             input.kind.as_str(),
-            input.naloxone_doses,
+            naloxone_doses,
             input.ems_called,
             input.outcome.as_str()
         );

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use super::incidents::{IncidentCounts, IncidentKind, Outcome};
+use super::incidents::{IncidentCounts, IncidentKind, IncidentOutcome};
 use super::{Priority, QueueState, ReasonOption};
 use crate::days::{instant, stamp};
 use crate::error::Result;
@@ -552,7 +552,7 @@ pub(super) struct NewIncident {
     pub kind: IncidentKind,
     pub naloxone_doses: i64,
     pub ems_called: bool,
-    pub outcome: Outcome,
+    pub outcome: IncidentOutcome,
     pub guest_id: Option<i64>,
     pub note: Option<String>,
     pub recorded_at: DateTime<Utc>,
@@ -586,7 +586,7 @@ pub(super) struct IncidentRow {
     pub occurred_at: DateTime<Utc>,
     pub naloxone_doses: i64,
     pub ems_called: bool,
-    pub outcome: Outcome,
+    pub outcome: IncidentOutcome,
     pub guest_code: Option<String>,
     pub note: Option<String>,
     pub recorded_by: String,
@@ -613,7 +613,7 @@ pub(super) fn incidents_of_day(conn: &Connection, service_date: &str) -> Result<
             occurred_at: instant(&occurred)?,
             naloxone_doses: row.get(3)?,
             ems_called: row.get(4)?,
-            outcome: Outcome::parse(&outcome),
+            outcome: IncidentOutcome::parse(&outcome),
             guest_code: row.get(6)?,
             note: row.get(7)?,
             recorded_by: row.get(8)?,
