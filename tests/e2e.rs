@@ -873,11 +873,8 @@ async fn the_nurse_queue_calls_numbers_and_keeps_clinical_notes_from_the_front_d
             .await
             .expect("priority");
         if option == 2 {
-            desk.type_into(
-                "Note for the nurse (optional, nothing clinical)",
-                "uses a cane",
-            )
-            .await;
+            desk.type_into("Note for the nurse (not clinical)", "uses a cane")
+                .await;
         }
         desk.click_button("Add to queue").await;
         let number = if option == 2 { "N-001" } else { "N-002" };
@@ -901,6 +898,13 @@ async fn the_nurse_queue_calls_numbers_and_keeps_clinical_notes_from_the_front_d
     // The nurse calls next at a station, starts, and finishes with a clinical note.
     switch_to(&desk, "nina").await;
     desk.open_screen("4", "Nurse queue").await;
+    desk.wait_for_text("[data-testid=waiting-queue]", "N-001")
+        .await;
+    let focused = desk.focused().await;
+    assert!(
+        focused.starts_with("select#queue-station"),
+        "a nurse opening the queue lands on choosing a station: {focused}"
+    );
     let waiting = desk
         .wait_for_text("[data-testid=waiting-queue]", "N-001")
         .await;
@@ -908,6 +912,7 @@ async fn the_nurse_queue_calls_numbers_and_keeps_clinical_notes_from_the_front_d
         waiting.contains("Urgent") && waiting.contains("uses a cane"),
         "nurses see priority, reason and the desk's note: {waiting}"
     );
+    desk.screenshot("nurse-queue-waiting").await;
     desk.find("#queue-station option:nth-child(2)")
         .await
         .click()
