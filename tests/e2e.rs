@@ -854,24 +854,8 @@ async fn the_nurse_queue_calls_numbers_and_keeps_clinical_notes_from_the_front_d
             .click()
             .await
             .expect("guest");
-        let reasons = desk.field("Reason").await;
-        reasons
-            .find(By::XPath(&format!("option[normalize-space()='{reason}']")))
-            .await
-            .expect("reason offered")
-            .click()
-            .await
-            .expect("reason");
-        desk.field("Priority")
-            .await
-            .find(By::XPath(&format!(
-                "option[normalize-space()='{priority}']"
-            )))
-            .await
-            .expect("priority offered")
-            .click()
-            .await
-            .expect("priority");
+        desk.choose("Reason", reason).await;
+        desk.choose("Priority", priority).await;
         if option == 2 {
             desk.type_into("Note for the nurse (not clinical)", "uses a cane")
                 .await;

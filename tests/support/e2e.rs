@@ -205,6 +205,16 @@ impl Desk {
         input.send_keys(text).await.expect("typing");
     }
 
+    /// Choose the option whose visible text is `option` in the select labelled `label`.
+    pub async fn choose(&self, label: &str, option: &str) {
+        let select = self.field(label).await;
+        let xpath = format!("option[normalize-space()={}]", xpath_literal(option));
+        match select.find(By::XPath(xpath)).await {
+            Ok(choice) => choice.click().await.expect("choosing"),
+            Err(err) => panic!("{label:?} offers no {option:?}: {err}"),
+        }
+    }
+
     /// Click the button whose visible text is `text`, scrolled to the middle of the window
     /// first, as a person would look at it before clicking.
     pub async fn click_button(&self, text: &str) {

@@ -281,6 +281,8 @@ pub fn join(
                 format!("{who} is not checked in; check them in first"),
             ));
         }
+        let date = today.date.to_string();
+        storage::settle_earlier_days(tx, &date, today.now)?;
         if let Some(active) = storage::active_entry_of_guest(tx, guest.id)? {
             return Err(AppError::new(
                 ErrorCode::Conflict,
@@ -291,7 +293,6 @@ pub fn join(
                 ),
             ));
         }
-        let date = today.date.to_string();
         let number = storage::next_number(tx, &date)?;
         let id = storage::insert_entry(
             tx,
@@ -349,6 +350,7 @@ pub fn call_next(
         let station = storage::station(tx, station_id)?
             .filter(|s| s.active)
             .ok_or_else(|| AppError::invalid_input("station", "choose a station in use"))?;
+        storage::settle_earlier_days(tx, &today.date.to_string(), today.now)?;
         if let Some(busy) = storage::serving_at(tx, station.id)? {
             return Err(AppError::new(
                 ErrorCode::Conflict,
@@ -411,8 +413,10 @@ pub fn change(
     to: QueueState,
     clinical_note: Option<&str>,
 ) -> Result<QueueEntry> {
-    // The permission depends on where the entry is now: read it, authorize, and check in
-    // the transaction that nothing moved in between.
+    // The permission depends on where the entry is now: only those who may see the queue
+    // look, then the transition's own permission, then the transaction checks that nothing
+    // moved in between.
+    auth::authorize(db, clock, session, Operation::QueueAddAndView)?;
     let seen = storage::entry(db.conn(), entry_id)?.ok_or_else(entry_not_found)?;
     let operation = transition_permission(seen.state, to).ok_or_else(|| {
         AppError::new(
@@ -475,6 +479,7 @@ pub fn undo_last(
     session: &mut Session,
     entry_id: i64,
 ) -> Result<QueueEntry> {
+    auth::authorize(db, clock, session, Operation::QueueAddAndView)?;
     let seen = storage::entry(db.conn(), entry_id)?.ok_or_else(entry_not_found)?;
     let last = storage::last_event(db.conn(), entry_id)?;
     let (event_id, back_to) = undoable(&seen, last.as_ref())?;

@@ -334,10 +334,24 @@ pub(crate) fn guest_left(
 /// At close-out: whoever still waits (or was called and never came) left without being
 /// seen; encounters in progress are finished.
 pub(crate) fn close_out(conn: &Connection, at: DateTime<Utc>, staff_id: i64) -> Result<()> {
+    settle(conn, "", at, Some(staff_id))
+}
+
+/// Entries of earlier days still open (a day that was never closed out) are settled the
+/// same way by the system, so they hold neither a guest nor a station today.
+pub(super) fn settle_earlier_days(conn: &Connection, today: &str, at: DateTime<Utc>) -> Result<()> {
+    settle(conn, today, at, None)
+}
+
+/// Settle the open entries of days before `before` (every day when empty).
+fn settle(conn: &Connection, before: &str, at: DateTime<Utc>, staff_id: Option<i64>) -> Result<()> {
     let rows = entries(
         conn,
-        &format!("{ENTRY} WHERE state IN ('waiting', 'called', 'in_service')"),
-        [],
+        &format!(
+            "{ENTRY} WHERE state IN ('waiting', 'called', 'in_service')
+             AND (?1 = '' OR service_date < ?1)"
+        ),
+        [before],
     )?;
     for row in &rows {
         let to = if row.state == QueueState::InService {
@@ -345,7 +359,7 @@ pub(crate) fn close_out(conn: &Connection, at: DateTime<Utc>, staff_id: i64) -> 
         } else {
             QueueState::Left
         };
-        move_entry(conn, row, to, row.station_id, at, Some(staff_id))?;
+        move_entry(conn, row, to, row.station_id, at, staff_id)?;
     }
     Ok(())
 }
