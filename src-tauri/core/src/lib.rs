@@ -12,6 +12,7 @@ pub mod db;
 pub mod error;
 pub mod guests;
 pub mod queue;
+pub mod referrals;
 pub mod restrictions;
 pub mod schedule;
 pub mod settings;

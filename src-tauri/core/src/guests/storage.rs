@@ -155,6 +155,8 @@ pub(crate) fn merge(conn: &Connection, keep: i64, duplicate: i64) -> Result<usiz
         "waitlist",
         "queue_entries",
         "incidents",
+        "referrals",
+        "consents",
     ] {
         conn.execute(
             &format!("UPDATE {table} SET guest_id = ?1 WHERE guest_id = ?2"),
