@@ -56,6 +56,17 @@ const COMMANDS: &[&str] = &[
     "incidents_today",
     "save_queue_reason",
     "save_nurse_station",
+    "referrals_today",
+    "make_referral",
+    "referrals_for_guest",
+    "open_referral",
+    "change_referral_status",
+    "set_referral_follow_up",
+    "add_referral_note",
+    "record_consent",
+    "revoke_consent",
+    "referral_printout",
+    "save_partner",
 ];
 
 fn main() {

@@ -964,3 +964,103 @@ async fn the_nurse_queue_calls_numbers_and_keeps_clinical_notes_from_the_front_d
     assert_eq!(refused["code"], "permission_denied", "{refused}");
     desk.close().await;
 }
+
+#[tokio::test]
+async fn a_treatment_referral_needs_consent_to_be_sent_and_stays_hidden_from_the_front_desk() {
+    let db = TempDb::new();
+    let desk = Desk::launch_as_first_admin(&db.path, ADMIN_PASSWORD).await;
+    desk.open_screen("7", "Admin").await;
+    desk.create_account("sam", "Sam Super", "supervisor", DESK_PASSWORD)
+        .await;
+    desk.create_account("fran", "Fran Desk", "front_desk", DESK_PASSWORD)
+        .await;
+    switch_to(&desk, "sam").await;
+    desk.open_screen("2", "Front desk").await;
+    desk.register_guest("Sunny").await;
+
+    // The supervisor puts an outside detox program on the partner list.
+    desk.open_screen("5", "Referrals").await;
+    desk.type_into("Partner name", "Harbor Health").await;
+    desk.click_button("Save partner").await;
+    desk.wait_for_text("[data-testid=partners-notice]", "Saved Harbor Health")
+        .await;
+
+    // A detox referral with a follow-up today and a first note.
+    desk.find("#referral-guest option:nth-child(2)")
+        .await
+        .click()
+        .await
+        .expect("Sunny");
+    desk.choose("Category", "Substance-use treatment: detox")
+        .await;
+    desk.choose("Destination", "Harbor Health (outside)").await;
+    desk.type_into("Follow-up date (optional, YYYY-MM-DD)", "2026-11-30")
+        .await;
+    desk.type_into("Note (optional)", "Wants detox this week")
+        .await;
+    desk.click_button("Make referral").await;
+    desk.wait_for_text("[data-testid=referrals-notice]", "Referred Sunny")
+        .await;
+    desk.wait_for_text("[data-testid=referral-notes]", "Wants detox this week")
+        .await;
+
+    // Sending to an outside partner needs the guest's consent first.
+    desk.click_button("Mark sent").await;
+    desk.wait_for_text("[data-testid=referral-detail] [role=alert]", "consent")
+        .await;
+    desk.type_into(
+        "Information to disclose",
+        "Code, age range, referral reason",
+    )
+    .await;
+    desk.type_into("Purpose", "Admission to detox").await;
+    desk.click_button("Record consent").await;
+    desk.wait_for_text("[data-testid=consents]", "In force")
+        .await;
+    desk.click_button("Mark sent").await;
+    desk.wait_for_text("[data-testid=referral-notice]", "The referral is sent")
+        .await;
+    desk.type_into("Add a note", "Intake has a bed <b>tomorrow</b>")
+        .await;
+    desk.click_button("Add note").await;
+    desk.wait_for_text(
+        "[data-testid=referral-notes]",
+        "Intake has a bed <b>tomorrow</b>",
+    )
+    .await;
+    desk.wait_for_text("[data-testid=referral-history]", "made -> sent")
+        .await;
+    desk.screenshot("referral").await;
+
+    // The front desk sees only that a confidential follow-up is due.
+    switch_to(&desk, "fran").await;
+    desk.open_screen("5", "Referrals").await;
+    let due = desk
+        .wait_for_text("[data-testid=follow-ups]", "Confidential referral")
+        .await;
+    let page = desk.page_text().await;
+    for private in ["detox", "Detox", "Intake", "Wants"] {
+        assert!(
+            !page.contains(private),
+            "nothing about the treatment referral reaches the front desk ({private:?}): {page}"
+        );
+    }
+    let code = due
+        .split('(')
+        .nth(1)
+        .and_then(|rest| rest.split(')').next())
+        .expect("the guest's code in the follow-up line")
+        .to_string();
+    desk.type_into("Guest code", &code).await;
+    desk.click_button("Show referrals").await;
+    desk.wait_for_text("main", "0 referrals you may see").await;
+    let refused = desk
+        .invoke("open_referral", serde_json::json!({ "referralId": 1 }))
+        .await
+        .expect_err("the front desk may not open a treatment referral");
+    assert_eq!(
+        refused["code"], "permission_denied",
+        "Rust refuses: {refused}"
+    );
+    desk.close().await;
+}

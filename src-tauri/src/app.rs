@@ -163,6 +163,17 @@ pub fn run(explicit_db: Option<&Path>) -> ExitCode {
             commands::incidents_today,
             commands::save_queue_reason,
             commands::save_nurse_station,
+            commands::referrals_today,
+            commands::make_referral,
+            commands::referrals_for_guest,
+            commands::open_referral,
+            commands::change_referral_status,
+            commands::set_referral_follow_up,
+            commands::add_referral_note,
+            commands::record_consent,
+            commands::revoke_consent,
+            commands::referral_printout,
+            commands::save_partner,
         ])
         .run(tauri::generate_context!());
     match outcome {

@@ -9,6 +9,10 @@ use engagement_desk_core::queue::incidents::{self, Incident, IncidentInput};
 use engagement_desk_core::queue::{
     self, ClinicalNote, DeskQueue, JoinInput, NurseQueue, QueueEntry, QueueState, ReasonOption,
 };
+use engagement_desk_core::referrals::{
+    self, Consent, ConsentInput, GuestReferrals, PartnerInput, Printout, Referral, ReferralDetail,
+    ReferralInput, ReferralNote, ReferralStatus, ReferralsToday,
+};
 use engagement_desk_core::restrictions::{self, Flag, FlagRecorded, NewFlag};
 use engagement_desk_core::schedule::{
     self, BlockInput, Board, Booking, BookingState, BookingTarget, KindInput, KindSummary,
@@ -635,6 +639,121 @@ pub fn save_nurse_station(
         &app,
         state.with_session(|db, session| {
             queue::save_station(db, &state.clock, session, id, &name, active)
+        }),
+    )
+}
+
+/// Categories, partners, today's warm hand-offs and the follow-ups due.
+#[tauri::command(async)]
+pub fn referrals_today(state: State<'_, AppState>) -> Reply<ReferralsToday> {
+    state.with_session(|db, session| referrals::today(db, &state.clock, session))
+}
+
+#[tauri::command(async)]
+pub fn make_referral(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    input: ReferralInput,
+) -> Reply<Referral> {
+    crate::app::announce(
+        &app,
+        state.with_session(|db, session| referrals::make(db, &state.clock, session, &input)),
+    )
+}
+
+/// A guest (by code) and the referrals the reader may see.
+#[tauri::command(async)]
+pub fn referrals_for_guest(state: State<'_, AppState>, code: String) -> Reply<GuestReferrals> {
+    state.with_session(|db, session| referrals::for_guest(db, &state.clock, session, &code))
+}
+
+/// One referral with notes, consents and history (sensitive reads are audited).
+#[tauri::command(async)]
+pub fn open_referral(state: State<'_, AppState>, referral_id: i64) -> Reply<ReferralDetail> {
+    state.with_session(|db, session| referrals::open(db, &state.clock, session, referral_id))
+}
+
+#[tauri::command(async)]
+pub fn change_referral_status(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    referral_id: i64,
+    to: ReferralStatus,
+) -> Reply<Referral> {
+    crate::app::announce(
+        &app,
+        state.with_session(|db, session| {
+            referrals::change_status(db, &state.clock, session, referral_id, to)
+        }),
+    )
+}
+
+#[tauri::command(async)]
+pub fn set_referral_follow_up(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    referral_id: i64,
+    date: Option<String>,
+) -> Reply<Referral> {
+    crate::app::announce(
+        &app,
+        state.with_session(|db, session| {
+            referrals::set_follow_up(db, &state.clock, session, referral_id, date.as_deref())
+        }),
+    )
+}
+
+#[tauri::command(async)]
+pub fn add_referral_note(
+    state: State<'_, AppState>,
+    referral_id: i64,
+    body: String,
+    corrects: Option<i64>,
+) -> Reply<ReferralNote> {
+    state.with_session(|db, session| {
+        referrals::add_note(db, &state.clock, session, referral_id, &body, corrects)
+    })
+}
+
+#[tauri::command(async)]
+pub fn record_consent(
+    state: State<'_, AppState>,
+    referral_id: i64,
+    input: ConsentInput,
+) -> Reply<Consent> {
+    state.with_session(|db, session| {
+        referrals::record_consent(db, &state.clock, session, referral_id, &input)
+    })
+}
+
+#[tauri::command(async)]
+pub fn revoke_consent(
+    state: State<'_, AppState>,
+    referral_id: i64,
+    consent_id: i64,
+) -> Reply<Consent> {
+    state.with_session(|db, session| {
+        referrals::revoke_consent(db, &state.clock, session, referral_id, consent_id)
+    })
+}
+
+/// A referral to print, with the Part 2 notice (audited).
+#[tauri::command(async)]
+pub fn referral_printout(state: State<'_, AppState>, referral_id: i64) -> Reply<Printout> {
+    state.with_session(|db, session| referrals::printout(db, &state.clock, session, referral_id))
+}
+
+/// Add or change a partner organization (supervisors).
+#[tauri::command(async)]
+pub fn save_partner(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    partner: PartnerInput,
+) -> Reply<i64> {
+    crate::app::announce(
+        &app,
+        state.with_session(|db, session| {
+            referrals::save_partner(db, &state.clock, session, &partner)
         }),
     )
 }

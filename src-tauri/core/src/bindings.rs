@@ -18,6 +18,11 @@ use crate::queue::{
     ClinicalNote, DeskLine, DeskQueue, JoinInput, NurseQueue, Priority, QueueCounts, QueueEntry,
     QueueState, ReasonOption, Station, WaitFigures,
 };
+use crate::referrals::{
+    Category, Consent, ConsentInput, FollowUp, GuestReferrals, Partner, PartnerInput, Printout,
+    Referral, ReferralDetail, ReferralGroupCounts, ReferralInput, ReferralNote, ReferralStatus,
+    ReferralsToday, WarmHandoff,
+};
 use crate::restrictions::{Flag, FlagKind, FlagRecorded, NewFlag, Scope};
 use crate::schedule::{
     BlockInput, Board, BoardResource, Booking, BookingState, BookingTarget, KindCounts, KindInput,
@@ -94,6 +99,22 @@ pub fn generated() -> Result<Vec<(String, String)>, String> {
     push::<IncidentInput>(&cfg, &mut files)?;
     push::<Incident>(&cfg, &mut files)?;
     push::<IncidentCounts>(&cfg, &mut files)?;
+    push::<ReferralStatus>(&cfg, &mut files)?;
+    push::<Category>(&cfg, &mut files)?;
+    push::<Partner>(&cfg, &mut files)?;
+    push::<PartnerInput>(&cfg, &mut files)?;
+    push::<Referral>(&cfg, &mut files)?;
+    push::<ReferralNote>(&cfg, &mut files)?;
+    push::<Consent>(&cfg, &mut files)?;
+    push::<ConsentInput>(&cfg, &mut files)?;
+    push::<ReferralDetail>(&cfg, &mut files)?;
+    push::<ReferralInput>(&cfg, &mut files)?;
+    push::<GuestReferrals>(&cfg, &mut files)?;
+    push::<FollowUp>(&cfg, &mut files)?;
+    push::<WarmHandoff>(&cfg, &mut files)?;
+    push::<ReferralsToday>(&cfg, &mut files)?;
+    push::<Printout>(&cfg, &mut files)?;
+    push::<ReferralGroupCounts>(&cfg, &mut files)?;
     Ok(files)
 }
 

@@ -43,11 +43,28 @@ import type { QueueEntry } from './bindings/QueueEntry';
 import type { QueueState } from './bindings/QueueState';
 import type { ReasonOption } from './bindings/ReasonOption';
 import type { Station } from './bindings/Station';
+import type { Category } from './bindings/Category';
+import type { Consent } from './bindings/Consent';
+import type { ConsentInput } from './bindings/ConsentInput';
+import type { FollowUp } from './bindings/FollowUp';
+import type { GuestReferrals } from './bindings/GuestReferrals';
+import type { Partner } from './bindings/Partner';
+import type { PartnerInput } from './bindings/PartnerInput';
+import type { Printout } from './bindings/Printout';
+import type { Referral } from './bindings/Referral';
+import type { ReferralDetail } from './bindings/ReferralDetail';
+import type { ReferralInput } from './bindings/ReferralInput';
+import type { ReferralNote } from './bindings/ReferralNote';
+import type { ReferralStatus } from './bindings/ReferralStatus';
+import type { ReferralsToday } from './bindings/ReferralsToday';
+import type { WarmHandoff } from './bindings/WarmHandoff';
 import { toAppError } from './errors';
 
 export type { BlockInput, KindInput, KindSummary, ResourceInput };
 export type { ClinicalNote, DeskQueue, Incident, IncidentInput, IncidentKind, IncidentOutcome, JoinInput };
 export type { NurseQueue, Priority, QueueEntry, QueueState, ReasonOption, Station };
+export type { Category, Consent, ConsentInput, FollowUp, GuestReferrals, Partner, PartnerInput, Printout };
+export type { Referral, ReferralDetail, ReferralInput, ReferralNote, ReferralStatus, ReferralsToday, WarmHandoff };
 export type { Board, Booking, BookingState, BookingTarget, WaitingGuest };
 export type { AnswerSets, CheckedIn, DayClosure, DeskToday, Flag, FlagRecorded, GuestCard, Lookup, NewFlag, NewGuest };
 export type { AppStatus, LogLine, LogPage, LogQuery, NewStaff, Role, SessionInfo, StaffSummary, VerifyReport };
@@ -213,3 +230,34 @@ export const saveQueueReason = (reason: string, label: string, active: boolean) 
 
 export const saveNurseStation = (id: number | null, name: string, active: boolean) =>
   call<number>('save_nurse_station', { id, name, active });
+
+/** Categories the reader may use, partners, today's warm hand-offs and follow-ups due. */
+export const referralsToday = () => call<ReferralsToday>('referrals_today');
+
+export const makeReferral = (input: ReferralInput) => call<Referral>('make_referral', { input });
+
+/** A guest by code and the referrals the reader may see. */
+export const referralsForGuest = (code: string) => call<GuestReferrals>('referrals_for_guest', { code });
+
+/** One referral with notes, consents and history (reading a sensitive one is audited). */
+export const openReferral = (referralId: number) => call<ReferralDetail>('open_referral', { referralId });
+
+export const changeReferralStatus = (referralId: number, to: ReferralStatus) =>
+  call<Referral>('change_referral_status', { referralId, to });
+
+export const setReferralFollowUp = (referralId: number, date: string | null) =>
+  call<Referral>('set_referral_follow_up', { referralId, date });
+
+export const addReferralNote = (referralId: number, body: string, corrects: number | null) =>
+  call<ReferralNote>('add_referral_note', { referralId, body, corrects });
+
+export const recordConsent = (referralId: number, input: ConsentInput) =>
+  call<Consent>('record_consent', { referralId, input });
+
+export const revokeConsent = (referralId: number, consentId: number) =>
+  call<Consent>('revoke_consent', { referralId, consentId });
+
+/** A referral to print, with the Part 2 notice (audited). */
+export const referralPrintout = (referralId: number) => call<Printout>('referral_printout', { referralId });
+
+export const savePartner = (partner: PartnerInput) => call<number>('save_partner', { partner });
