@@ -7,7 +7,7 @@
 
 use chrono::{Duration, TimeZone, Utc};
 use engagement_desk_core::audit;
-use engagement_desk_core::auth::{self, Actor, NewStaff, Role};
+use engagement_desk_core::auth::{self, Role};
 use engagement_desk_core::clock::FixedClock;
 use engagement_desk_core::db::Database;
 use engagement_desk_core::guests::NewGuest;
@@ -15,9 +15,7 @@ use engagement_desk_core::queue::incidents::{self, IncidentInput, IncidentKind, 
 use engagement_desk_core::queue::{self, JoinInput, Priority, QueueState};
 use engagement_desk_core::visits;
 use engagement_desk_core::ErrorCode;
-use engagement_desk_tests::TempDb;
-
-const PASSWORD: &str = "orchard lantern pebble violin";
+use engagement_desk_tests::{story_staff, TempDb, STORY_PASSWORD};
 
 fn join(reason: &str, priority: Priority, guest_id: i64) -> JoinInput {
     JoinInput {
@@ -34,33 +32,19 @@ fn a_morning_at_the_nurse_station() {
     // Monday 30 November 2026, 09:00 in Boston.
     let clock = FixedClock::new(Utc.with_ymd_and_hms(2026, 11, 30, 14, 0, 0).unwrap());
     let mut database = Database::open(&db.path).expect("first start");
-    let mut admin =
-        auth::create_first_admin(&mut database, &clock, "avery", "Avery", PASSWORD, PASSWORD)
-            .expect("admin");
-    auth::set_idle_lock_minutes(&mut database, &clock, &mut Actor::Staff(&mut admin), "60")
-        .expect("an hour");
-    for (username, role) in [
-        ("pat", Role::FrontDesk),
-        ("nina", Role::Nurse),
-        ("noor", Role::Nurse),
-        ("sam", Role::Supervisor),
-    ] {
-        auth::create_staff(
-            &mut database,
-            &clock,
-            &mut Actor::Staff(&mut admin),
-            &NewStaff {
-                username: username.into(),
-                display_name: username.into(),
-                roles: vec![role],
-                password: PASSWORD.into(),
-            },
-        )
-        .expect("staff");
-    }
-    let mut pat = auth::login(&mut database, &clock, "pat", PASSWORD).expect("pat");
-    let mut nina = auth::login(&mut database, &clock, "nina", PASSWORD).expect("nina");
-    let mut noor = auth::login(&mut database, &clock, "noor", PASSWORD).expect("noor");
+    story_staff(
+        &mut database,
+        &clock,
+        &[
+            ("pat", Role::FrontDesk),
+            ("nina", Role::Nurse),
+            ("noor", Role::Nurse),
+            ("sam", Role::Supervisor),
+        ],
+    );
+    let mut pat = auth::login(&mut database, &clock, "pat", STORY_PASSWORD).expect("pat");
+    let mut nina = auth::login(&mut database, &clock, "nina", STORY_PASSWORD).expect("nina");
+    let mut noor = auth::login(&mut database, &clock, "noor", STORY_PASSWORD).expect("noor");
     let mut guests = Vec::new();
     for name in ["Ana", "Ben", "Cy"] {
         let new = NewGuest {
@@ -183,11 +167,11 @@ fn a_morning_at_the_nurse_station() {
 
     // A restart; the supervisor reads Cy's notes (audited), closes the day, counts.
     let mut database = Database::open(&db.path).expect("restart");
-    let mut sam = auth::login(&mut database, &clock, "sam", PASSWORD).expect("sam");
+    let mut sam = auth::login(&mut database, &clock, "sam", STORY_PASSWORD).expect("sam");
     let notes = queue::read_notes(&mut database, &clock, &mut sam, first.id).expect("notes");
     assert_eq!(notes.len(), 1, "Cy's one note");
     assert!(notes[0].body.contains("naloxone kit"), "{:?}", notes[0]);
-    let mut pat = auth::login(&mut database, &clock, "pat", PASSWORD).expect("pat again");
+    let mut pat = auth::login(&mut database, &clock, "pat", STORY_PASSWORD).expect("pat again");
     let refused = queue::read_notes(&mut database, &clock, &mut pat, first.id).expect_err("no");
     assert_eq!(
         refused.code,

@@ -7,7 +7,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 use chrono::{Duration, TimeZone, Utc};
-use engagement_desk_core::auth::{self, Actor, NewStaff, Role};
+use engagement_desk_core::auth::{self, Role};
 use engagement_desk_core::clock::FixedClock;
 use engagement_desk_core::db::Database;
 use engagement_desk_core::guests::NewGuest;
@@ -16,9 +16,7 @@ use engagement_desk_core::referrals::{
 };
 use engagement_desk_core::visits;
 use engagement_desk_core::ErrorCode;
-use engagement_desk_tests::TempDb;
-
-const PASSWORD: &str = "orchard lantern pebble violin";
+use engagement_desk_tests::{story_staff, TempDb, STORY_PASSWORD};
 
 fn partner(name: &str, on_site: bool, days: &str) -> PartnerInput {
     PartnerInput {
@@ -36,32 +34,18 @@ fn referrals_over_two_days() {
     // Monday 30 November 2026, 10:00 in Boston.
     let clock = FixedClock::new(Utc.with_ymd_and_hms(2026, 11, 30, 15, 0, 0).unwrap());
     let mut database = Database::open(&db.path).expect("first start");
-    let mut admin =
-        auth::create_first_admin(&mut database, &clock, "avery", "Avery", PASSWORD, PASSWORD)
-            .expect("admin");
-    auth::set_idle_lock_minutes(&mut database, &clock, &mut Actor::Staff(&mut admin), "60")
-        .expect("an hour");
-    for (username, role) in [
-        ("pat", Role::FrontDesk),
-        ("nina", Role::Nurse),
-        ("sam", Role::Supervisor),
-    ] {
-        auth::create_staff(
-            &mut database,
-            &clock,
-            &mut Actor::Staff(&mut admin),
-            &NewStaff {
-                username: username.into(),
-                display_name: username.into(),
-                roles: vec![role],
-                password: PASSWORD.into(),
-            },
-        )
-        .expect("staff");
-    }
-    let mut pat = auth::login(&mut database, &clock, "pat", PASSWORD).expect("pat");
-    let mut nina = auth::login(&mut database, &clock, "nina", PASSWORD).expect("nina");
-    let mut sam = auth::login(&mut database, &clock, "sam", PASSWORD).expect("sam");
+    story_staff(
+        &mut database,
+        &clock,
+        &[
+            ("pat", Role::FrontDesk),
+            ("nina", Role::Nurse),
+            ("sam", Role::Supervisor),
+        ],
+    );
+    let mut pat = auth::login(&mut database, &clock, "pat", STORY_PASSWORD).expect("pat");
+    let mut nina = auth::login(&mut database, &clock, "nina", STORY_PASSWORD).expect("nina");
+    let mut sam = auth::login(&mut database, &clock, "sam", STORY_PASSWORD).expect("sam");
     let shelter = referrals::save_partner(
         &mut database,
         &clock,
@@ -199,9 +183,9 @@ fn referrals_over_two_days() {
     // Tuesday: a restart, and the follow-ups due.
     clock.advance(Duration::days(1));
     let mut database = Database::open(&db.path).expect("restart");
-    let mut pat = auth::login(&mut database, &clock, "pat", PASSWORD).expect("pat");
-    let mut nina = auth::login(&mut database, &clock, "nina", PASSWORD).expect("nina");
-    let mut sam = auth::login(&mut database, &clock, "sam", PASSWORD).expect("sam");
+    let mut pat = auth::login(&mut database, &clock, "pat", STORY_PASSWORD).expect("pat");
+    let mut nina = auth::login(&mut database, &clock, "nina", STORY_PASSWORD).expect("nina");
+    let mut sam = auth::login(&mut database, &clock, "sam", STORY_PASSWORD).expect("sam");
     let for_desk = referrals::today(&mut database, &clock, &mut pat).expect("desk");
     let for_nurse = referrals::today(&mut database, &clock, &mut nina).expect("nurse");
     assert_eq!(

@@ -5,16 +5,14 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 use chrono::{Duration, TimeZone, Utc};
-use engagement_desk_core::auth::{self, Actor, NewStaff, Role};
+use engagement_desk_core::auth::{self, Role};
 use engagement_desk_core::clock::FixedClock;
 use engagement_desk_core::db::Database;
 use engagement_desk_core::guests::NewGuest;
 use engagement_desk_core::schedule::{self, BookingState, BookingTarget, ResourceInput};
 use engagement_desk_core::visits;
 use engagement_desk_core::ErrorCode;
-use engagement_desk_tests::TempDb;
-
-const PASSWORD: &str = "orchard lantern pebble violin";
+use engagement_desk_tests::{story_staff, TempDb, STORY_PASSWORD};
 
 #[test]
 fn a_morning_of_showers_with_a_waitlist_and_a_no_show() {
@@ -22,27 +20,13 @@ fn a_morning_of_showers_with_a_waitlist_and_a_no_show() {
     // 14:50 in Boston on a Saturday: the showers close at 16:00.
     let clock = FixedClock::new(Utc.with_ymd_and_hms(2026, 11, 28, 19, 50, 0).unwrap());
     let mut database = Database::open(&db.path).expect("first start");
-    let mut admin =
-        auth::create_first_admin(&mut database, &clock, "avery", "Avery", PASSWORD, PASSWORD)
-            .expect("admin");
-    auth::set_idle_lock_minutes(&mut database, &clock, &mut Actor::Staff(&mut admin), "60")
-        .expect("the shower desk is busy; screens lock after an hour");
-    for (username, role) in [("pat", Role::FrontDesk), ("sam", Role::Supervisor)] {
-        auth::create_staff(
-            &mut database,
-            &clock,
-            &mut Actor::Staff(&mut admin),
-            &NewStaff {
-                username: username.into(),
-                display_name: username.into(),
-                roles: vec![role],
-                password: PASSWORD.into(),
-            },
-        )
-        .expect("staff");
-    }
-    let mut pat = auth::login(&mut database, &clock, "pat", PASSWORD).expect("pat");
-    let mut sam = auth::login(&mut database, &clock, "sam", PASSWORD).expect("sam");
+    story_staff(
+        &mut database,
+        &clock,
+        &[("pat", Role::FrontDesk), ("sam", Role::Supervisor)],
+    );
+    let mut pat = auth::login(&mut database, &clock, "pat", STORY_PASSWORD).expect("pat");
+    let mut sam = auth::login(&mut database, &clock, "sam", STORY_PASSWORD).expect("sam");
     // Only two showers today: the others are being repaired.
     for id in 3..=6 {
         schedule::set_out_of_order(&mut database, &clock, &mut sam, id, Some("tiles"))
@@ -113,7 +97,7 @@ fn a_morning_of_showers_with_a_waitlist_and_a_no_show() {
 
     // A restart: the no-show is found on the next look at the board.
     let mut database = Database::open(&db.path).expect("restart");
-    let mut pat = auth::login(&mut database, &clock, "pat", PASSWORD).expect("pat again");
+    let mut pat = auth::login(&mut database, &clock, "pat", STORY_PASSWORD).expect("pat again");
     let board = schedule::board(&mut database, &clock, &mut pat, "shower").expect("board");
     let states: Vec<BookingState> = board.resources[..2]
         .iter()
@@ -134,7 +118,7 @@ fn a_morning_of_showers_with_a_waitlist_and_a_no_show() {
     );
 
     // A supervisor adds a quick shower and reads the day's counts.
-    let mut sam = auth::login(&mut database, &clock, "sam", PASSWORD).expect("sam again");
+    let mut sam = auth::login(&mut database, &clock, "sam", STORY_PASSWORD).expect("sam again");
     schedule::save_resource(
         &mut database,
         &clock,

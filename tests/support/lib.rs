@@ -97,3 +97,41 @@ impl CliOutput {
         }
     }
 }
+
+/// The password every story's staff use.
+pub const STORY_PASSWORD: &str = "orchard lantern pebble violin";
+
+/// A story's staff on a new database: the first administrator (avery), screens that lock
+/// after an hour, and one account per `(username, role)`, all with [`STORY_PASSWORD`].
+pub fn story_staff(
+    database: &mut engagement_desk_core::db::Database,
+    clock: &dyn engagement_desk_core::clock::Clock,
+    staff: &[(&str, engagement_desk_core::auth::Role)],
+) {
+    use engagement_desk_core::auth::{self, Actor, NewStaff};
+    let mut admin = auth::create_first_admin(
+        database,
+        clock,
+        "avery",
+        "Avery",
+        STORY_PASSWORD,
+        STORY_PASSWORD,
+    )
+    .expect("the first administrator");
+    auth::set_idle_lock_minutes(database, clock, &mut Actor::Staff(&mut admin), "60")
+        .expect("a busy desk: screens lock after an hour");
+    for (username, role) in staff {
+        auth::create_staff(
+            database,
+            clock,
+            &mut Actor::Staff(&mut admin),
+            &NewStaff {
+                username: (*username).into(),
+                display_name: (*username).into(),
+                roles: vec![*role],
+                password: STORY_PASSWORD.into(),
+            },
+        )
+        .expect("a staff account");
+    }
+}

@@ -24,6 +24,34 @@ pub(crate) fn instant(text: &str) -> rusqlite::Result<DateTime<Utc>> {
         })
 }
 
+/// Now, the center's zone and today's local date: what a day-scoped operation starts from.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Today {
+    pub now: DateTime<Utc>,
+    pub zone: Tz,
+    pub date: NaiveDate,
+}
+
+impl Today {
+    pub(crate) fn of(db: &Database, clock: &dyn crate::clock::Clock) -> Result<Today> {
+        let now = clock.now();
+        let (zone, date) = center_day(db, now)?;
+        Ok(Today { now, zone, date })
+    }
+
+    /// `HH:MM` on the center's clock.
+    pub(crate) fn clock_text(&self, at: DateTime<Utc>) -> String {
+        at.with_timezone(&self.zone).format("%H:%M").to_string()
+    }
+
+    /// `YYYY-MM-DD HH:MM` on the center's clock.
+    pub(crate) fn local(&self, at: DateTime<Utc>) -> String {
+        at.with_timezone(&self.zone)
+            .format("%Y-%m-%d %H:%M")
+            .to_string()
+    }
+}
+
 /// The center's time zone from the settings.
 pub fn center_zone(db: &Database) -> Result<Tz> {
     let name = settings::read(db, settings::CENTER_TIME_ZONE)?;

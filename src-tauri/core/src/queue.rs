@@ -4,15 +4,14 @@
 //! moment never get the same guest. Clinical notes are append-only and every read of them is
 //! audited; the front desk sees numbers and states only.
 
-use chrono::{DateTime, NaiveDate, Utc};
-use chrono_tz::Tz;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::audit::{self, Event};
 use crate::auth::{self, Operation, Session};
 use crate::clock::Clock;
-use crate::days;
+use crate::days::{self, Today};
 use crate::db::Database;
 use crate::error::{AppError, ErrorCode, Result};
 use crate::guests;
@@ -222,21 +221,6 @@ pub struct ClinicalNote {
 /// `N-014`.
 pub fn number_text(number: i64) -> String {
     format!("N-{number:03}")
-}
-
-/// Now, the center's zone and today's date: what every queue operation starts from.
-struct Today {
-    now: DateTime<Utc>,
-    zone: Tz,
-    date: NaiveDate,
-}
-
-impl Today {
-    fn of(db: &Database, clock: &dyn Clock) -> Result<Today> {
-        let now = clock.now();
-        let (zone, date) = days::center_day(db, now)?;
-        Ok(Today { now, zone, date })
-    }
 }
 
 /// The audit actor and staff id of a session.
@@ -680,11 +664,7 @@ fn entry_view(
         note: row.note.clone(),
         state: row.state,
         station,
-        joined_local: row
-            .joined_at
-            .with_timezone(&today.zone)
-            .format("%H:%M")
-            .to_string(),
+        joined_local: today.clock_text(row.joined_at),
         waited_seconds: waited_seconds(&row, today.now),
         undo_to,
     })
@@ -800,11 +780,7 @@ fn note_view(today: &Today, note: storage::NoteRow) -> ClinicalNote {
     ClinicalNote {
         id: note.id,
         encounter: format!("{} on {}", number_text(note.number), note.service_date),
-        written_local: note
-            .written_at
-            .with_timezone(&today.zone)
-            .format("%Y-%m-%d %H:%M")
-            .to_string(),
+        written_local: today.local(note.written_at),
         author: note.author,
         body: note.body,
         corrects: note.corrects,

@@ -6,15 +6,14 @@
 //! and supervisors see them, every read is in the audit log, and the front desk learns that
 //! one exists only where its work needs it (a follow-up due), without category or notes.
 
-use chrono::{DateTime, NaiveDate, Utc};
-use chrono_tz::Tz;
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::audit::{self, Event};
 use crate::auth::{self, Operation, Session};
 use crate::clock::Clock;
-use crate::days;
+use crate::days::{self, Today};
 use crate::db::Database;
 use crate::error::{AppError, ErrorCode, Result};
 use crate::guests::{self, GuestCard};
@@ -266,27 +265,6 @@ pub struct Printout {
     pub title: String,
     pub lines: Vec<String>,
     pub notice: String,
-}
-
-/// Now, the zone and today's date.
-struct Today {
-    now: DateTime<Utc>,
-    zone: Tz,
-    date: NaiveDate,
-}
-
-impl Today {
-    fn of(db: &Database, clock: &dyn Clock) -> Result<Today> {
-        let now = clock.now();
-        let (zone, date) = days::center_day(db, now)?;
-        Ok(Today { now, zone, date })
-    }
-
-    fn local(&self, at: DateTime<Utc>) -> String {
-        at.with_timezone(&self.zone)
-            .format("%Y-%m-%d %H:%M")
-            .to_string()
-    }
 }
 
 /// Who reads: the audit name, the staff id, and whether sensitive referrals are theirs.

@@ -6,10 +6,11 @@ use chrono::{NaiveTime, TimeZone};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::{storage, Today};
+use super::storage;
 use crate::audit::{self, Event};
 use crate::auth::{self, Operation, Session};
 use crate::clock::Clock;
+use crate::days::Today;
 use crate::db::Database;
 use crate::error::{AppError, Result};
 use crate::guests;
@@ -235,11 +236,7 @@ fn view(today: &Today, row: storage::IncidentRow) -> Incident {
     Incident {
         id: row.id,
         kind: row.kind,
-        occurred_local: row
-            .occurred_at
-            .with_timezone(&today.zone)
-            .format("%H:%M")
-            .to_string(),
+        occurred_local: today.clock_text(row.occurred_at),
         naloxone_doses: row.naloxone_doses,
         ems_called: row.ems_called,
         outcome: row.outcome,
