@@ -13,6 +13,7 @@ pub mod error;
 pub mod guests;
 pub mod queue;
 pub mod referrals;
+pub mod reports;
 pub mod restrictions;
 pub mod schedule;
 pub mod settings;

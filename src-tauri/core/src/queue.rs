@@ -963,8 +963,12 @@ pub fn day_counts(
 ) -> Result<QueueCounts> {
     auth::authorize(db, clock, session, Operation::Reports)?;
     let date = days::parse_date("date", date)?.to_string();
-    let conn = db.conn();
-    let rows = storage::count_rows(conn, &date)?;
+    counts_on(db.conn(), &date)
+}
+
+/// The queue's counts of a local date, for the report engine.
+pub(crate) fn counts_on(conn: &rusqlite::Connection, date: &str) -> Result<QueueCounts> {
+    let rows = storage::count_rows(conn, date)?;
     let reasons = storage::reasons(conn, false)?;
     let by_reason = reasons
         .iter()
@@ -978,7 +982,7 @@ pub fn day_counts(
         all: figures("all", rows.iter()),
         by_reason,
         by_priority,
-        incidents: storage::incident_counts(conn, &date)?,
+        incidents: storage::incident_counts(conn, date)?,
     })
 }
 

@@ -1026,9 +1026,17 @@ pub fn day_counts(
 ) -> Result<Vec<ReferralGroupCounts>> {
     auth::authorize(db, clock, session, Operation::Reports)?;
     let date = days::parse_date("date", date)?.to_string();
-    let rows = storage::count_rows(db.conn(), &date)?;
+    counts_on(db.conn(), &date)
+}
+
+/// Referral counts of a local date, for the report engine.
+pub(crate) fn counts_on(
+    conn: &rusqlite::Connection,
+    date: &str,
+) -> Result<Vec<ReferralGroupCounts>> {
+    let rows = storage::count_rows(conn, date)?;
     let mut groups: Vec<ReferralGroupCounts> = Vec::new();
-    for grouping in storage::groupings(db.conn())? {
+    for grouping in storage::groupings(conn)? {
         let mut counts = ReferralGroupCounts {
             grouping: grouping.clone(),
             made: 0,

@@ -480,7 +480,7 @@ pub(super) fn set_hours(
 }
 
 /// Per kind on a date: done, no-shows, cancellations and whole minutes in use.
-pub(super) fn day_counts(conn: &Connection, service_date: &str) -> Result<Vec<super::KindCounts>> {
+pub(crate) fn day_counts(conn: &Connection, service_date: &str) -> Result<Vec<super::KindCounts>> {
     let mut statement = conn.prepare_cached(
         "SELECT k.kind,
                 count(CASE WHEN b.state = 'done' THEN 1 END),

@@ -1,0 +1,307 @@
+//! Daily counts for supervisors, funders and the city: per local day of the center (DST
+//! days are 23 or 25 hours long), visits and guests, occupancy by hour, showers and
+//! workstations, the nurse queue and incidents, referrals, alerts and restrictions.
+//! Only counts: never a guest code or a note.
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono_tz::Tz;
+use serde::Serialize;
+use ts_rs::TS;
+
+use crate::audit::{self, Event};
+use crate::auth::{self, Actor, Operation};
+use crate::clock::Clock;
+use crate::days;
+use crate::db::Database;
+use crate::error::{AppError, Result};
+use crate::queue::QueueCounts;
+use crate::referrals::ReferralGroupCounts;
+use crate::schedule::KindCounts;
+
+pub mod export;
+pub(crate) mod storage;
+
+/// The longest range one report covers (five years and a leap day).
+pub const MAX_RANGE_DAYS: i64 = 5 * 365 + 2;
+/// The settings key of the small-cell threshold.
+pub const SMALL_CELL_SETTING: &str = "small_cell_threshold";
+pub const DEFAULT_SMALL_CELL_THRESHOLD: u32 = 10;
+
+/// How far a day's numbers can still change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum DayStatus {
+    /// Closed out: the numbers are final (corrections after close are counted apart).
+    Final,
+    /// Not closed out yet.
+    Provisional,
+}
+
+impl DayStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DayStatus::Final => "final",
+            DayStatus::Provisional => "provisional",
+        }
+    }
+}
+
+/// The most people inside during one hour of the center's clock.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct HourOccupancy {
+    /// The hour's start on the center's clock, `HH:MM` (twice `01:00` when clocks go back).
+    pub hour: String,
+    pub peak: u32,
+}
+
+/// Every count of one local day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct DayCounts {
+    pub date: String,
+    pub status: DayStatus,
+    /// Check-ins on the day (undone ones excluded; corrections after close included).
+    pub visits: u32,
+    pub unique_guests: u32,
+    /// Guests whose first visit was this day.
+    pub new_guests: u32,
+    pub anonymous_tallies: u32,
+    /// Visits and tallies recorded after the day was closed out.
+    pub corrections_after_close: u32,
+    pub peak_occupancy: u32,
+    pub occupancy_by_hour: Vec<HourOccupancy>,
+    pub services: Vec<KindCounts>,
+    pub nurse: QueueCounts,
+    pub referrals: Vec<ReferralGroupCounts>,
+    pub alerts_issued: u32,
+    pub restrictions_issued: u32,
+}
+
+/// The counts of a range of days.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Report {
+    pub from: String,
+    pub to: String,
+    /// When it was computed, on the center's clock.
+    pub generated_local: String,
+    pub days: Vec<DayCounts>,
+    /// Distinct guests over the whole range (not the sum of the days).
+    pub unique_guests_in_range: u32,
+}
+
+/// Parse and check a range: dates as `YYYY-MM-DD`, `to` not before `from`, at most five
+/// years.
+pub fn parse_range(from: &str, to: &str) -> Result<(NaiveDate, NaiveDate)> {
+    let from = days::parse_date("from", from)?;
+    let to = days::parse_date("to", to)?;
+    if to < from {
+        return Err(AppError::invalid_input("to", "must not be before from"));
+    }
+    if (to - from).num_days() + 1 > MAX_RANGE_DAYS {
+        return Err(AppError::invalid_input(
+            "to",
+            "a report covers at most five years; export in parts",
+        ));
+    }
+    Ok((from, to))
+}
+
+/// Compute the report for a range (supervisors, or the command line for scheduled exports).
+/// `progress` is told each day as it is done (for long ranges on the command line).
+pub fn compute(
+    db: &mut Database,
+    clock: &dyn Clock,
+    actor: &mut Actor<'_>,
+    from: &str,
+    to: &str,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<Report> {
+    authorize(db, clock, actor)?;
+    let (from, to) = parse_range(from, to)?;
+    build(db, clock.now(), from, to, progress)
+}
+
+/// Supervisors, or the command line (scheduled exports run without a person logged in).
+fn authorize(db: &mut Database, clock: &dyn Clock, actor: &mut Actor<'_>) -> Result<()> {
+    match actor {
+        Actor::Staff(session) => auth::authorize(db, clock, session, Operation::Reports),
+        Actor::Cli { .. } => Ok(()),
+    }
+}
+
+fn build(
+    db: &Database,
+    now: DateTime<Utc>,
+    from: NaiveDate,
+    to: NaiveDate,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<Report> {
+    let zone = days::center_zone(db)?;
+    let conn = db.conn();
+    let total = usize::try_from((to - from).num_days() + 1).unwrap_or(0);
+    let mut days_out = Vec::with_capacity(total);
+    let mut date = from;
+    while date <= to {
+        days_out.push(day(conn, zone, now, date)?);
+        progress(days_out.len(), total);
+        let Some(next) = date.succ_opt() else { break };
+        date = next;
+    }
+    Ok(Report {
+        from: from.to_string(),
+        to: to.to_string(),
+        generated_local: days::local_time_text(zone, now),
+        unique_guests_in_range: storage::unique_guests(conn, &from.to_string(), &to.to_string())?,
+        days: days_out,
+    })
+}
+
+fn day(
+    conn: &rusqlite::Connection,
+    zone: Tz,
+    now: DateTime<Utc>,
+    date: NaiveDate,
+) -> Result<DayCounts> {
+    let text = date.to_string();
+    let (start, end) = days::range_bounds(zone, date, date);
+    let visits = storage::visit_counts(conn, &text)?;
+    let (occupancy_by_hour, peak_occupancy) =
+        occupancy(&storage::stays(conn, start, end, now)?, zone, start, end);
+    let (alerts_issued, restrictions_issued) = storage::flags_issued(conn, start, end)?;
+    Ok(DayCounts {
+        status: if storage::is_closed(conn, &text)? {
+            DayStatus::Final
+        } else {
+            DayStatus::Provisional
+        },
+        visits: visits.visits,
+        unique_guests: visits.guests,
+        new_guests: storage::new_guests(conn, &text)?,
+        anonymous_tallies: visits.tallies,
+        corrections_after_close: visits.after_close,
+        peak_occupancy,
+        occupancy_by_hour,
+        services: crate::schedule::storage::day_counts(conn, &text)?,
+        nurse: crate::queue::counts_on(conn, &text)?,
+        referrals: crate::referrals::counts_on(conn, &text)?,
+        alerts_issued,
+        restrictions_issued,
+        date: text,
+    })
+}
+
+/// The peak number inside in each hour of `[start, end)` and over the whole day, from the
+/// stays (`[in, out)`) that overlap it. Hours are steps of one real hour from local
+/// midnight, labelled on the center's clock, so DST days have 23 or 25 of them.
+pub(crate) fn occupancy(
+    stays: &[(DateTime<Utc>, DateTime<Utc>)],
+    zone: Tz,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> (Vec<HourOccupancy>, u32) {
+    // +1 at arrival, -1 at leaving; a departure at the same instant as an arrival goes
+    // first (they were not inside together).
+    let mut events: Vec<(DateTime<Utc>, i32)> = Vec::with_capacity(stays.len() * 2);
+    for (arrived, left) in stays {
+        let arrived = (*arrived).max(start);
+        let left = (*left).min(end);
+        if arrived < left {
+            events.push((arrived, 1));
+            events.push((left, -1));
+        }
+    }
+    events.sort_unstable();
+    let mut hours = Vec::new();
+    let mut inside: i32 = 0;
+    let mut next = 0;
+    let mut hour_start = start;
+    let mut day_peak = 0;
+    while hour_start < end {
+        let hour_end = (hour_start + Duration::hours(1)).min(end);
+        // Everything up to and at the hour's start.
+        while next < events.len() && events[next].0 <= hour_start {
+            inside += events[next].1;
+            next += 1;
+        }
+        let mut peak = inside;
+        while next < events.len() && events[next].0 < hour_end {
+            inside += events[next].1;
+            peak = peak.max(inside);
+            next += 1;
+        }
+        let peak = u32::try_from(peak.max(0)).unwrap_or(0);
+        day_peak = day_peak.max(peak);
+        hours.push(HourOccupancy {
+            hour: hour_start.with_timezone(&zone).format("%H:%M").to_string(),
+            peak,
+        });
+        hour_start = hour_end;
+    }
+    (hours, day_peak)
+}
+
+/// The small-cell threshold (setting, default 10).
+pub fn small_cell_threshold(db: &Database) -> u32 {
+    crate::settings::read_whole(
+        db,
+        SMALL_CELL_SETTING,
+        1..=100,
+        DEFAULT_SMALL_CELL_THRESHOLD,
+    )
+}
+
+/// Set the small-cell threshold, 1 to 100 (supervisors).
+pub fn set_small_cell_threshold(
+    db: &mut Database,
+    clock: &dyn Clock,
+    session: &mut auth::Session,
+    typed: &str,
+) -> Result<u32> {
+    auth::authorize(db, clock, session, Operation::Reports)?;
+    let value = crate::settings::parse_whole("small-cell threshold", typed, 1..=100, "people")?;
+    let now = clock.now();
+    let actor = format!("staff:{}", session.username);
+    db.write(|tx| {
+        crate::settings::write(tx, SMALL_CELL_SETTING, &value.to_string(), now)?;
+        audit::record(
+            tx,
+            &Event::ok(
+                now,
+                &actor,
+                "settings.small_cell_threshold",
+                "settings",
+                &value.to_string(),
+            ),
+        )
+    })?;
+    Ok(value)
+}
+
+/// Write an audit entry for an export (who, what range, which format, suppressed or not).
+pub fn audit_export(
+    db: &mut Database,
+    clock: &dyn Clock,
+    actor: &Actor<'_>,
+    report: &Report,
+    what: &str,
+) -> Result<()> {
+    let now = clock.now();
+    let name = actor.audit_name();
+    db.write(|tx| {
+        audit::record(
+            tx,
+            &Event::ok(
+                now,
+                &name,
+                "report.export",
+                &format!("counts:{}..{}", report.from, report.to),
+                what,
+            ),
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,773 @@
+//! The daily counts as files: CSV (one row per day, the columns below in this order, a
+//! header row) and XLSX (a summary sheet and one sheet per section, each with a title, the
+//! range and when it was generated). With small-cell suppression, counts from 1 to the
+//! threshold are written as `<N` (N = threshold + 1), and a total that would reveal a
+//! suppressed part is handled by suppressing one more part (or the total).
+
+use std::io::Write;
+use std::path::Path;
+
+use rust_xlsxwriter::{Format, Workbook, Worksheet};
+
+use super::{DayCounts, Report};
+use crate::error::{AppError, ErrorCode, Result};
+
+/// What one cell holds before it is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cell {
+    Text(String),
+    /// A number of people or events: subject to suppression.
+    Count(i64),
+    /// A quantity that is not a count of people (minutes in use): never suppressed.
+    Amount(i64),
+    /// A wait in minutes over `people` seen: suppressed when they are few.
+    Wait {
+        minutes: Option<i64>,
+        people: i64,
+    },
+}
+
+/// A CSV column: its name, what it means, its unit.
+#[derive(Debug, Clone, Copy)]
+pub struct Column {
+    pub name: &'static str,
+    pub meaning: &'static str,
+    pub unit: &'static str,
+}
+
+const fn col(name: &'static str, meaning: &'static str, unit: &'static str) -> Column {
+    Column {
+        name,
+        meaning,
+        unit,
+    }
+}
+
+/// The referral groups, in column order.
+const REFERRAL_GROUPS: [&str; 5] = [
+    "substance_use_treatment",
+    "clinical",
+    "housing",
+    "documents_and_benefits",
+    "other",
+];
+
+/// The CSV columns, in their stable order (documented in the README).
+pub const COLUMNS: &[Column] = &[
+    col("date", "the center-local day", "YYYY-MM-DD"),
+    col(
+        "status",
+        "final once the day was closed out, else provisional",
+        "text",
+    ),
+    col("visits", "check-ins (undone ones excluded)", "visits"),
+    col("unique_guests", "distinct guests who checked in", "guests"),
+    col(
+        "new_guests",
+        "guests whose first visit was this day",
+        "guests",
+    ),
+    col(
+        "anonymous_tallies",
+        "people counted without a code",
+        "people",
+    ),
+    col(
+        "corrections_after_close",
+        "visits and tallies recorded after close-out",
+        "records",
+    ),
+    col("peak_occupancy", "most people inside at once", "people"),
+    col("showers_done", "showers used", "uses"),
+    col(
+        "showers_no_shows",
+        "shower bookings not taken up",
+        "bookings",
+    ),
+    col("showers_cancelled", "shower bookings cancelled", "bookings"),
+    col(
+        "showers_minutes_in_use",
+        "minutes showers were in use",
+        "minutes",
+    ),
+    col(
+        "workstations_done",
+        "computer, phone and other workstation uses",
+        "uses",
+    ),
+    col(
+        "workstations_no_shows",
+        "workstation bookings not taken up",
+        "bookings",
+    ),
+    col(
+        "workstations_cancelled",
+        "workstation bookings cancelled",
+        "bookings",
+    ),
+    col(
+        "workstations_minutes_in_use",
+        "minutes workstations were in use",
+        "minutes",
+    ),
+    col(
+        "nurse_joined",
+        "guests who joined the nurse queue",
+        "guests",
+    ),
+    col("nurse_seen", "guests seen by a nurse", "guests"),
+    col(
+        "nurse_left_without_being_seen",
+        "guests who left before being seen",
+        "guests",
+    ),
+    col("nurse_cancelled", "queue places cancelled", "guests"),
+    col(
+        "nurse_median_wait_minutes",
+        "median wait from joining to being called, of those seen",
+        "minutes",
+    ),
+    col(
+        "nurse_p90_wait_minutes",
+        "90th-percentile wait (nearest rank), of those seen",
+        "minutes",
+    ),
+    col(
+        "incidents",
+        "on-site overdoses and medical incidents",
+        "incidents",
+    ),
+    col("overdoses", "on-site overdoses", "incidents"),
+    col("naloxone_doses", "naloxone doses given on site", "doses"),
+    col("ems_called", "incidents where EMS was called", "incidents"),
+    col("referrals_made", "referrals made", "referrals"),
+    col(
+        "referrals_substance_use_treatment",
+        "of which substance-use treatment and recovery",
+        "referrals",
+    ),
+    col(
+        "referrals_clinical",
+        "of which mental health, medical and testing",
+        "referrals",
+    ),
+    col(
+        "referrals_housing",
+        "of which housing advocate and shelter",
+        "referrals",
+    ),
+    col(
+        "referrals_documents_and_benefits",
+        "of which ID, documents and benefits",
+        "referrals",
+    ),
+    col("referrals_other", "of which other", "referrals"),
+    col(
+        "referrals_open",
+        "made that day and still open (made or sent)",
+        "referrals",
+    ),
+    col("referrals_accepted", "made that day, accepted", "referrals"),
+    col(
+        "referrals_completed",
+        "made that day, completed",
+        "referrals",
+    ),
+    col("referrals_declined", "made that day, declined", "referrals"),
+    col(
+        "referrals_no_show",
+        "made that day, guest did not show",
+        "referrals",
+    ),
+    col(
+        "referrals_cancelled",
+        "made that day, cancelled",
+        "referrals",
+    ),
+    col("alerts_issued", "alerts recorded", "alerts"),
+    col(
+        "restrictions_issued",
+        "service restrictions recorded",
+        "restrictions",
+    ),
+];
+
+/// Totals and their parts among the columns: when one part is hidden, another must be too.
+const SUMS: &[(&str, &[&str])] = &[
+    (
+        "referrals_made",
+        &[
+            "referrals_substance_use_treatment",
+            "referrals_clinical",
+            "referrals_housing",
+            "referrals_documents_and_benefits",
+            "referrals_other",
+        ],
+    ),
+    (
+        "referrals_made",
+        &[
+            "referrals_open",
+            "referrals_accepted",
+            "referrals_completed",
+            "referrals_declined",
+            "referrals_no_show",
+            "referrals_cancelled",
+        ],
+    ),
+];
+
+/// [`SUMS`] as column positions.
+fn column_sums() -> Vec<(usize, Vec<usize>)> {
+    let index = |name: &str| COLUMNS.iter().position(|c| c.name == name);
+    SUMS.iter()
+        .filter_map(|(total, parts)| {
+            Some((
+                index(total)?,
+                parts.iter().map(|p| index(p)).collect::<Option<Vec<_>>>()?,
+            ))
+        })
+        .collect()
+}
+
+fn sum(values: impl Iterator<Item = u32>) -> i64 {
+    values.map(i64::from).sum()
+}
+
+/// One day as the cells of [`COLUMNS`].
+pub fn day_cells(day: &DayCounts) -> Vec<Cell> {
+    let showers = day.services.iter().filter(|k| k.kind == "shower");
+    let stations = || day.services.iter().filter(|k| k.kind != "shower");
+    let group = |name: &str| {
+        day.referrals
+            .iter()
+            .filter(|g| g.grouping == name)
+            .map(|g| g.made)
+            .sum::<u32>()
+    };
+    let outcome = |pick: fn(&crate::referrals::ReferralGroupCounts) -> u32| {
+        Cell::Count(sum(day.referrals.iter().map(pick)))
+    };
+    let nurse = &day.nurse.all;
+    let incidents = &day.nurse.incidents;
+    let mut cells = vec![
+        Cell::Text(day.date.clone()),
+        Cell::Text(day.status.as_str().to_string()),
+        Cell::Count(i64::from(day.visits)),
+        Cell::Count(i64::from(day.unique_guests)),
+        Cell::Count(i64::from(day.new_guests)),
+        Cell::Count(i64::from(day.anonymous_tallies)),
+        Cell::Count(i64::from(day.corrections_after_close)),
+        Cell::Count(i64::from(day.peak_occupancy)),
+        Cell::Count(sum(showers.clone().map(|k| k.done))),
+        Cell::Count(sum(showers.clone().map(|k| k.no_shows))),
+        Cell::Count(sum(showers.clone().map(|k| k.cancelled))),
+        Cell::Amount(showers.map(|k| k.minutes_in_use).sum()),
+        Cell::Count(sum(stations().map(|k| k.done))),
+        Cell::Count(sum(stations().map(|k| k.no_shows))),
+        Cell::Count(sum(stations().map(|k| k.cancelled))),
+        Cell::Amount(stations().map(|k| k.minutes_in_use).sum()),
+        Cell::Count(i64::from(nurse.joined)),
+        Cell::Count(i64::from(nurse.seen)),
+        Cell::Count(i64::from(nurse.left_without_being_seen)),
+        Cell::Count(i64::from(nurse.cancelled)),
+        Cell::Wait {
+            minutes: nurse.median_wait_minutes,
+            people: i64::from(nurse.seen),
+        },
+        Cell::Wait {
+            minutes: nurse.p90_wait_minutes,
+            people: i64::from(nurse.seen),
+        },
+        Cell::Count(i64::from(incidents.incidents)),
+        Cell::Count(i64::from(incidents.overdoses)),
+        Cell::Count(incidents.naloxone_doses),
+        Cell::Count(i64::from(incidents.ems_called)),
+        Cell::Count(sum(day.referrals.iter().map(|g| g.made))),
+    ];
+    cells.extend(
+        REFERRAL_GROUPS
+            .iter()
+            .map(|g| Cell::Count(i64::from(group(g)))),
+    );
+    cells.extend([
+        outcome(|g| g.open),
+        outcome(|g| g.accepted),
+        outcome(|g| g.completed),
+        outcome(|g| g.declined),
+        outcome(|g| g.no_show),
+        outcome(|g| g.cancelled),
+        Cell::Count(i64::from(day.alerts_issued)),
+        Cell::Count(i64::from(day.restrictions_issued)),
+    ]);
+    cells
+}
+
+/// How cells are written: as they are, or with small counts hidden.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Suppression {
+    /// Counts from 1 to this are hidden; none: nothing is hidden.
+    pub threshold: Option<u32>,
+}
+
+impl Suppression {
+    fn small(&self, value: i64) -> bool {
+        self.threshold
+            .is_some_and(|t| value >= 1 && value <= i64::from(t))
+    }
+
+    fn hidden_text(&self) -> String {
+        format!("<{}", self.threshold.unwrap_or(0) + 1)
+    }
+}
+
+/// The text of each cell of a row of [`COLUMNS`], small cells hidden when asked.
+pub fn row_texts(cells: &[Cell], suppression: Suppression) -> Vec<String> {
+    texts(cells, suppression, &column_sums())
+}
+
+/// The text of each cell, small cells hidden when asked: first every small count, then,
+/// for each total with its parts (positions in `cells`), one more part (the smallest shown,
+/// or the total itself) wherever exactly one part is hidden and the total shows.
+fn texts(cells: &[Cell], suppression: Suppression, sums: &[(usize, Vec<usize>)]) -> Vec<String> {
+    let mut hidden: Vec<bool> = cells
+        .iter()
+        .map(|cell| match cell {
+            Cell::Count(n) => suppression.small(*n),
+            Cell::Wait { people, .. } => {
+                suppression.threshold.is_some() && suppression.small(*people)
+            }
+            _ => false,
+        })
+        .collect();
+    if suppression.threshold.is_some() {
+        let mut changed = true;
+        while changed {
+            changed = false;
+            for (total, parts) in sums {
+                let total = *total;
+                let in_row = total < cells.len() && parts.iter().all(|p| *p < cells.len());
+                if !in_row || parts.len() < 2 || hidden[total] {
+                    continue;
+                }
+                if parts.iter().filter(|p| hidden[**p]).count() == 1 {
+                    let next = parts
+                        .iter()
+                        .filter(|p| !hidden[**p])
+                        .filter_map(|p| match cells[*p] {
+                            Cell::Count(n) if n > 0 => Some((n, *p)),
+                            _ => None,
+                        })
+                        .min();
+                    match next {
+                        Some((_, p)) => hidden[p] = true,
+                        None => hidden[total] = true,
+                    }
+                    changed = true;
+                }
+            }
+        }
+    }
+    cells
+        .iter()
+        .zip(hidden)
+        .map(|(cell, hide)| match (cell, hide) {
+            (Cell::Wait { .. }, true) => "suppressed".to_string(),
+            (_, true) => suppression.hidden_text(),
+            (Cell::Text(text), _) => text.clone(),
+            (Cell::Count(n) | Cell::Amount(n), _) => n.to_string(),
+            (Cell::Wait { minutes, .. }, _) => minutes.map(|m| m.to_string()).unwrap_or_default(),
+        })
+        .collect()
+}
+
+fn file_error(path: &Path, err: impl std::fmt::Display) -> AppError {
+    AppError::new(
+        ErrorCode::Storage,
+        format!("{} could not be written: {err}", path.display()),
+    )
+}
+
+/// The report as CSV: a header row of [`COLUMNS`], then one row per day.
+pub fn csv_bytes(report: &Report, suppression: Suppression) -> Result<Vec<u8>> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let header = COLUMNS.iter().map(|c| c.name);
+    let failed = |err: csv::Error| AppError::internal(format!("the CSV could not be made: {err}"));
+    writer.write_record(header).map_err(failed)?;
+    for day in &report.days {
+        writer
+            .write_record(row_texts(&day_cells(day), suppression))
+            .map_err(failed)?;
+    }
+    writer
+        .into_inner()
+        .map_err(|err| AppError::internal(format!("the CSV could not be made: {err}")))
+}
+
+/// Write bytes to `path` through a temporary file in the same folder, renamed into place,
+/// so a crash never leaves half a file under the name.
+pub fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    let folder = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or_else(|| Path::new("."));
+    let mut temp = tempfile::NamedTempFile::new_in(folder).map_err(|err| file_error(path, err))?;
+    temp.write_all(bytes).map_err(|err| file_error(path, err))?;
+    temp.as_file()
+        .sync_all()
+        .map_err(|err| file_error(path, err))?;
+    temp.persist(path)
+        .map_err(|err| file_error(path, err.error))?;
+    Ok(())
+}
+
+/// The report as an XLSX workbook: a summary sheet and one sheet per section.
+pub fn xlsx_bytes(report: &Report, suppression: Suppression) -> Result<Vec<u8>> {
+    let failed = |err: rust_xlsxwriter::XlsxError| {
+        AppError::internal(format!("the workbook could not be made: {err}"))
+    };
+    let mut book = Workbook::new();
+    let bold = Format::new().set_bold();
+
+    // Summary: each count column over the whole range.
+    let sheet = book.add_worksheet().set_name("Summary").map_err(failed)?;
+    let mut row =
+        heading(sheet, report, "Daily counts: summary", suppression, &bold).map_err(failed)?;
+    let days: Vec<Vec<Cell>> = report.days.iter().map(day_cells).collect();
+    let mut totals: Vec<Cell> = COLUMNS
+        .iter()
+        .enumerate()
+        .map(|(i, column)| match column.name {
+            "date" => Cell::Text(format!("{} to {}", report.from, report.to)),
+            "status" => Cell::Text(
+                if report
+                    .days
+                    .iter()
+                    .all(|d| d.status == super::DayStatus::Final)
+                {
+                    "final"
+                } else {
+                    "provisional"
+                }
+                .to_string(),
+            ),
+            "unique_guests" => Cell::Count(i64::from(report.unique_guests_in_range)),
+            "peak_occupancy" => Cell::Count(
+                report
+                    .days
+                    .iter()
+                    .map(|d| i64::from(d.peak_occupancy))
+                    .max()
+                    .unwrap_or(0),
+            ),
+            _ => match days.first().and_then(|d| d.get(i)) {
+                Some(Cell::Amount(_)) => Cell::Amount(days.iter().map(|d| number(&d[i])).sum()),
+                Some(Cell::Wait { .. }) => Cell::Text("see the days".to_string()),
+                _ => Cell::Count(days.iter().map(|d| number(&d[i])).sum()),
+            },
+        })
+        .collect();
+    if report.days.is_empty() {
+        totals.truncate(0);
+    }
+    sheet
+        .write_string_with_format(row, 0, "Column", &bold)
+        .map_err(failed)?;
+    sheet
+        .write_string_with_format(row, 1, "Over the range", &bold)
+        .map_err(failed)?;
+    sheet
+        .write_string_with_format(row, 2, "Meaning", &bold)
+        .map_err(failed)?;
+    row += 1;
+    for ((column, text), _) in COLUMNS.iter().zip(row_texts(&totals, suppression)).zip(0..) {
+        sheet.write_string(row, 0, column.name).map_err(failed)?;
+        write_value(sheet, row, 1, &text).map_err(failed)?;
+        sheet
+            .write_string(row, 2, format!("{} ({})", column.meaning, column.unit))
+            .map_err(failed)?;
+        row += 1;
+    }
+    sheet.set_column_width(0, 34).map_err(failed)?;
+    sheet.set_column_width(2, 60).map_err(failed)?;
+
+    // Days: every column, one row per day (the CSV's contents).
+    let sheet = book.add_worksheet().set_name("Days").map_err(failed)?;
+    let mut row = heading(
+        sheet,
+        report,
+        "Daily counts: one row per day",
+        suppression,
+        &bold,
+    )
+    .map_err(failed)?;
+    for (i, column) in COLUMNS.iter().enumerate() {
+        sheet
+            .write_string_with_format(row, col_index(i), column.name, &bold)
+            .map_err(failed)?;
+    }
+    row += 1;
+    for cells in &days {
+        for (i, text) in row_texts(cells, suppression).iter().enumerate() {
+            write_value(sheet, row, col_index(i), text).map_err(failed)?;
+        }
+        row += 1;
+    }
+
+    // Sections with their breakdowns.
+    section(
+        &mut book,
+        report,
+        suppression,
+        "Occupancy by hour",
+        &["date", "hour", "peak inside"],
+        &[],
+        |day| {
+            day.occupancy_by_hour
+                .iter()
+                .map(|h| {
+                    vec![
+                        Cell::Text(day.date.clone()),
+                        Cell::Text(h.hour.clone()),
+                        Cell::Count(i64::from(h.peak)),
+                    ]
+                })
+                .collect()
+        },
+    )
+    .map_err(failed)?;
+    section(
+        &mut book,
+        report,
+        suppression,
+        "Showers and workstations",
+        &[
+            "date",
+            "kind",
+            "done",
+            "no-shows",
+            "cancelled",
+            "minutes in use",
+        ],
+        &[],
+        |day| {
+            day.services
+                .iter()
+                .map(|k| {
+                    vec![
+                        Cell::Text(day.date.clone()),
+                        Cell::Text(k.kind.clone()),
+                        Cell::Count(i64::from(k.done)),
+                        Cell::Count(i64::from(k.no_shows)),
+                        Cell::Count(i64::from(k.cancelled)),
+                        Cell::Amount(k.minutes_in_use),
+                    ]
+                })
+                .collect()
+        },
+    )
+    .map_err(failed)?;
+    section(
+        &mut book,
+        report,
+        suppression,
+        "Nurse queue",
+        &[
+            "date",
+            "reason or priority",
+            "joined",
+            "seen",
+            "left without being seen",
+            "cancelled",
+            "median wait (minutes)",
+            "90th percentile wait (minutes)",
+        ],
+        &[],
+        |day| {
+            std::iter::once(&day.nurse.all)
+                .chain(&day.nurse.by_priority)
+                .chain(&day.nurse.by_reason)
+                .map(|f| {
+                    vec![
+                        Cell::Text(day.date.clone()),
+                        Cell::Text(f.group.clone()),
+                        Cell::Count(i64::from(f.joined)),
+                        Cell::Count(i64::from(f.seen)),
+                        Cell::Count(i64::from(f.left_without_being_seen)),
+                        Cell::Count(i64::from(f.cancelled)),
+                        Cell::Wait {
+                            minutes: f.median_wait_minutes,
+                            people: i64::from(f.seen),
+                        },
+                        Cell::Wait {
+                            minutes: f.p90_wait_minutes,
+                            people: i64::from(f.seen),
+                        },
+                    ]
+                })
+                .collect()
+        },
+    )
+    .map_err(failed)?;
+    section(
+        &mut book,
+        report,
+        suppression,
+        "Incidents",
+        &[
+            "date",
+            "incidents",
+            "overdoses",
+            "naloxone doses",
+            "EMS called",
+        ],
+        &[],
+        |day| {
+            let i = &day.nurse.incidents;
+            vec![vec![
+                Cell::Text(day.date.clone()),
+                Cell::Count(i64::from(i.incidents)),
+                Cell::Count(i64::from(i.overdoses)),
+                Cell::Count(i.naloxone_doses),
+                Cell::Count(i64::from(i.ems_called)),
+            ]]
+        },
+    )
+    .map_err(failed)?;
+    section(
+        &mut book,
+        report,
+        suppression,
+        "Referrals",
+        &[
+            "date",
+            "group",
+            "made",
+            "open",
+            "accepted",
+            "completed",
+            "declined",
+            "no-show",
+            "cancelled",
+        ],
+        &[(2, vec![3, 4, 5, 6, 7, 8])],
+        |day| {
+            day.referrals
+                .iter()
+                .map(|g| {
+                    let mut cells =
+                        vec![Cell::Text(day.date.clone()), Cell::Text(g.grouping.clone())];
+                    cells.extend(
+                        [
+                            g.made,
+                            g.open,
+                            g.accepted,
+                            g.completed,
+                            g.declined,
+                            g.no_show,
+                            g.cancelled,
+                        ]
+                        .map(|n| Cell::Count(i64::from(n))),
+                    );
+                    cells
+                })
+                .collect()
+        },
+    )
+    .map_err(failed)?;
+    section(
+        &mut book,
+        report,
+        suppression,
+        "Alerts and restrictions",
+        &["date", "alerts issued", "restrictions issued"],
+        &[],
+        |day| {
+            vec![vec![
+                Cell::Text(day.date.clone()),
+                Cell::Count(i64::from(day.alerts_issued)),
+                Cell::Count(i64::from(day.restrictions_issued)),
+            ]]
+        },
+    )
+    .map_err(failed)?;
+    book.save_to_buffer().map_err(failed)
+}
+
+fn number(cell: &Cell) -> i64 {
+    match cell {
+        Cell::Count(n) | Cell::Amount(n) => *n,
+        _ => 0,
+    }
+}
+
+fn col_index(i: usize) -> u16 {
+    u16::try_from(i).unwrap_or(u16::MAX)
+}
+
+/// Title, range, generation time and suppression at the top of a sheet; returns the next
+/// free row.
+fn heading(
+    sheet: &mut Worksheet,
+    report: &Report,
+    title: &str,
+    suppression: Suppression,
+    bold: &Format,
+) -> std::result::Result<u32, rust_xlsxwriter::XlsxError> {
+    sheet.write_string_with_format(0, 0, format!("Engagement Desk: {title}"), bold)?;
+    sheet.write_string(1, 0, format!("Range: {} to {}", report.from, report.to))?;
+    sheet.write_string(2, 0, format!("Generated: {}", report.generated_local))?;
+    let note = match suppression.threshold {
+        Some(t) => format!("Counts from 1 to {t} are shown as <{}", t + 1),
+        None => "Not suppressed: for use inside the center".to_string(),
+    };
+    sheet.write_string(3, 0, note)?;
+    Ok(5)
+}
+
+/// A sheet of rows per day under a header.
+fn section(
+    book: &mut Workbook,
+    report: &Report,
+    suppression: Suppression,
+    name: &str,
+    header: &[&str],
+    sums: &[(usize, Vec<usize>)],
+    rows: impl Fn(&DayCounts) -> Vec<Vec<Cell>>,
+) -> std::result::Result<(), rust_xlsxwriter::XlsxError> {
+    let bold = Format::new().set_bold();
+    let sheet = book.add_worksheet().set_name(name)?;
+    let mut row = heading(sheet, report, name, suppression, &bold)?;
+    for (i, text) in header.iter().enumerate() {
+        sheet.write_string_with_format(row, col_index(i), *text, &bold)?;
+    }
+    row += 1;
+    for day in &report.days {
+        for cells in rows(day) {
+            for (i, text) in texts(&cells, suppression, sums).iter().enumerate() {
+                write_value(sheet, row, col_index(i), text)?;
+            }
+            row += 1;
+        }
+    }
+    Ok(())
+}
+
+/// Numbers as numbers (so spreadsheets can add them up), everything else as text.
+fn write_value(
+    sheet: &mut Worksheet,
+    row: u32,
+    col: u16,
+    text: &str,
+) -> std::result::Result<(), rust_xlsxwriter::XlsxError> {
+    match text.parse::<i64>() {
+        Ok(n) if !text.starts_with('+') => {
+            #[allow(clippy::cast_precision_loss)] // counts are far below 2^53
+            sheet.write_number(row, col, n as f64)?;
+        }
+        _ => {
+            sheet.write_string(row, col, text)?;
+        }
+    }
+    Ok(())
+}
