@@ -67,6 +67,10 @@ const COMMANDS: &[&str] = &[
     "revoke_consent",
     "referral_printout",
     "save_partner",
+    "report_counts",
+    "export_counts",
+    "small_cell_threshold",
+    "set_small_cell_threshold",
 ];
 
 fn main() {

@@ -1064,3 +1064,75 @@ async fn a_treatment_referral_needs_consent_to_be_sent_and_stays_hidden_from_the
     );
     desk.close().await;
 }
+
+#[tokio::test]
+async fn a_supervisor_reads_the_day_s_counts_and_exports_them() {
+    let db = TempDb::new();
+    let desk = Desk::launch_as_first_admin(&db.path, ADMIN_PASSWORD).await;
+    desk.open_screen("7", "Admin").await;
+    desk.create_account("sam", "Sam Super", "supervisor", DESK_PASSWORD)
+        .await;
+    switch_to(&desk, "sam").await;
+    desk.open_screen("2", "Front desk").await;
+    for name in ["Ana", "Ben", "Cy"] {
+        desk.register_guest(name).await;
+    }
+    desk.press(Key::Alt + "t").await;
+    desk.wait_for_text(
+        "[data-testid=desk-notice]",
+        "Counted a guest without a code",
+    )
+    .await;
+
+    desk.open_screen("6", "Reports").await;
+    // WebDriver joins a row's header and number cells without a space.
+    let summary = desk
+        .wait_for_text("[data-testid=report-summary]", "Visits3")
+        .await;
+    assert!(
+        summary.contains("New guests3") && summary.contains("Anonymous tallies1"),
+        "the day's counts: {summary}"
+    );
+    assert!(
+        summary.contains("Peak occupancy3"),
+        "three inside at once: {summary}"
+    );
+    desk.wait_for_text("#summary-heading", "provisional").await;
+    desk.find("[data-testid=occupancy-chart] canvas").await;
+    desk.find("[data-testid=visits-chart] canvas").await;
+    desk.screenshot("reports").await;
+
+    std::fs::create_dir_all(desk.exports()).expect("exports folder");
+    let hide = desk
+        .field("Hide small counts (for sharing outside the center)")
+        .await;
+    hide.focus().await.expect("focus");
+    desk.press(" ").await;
+    assert!(
+        hide.is_selected().await.expect("state"),
+        "the box is ticked from the keyboard"
+    );
+    desk.click_button("Export CSV").await;
+    let notice = desk
+        .wait_for_text("[data-testid=report-notice]", "Saved CSV to")
+        .await;
+    let path = desk
+        .exports()
+        .join("daily-counts-2026-11-30-to-2026-11-30.csv");
+    let csv = std::fs::read_to_string(&path)
+        .unwrap_or_else(|err| panic!("{notice}: {} unreadable: {err}", path.display()));
+    let mut lines = csv.lines();
+    assert!(
+        lines
+            .next()
+            .is_some_and(|h| h.starts_with("date,status,visits,unique_guests")),
+        "the documented header: {csv}"
+    );
+    assert!(
+        lines
+            .next()
+            .is_some_and(|row| row.starts_with("2026-11-30,provisional,<11,<11,<11,<11,0,<11")),
+        "small counts are hidden when shared outside: {csv}"
+    );
+    desk.close().await;
+}

@@ -89,6 +89,27 @@ fn app_clock() -> ShiftedClock {
     ShiftedClock::default()
 }
 
+/// Where an export goes: the native save dialog (none when the person cancels). Debug
+/// builds write into `ENGAGEMENT_DESK_EXPORT_DIR` when it is set, so the end-to-end tests
+/// can export without a dialog they cannot drive.
+pub fn choose_export_path(
+    app: &tauri::AppHandle,
+    suggested: &str,
+    extension: &str,
+) -> Option<std::path::PathBuf> {
+    #[cfg(debug_assertions)]
+    if let Some(dir) = std::env::var_os("ENGAGEMENT_DESK_EXPORT_DIR") {
+        return Some(std::path::PathBuf::from(dir).join(suggested));
+    }
+    use tauri_plugin_dialog::DialogExt;
+    app.dialog()
+        .file()
+        .set_file_name(suggested)
+        .add_filter(extension.to_uppercase(), &[extension])
+        .blocking_save_file()
+        .and_then(|path| path.into_path().ok())
+}
+
 /// The event every screen listens to: desk data changed (a check-in, a booking, ...), so
 /// boards and lists refresh without a reload.
 pub const DESK_CHANGED: &str = "desk-changed";
@@ -106,6 +127,9 @@ pub fn announce<T>(app: &tauri::AppHandle, result: Result<T>) -> Result<T> {
 pub fn run(explicit_db: Option<&Path>) -> ExitCode {
     let state = AppState::open(explicit_db);
     let outcome = tauri::Builder::default()
+        // The save dialog is opened from Rust for exports; the web view gets no dialog or
+        // file-system permission (none is granted in capabilities/).
+        .plugin(tauri_plugin_dialog::init())
         .manage(state)
         .invoke_handler(tauri::generate_handler![
             commands::app_status,
@@ -174,6 +198,10 @@ pub fn run(explicit_db: Option<&Path>) -> ExitCode {
             commands::revoke_consent,
             commands::referral_printout,
             commands::save_partner,
+            commands::report_counts,
+            commands::export_counts,
+            commands::small_cell_threshold,
+            commands::set_small_cell_threshold,
         ])
         .run(tauri::generate_context!());
     match outcome {

@@ -38,6 +38,40 @@ pub enum Command {
     /// The audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Write data out for sharing (audited with the operating-system user).
+    #[command(subcommand)]
+    Export(ExportCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// The daily counts of a range of days (counts only; see the README for the columns).
+    Counts {
+        /// The first day, YYYY-MM-DD (the center's local day).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        from: String,
+        /// The last day, YYYY-MM-DD; at most five years after the first.
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        to: String,
+        #[arg(long, value_enum)]
+        format: FormatArg,
+        /// The file to write.
+        #[arg(long, value_name = "PATH")]
+        out: PathBuf,
+        /// Write counts from 1 to the threshold (setting, default 10) as <11, for sharing
+        /// outside the center.
+        #[arg(long)]
+        suppress_small_cells: bool,
+        /// Replace the file if it exists.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum FormatArg {
+    Csv,
+    Xlsx,
 }
 
 #[derive(Debug, Subcommand)]
@@ -82,6 +116,14 @@ pub fn run(command: Command, explicit_db: Option<&Path>) -> ExitCode {
         Command::Migrate => migrate(&path),
         Command::Staff(staff) => run_staff(&path, staff),
         Command::Audit(AuditCommand::Verify) => verify_audit(&path),
+        Command::Export(ExportCommand::Counts {
+            from,
+            to,
+            format,
+            out,
+            suppress_small_cells,
+            force,
+        }) => export_counts(&path, &from, &to, format, &out, suppress_small_cells, force),
     });
     match outcome {
         Ok(lines) => {
@@ -264,6 +306,81 @@ fn verify_audit(path: &Path) -> Result<Vec<String>> {
 }
 
 /// Errors of the window face are printed the same way as the CLI's.
+/// `export counts`: check everything that can be checked before opening the database,
+/// compute with progress on standard error, write through a temporary file, audit.
+fn export_counts(
+    path: &Path,
+    from: &str,
+    to: &str,
+    format: FormatArg,
+    out: &Path,
+    suppress: bool,
+    force: bool,
+) -> Result<Vec<String>> {
+    use engagement_desk_core::reports::{self, export};
+    reports::parse_range(from, to)?;
+    if out.exists() && !force {
+        return Err(AppError::new(
+            ErrorCode::Conflict,
+            format!(
+                "{} exists already; choose another name or add --force to replace it",
+                out.display()
+            ),
+        ));
+    }
+    if out.is_dir() {
+        return Err(AppError::invalid_input(
+            "out",
+            format!("{} is a folder", out.display()),
+        ));
+    }
+    if !path.exists() {
+        return Err(AppError::new(
+            ErrorCode::DatabaseMissing,
+            format!("there is no database at {}", path.display()),
+        ));
+    }
+    let mut database = Database::open(path)?;
+    let mut actor = Actor::Cli { os_user: os_user() };
+    let mut progress = |done: usize, total: usize| {
+        // Long ranges take a while: a line a month keeps the person informed.
+        if total > 62 && (done % 30 == 0 || done == total) {
+            eprintln!("counted {done} of {total} days");
+        }
+    };
+    let report = reports::compute(
+        &mut database,
+        &SystemClock,
+        &mut actor,
+        from,
+        to,
+        &mut progress,
+    )?;
+    let suppression = export::Suppression {
+        threshold: suppress.then(|| reports::small_cell_threshold(&database)),
+    };
+    let format = match format {
+        FormatArg::Csv => export::ExportFormat::Csv,
+        FormatArg::Xlsx => export::ExportFormat::Xlsx,
+    };
+    export::write_file(out, &export::render(&report, format, suppression)?)?;
+    reports::audit_export(
+        &mut database,
+        &SystemClock,
+        &actor,
+        &report,
+        &export::describe(format, suppression),
+    )?;
+    Ok(vec![format!(
+        "wrote {} day{} ({} to {}) to {}",
+        report.days.len(),
+        if report.days.len() == 1 { "" } else { "s" },
+        report.from,
+        report.to,
+        out.display()
+    )])
+}
+
 pub fn print_error(err: &AppError) {
     eprintln!("error [{}]: {}", err.code, err.message);
 }

@@ -13,6 +13,8 @@ use engagement_desk_core::referrals::{
     self, Consent, ConsentInput, GuestReferrals, PartnerInput, Printout, Referral, ReferralDetail,
     ReferralInput, ReferralNote, ReferralStatus, ReferralsToday,
 };
+use engagement_desk_core::reports::export::{self, ExportFormat, Suppression};
+use engagement_desk_core::reports::{self, Report};
 use engagement_desk_core::restrictions::{self, Flag, FlagRecorded, NewFlag};
 use engagement_desk_core::schedule::{
     self, BlockInput, Board, Booking, BookingState, BookingTarget, KindInput, KindSummary,
@@ -756,4 +758,80 @@ pub fn save_partner(
             referrals::save_partner(db, &state.clock, session, &partner)
         }),
     )
+}
+
+/// The daily counts of a range of days (supervisors).
+#[tauri::command(async)]
+pub fn report_counts(state: State<'_, AppState>, from: String, to: String) -> Reply<Report> {
+    state.with_session(|db, session| {
+        reports::compute(
+            db,
+            &state.clock,
+            &mut Actor::Staff(session),
+            &from,
+            &to,
+            &mut |_, _| {},
+        )
+    })
+}
+
+/// Export the counts of a range as CSV or XLSX through the save dialog; the path written,
+/// or none when the person cancelled. The database is not held while the dialog is open.
+#[tauri::command(async)]
+pub fn export_counts(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    from: String,
+    to: String,
+    format: ExportFormat,
+    suppress_small_cells: bool,
+) -> Reply<Option<String>> {
+    let (report, bytes, suppression) = state.with_session(|db, session| {
+        let report = reports::compute(
+            db,
+            &state.clock,
+            &mut Actor::Staff(session),
+            &from,
+            &to,
+            &mut |_, _| {},
+        )?;
+        let suppression = Suppression {
+            threshold: suppress_small_cells.then(|| reports::small_cell_threshold(db)),
+        };
+        let bytes = export::render(&report, format, suppression)?;
+        Ok((report, bytes, suppression))
+    })?;
+    let name = format!(
+        "daily-counts-{}-to-{}.{}",
+        report.from,
+        report.to,
+        format.extension()
+    );
+    let Some(path) = crate::app::choose_export_path(&app, &name, format.extension()) else {
+        return Ok(None);
+    };
+    export::write_file(&path, &bytes)?;
+    state.with_session(|db, session| {
+        reports::audit_export(
+            db,
+            &state.clock,
+            &Actor::Staff(session),
+            &report,
+            &export::describe(format, suppression),
+        )
+    })?;
+    Ok(Some(path.display().to_string()))
+}
+
+/// The small-cell threshold for exports shared outside the center.
+#[tauri::command(async)]
+pub fn small_cell_threshold(state: State<'_, AppState>) -> Reply<u32> {
+    state.with_session(|db, _| Ok(reports::small_cell_threshold(db)))
+}
+
+#[tauri::command(async)]
+pub fn set_small_cell_threshold(state: State<'_, AppState>, threshold: String) -> Reply<u32> {
+    state.with_session(|db, session| {
+        reports::set_small_cell_threshold(db, &state.clock, session, &threshold)
+    })
 }

@@ -108,6 +108,8 @@ impl Desk {
             .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
             // The app's clock starts at 10:04:30 on a Monday in Boston, whenever tests run.
             .env("ENGAGEMENT_DESK_CLOCK_START", E2E_CLOCK_START)
+            // Exports skip the native save dialog (which WebDriver cannot drive).
+            .env("ENGAGEMENT_DESK_EXPORT_DIR", home.path().join("exports"))
             .stdin(Stdio::null())
             .stdout(append(&log))
             .stderr(append(&log))
@@ -352,6 +354,11 @@ impl Desk {
             .await
             .expect("script runs");
         value.json().as_str().unwrap_or_default().to_string()
+    }
+
+    /// Where exports land (debug builds skip the save dialog in the tests).
+    pub fn exports(&self) -> PathBuf {
+        self.home.path().join("exports")
     }
 
     /// Register a new guest with a nickname and check them in from the front desk screen

@@ -23,6 +23,8 @@ use crate::referrals::{
     Referral, ReferralDetail, ReferralGroupCounts, ReferralInput, ReferralNote, ReferralStatus,
     ReferralsToday, WarmHandoff,
 };
+use crate::reports::export::ExportFormat;
+use crate::reports::{DayCounts, DayStatus, HourOccupancy, Report};
 use crate::restrictions::{Flag, FlagKind, FlagRecorded, NewFlag, Scope};
 use crate::schedule::{
     BlockInput, Board, BoardResource, Booking, BookingState, BookingTarget, KindCounts, KindInput,
@@ -115,6 +117,11 @@ pub fn generated() -> Result<Vec<(String, String)>, String> {
     push::<ReferralsToday>(&cfg, &mut files)?;
     push::<Printout>(&cfg, &mut files)?;
     push::<ReferralGroupCounts>(&cfg, &mut files)?;
+    push::<DayStatus>(&cfg, &mut files)?;
+    push::<HourOccupancy>(&cfg, &mut files)?;
+    push::<DayCounts>(&cfg, &mut files)?;
+    push::<Report>(&cfg, &mut files)?;
+    push::<ExportFormat>(&cfg, &mut files)?;
     Ok(files)
 }
 

@@ -505,7 +505,8 @@ pub fn undo_last(
                 ));
             }
         }
-        if back_to == QueueState::Called {
+        // Back at the station (called or in service): it must not be with someone else.
+        if matches!(back_to, QueueState::Called | QueueState::InService) {
             if let Some(station) = row.station_id {
                 if storage::serving_at(tx, station)?.is_some_and(|busy| busy.id != row.id) {
                     return Err(AppError::new(

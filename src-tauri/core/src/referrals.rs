@@ -683,8 +683,13 @@ pub fn record_consent(
                 "consent.record",
                 &format!("referral:{}", row.id),
                 &format!(
-                    "consent={id} partner={} until={}",
-                    row.partner_name,
+                    "consent={id}{} until={}",
+                    // As for referral.make: a sensitive referral's partner is not logged.
+                    if row.sensitive {
+                        String::new()
+                    } else {
+                        format!(" partner={}", row.partner_name)
+                    },
                     expires.map_or_else(|| "revoked".to_string(), |d| d.to_string())
                 ),
             ),

@@ -58,12 +58,18 @@ import type { ReferralNote } from './bindings/ReferralNote';
 import type { ReferralStatus } from './bindings/ReferralStatus';
 import type { ReferralsToday } from './bindings/ReferralsToday';
 import type { WarmHandoff } from './bindings/WarmHandoff';
+import type { DayCounts } from './bindings/DayCounts';
+import type { DayStatus } from './bindings/DayStatus';
+import type { ExportFormat } from './bindings/ExportFormat';
+import type { HourOccupancy } from './bindings/HourOccupancy';
+import type { Report } from './bindings/Report';
 import { toAppError } from './errors';
 
 export type { BlockInput, KindInput, KindSummary, ResourceInput };
 export type { ClinicalNote, DeskQueue, Incident, IncidentInput, IncidentKind, IncidentOutcome, JoinInput };
 export type { NurseQueue, Priority, QueueEntry, QueueState, ReasonOption, Station };
 export type { Category, Consent, ConsentInput, FollowUp, GuestReferrals, Partner, PartnerInput, Printout };
+export type { DayCounts, DayStatus, ExportFormat, HourOccupancy, Report };
 export type { Referral, ReferralDetail, ReferralInput, ReferralNote, ReferralStatus, ReferralsToday, WarmHandoff };
 export type { Board, Booking, BookingState, BookingTarget, WaitingGuest };
 export type { AnswerSets, CheckedIn, DayClosure, DeskToday, Flag, FlagRecorded, GuestCard, Lookup, NewFlag, NewGuest };
@@ -261,3 +267,14 @@ export const revokeConsent = (referralId: number, consentId: number) =>
 export const referralPrintout = (referralId: number) => call<Printout>('referral_printout', { referralId });
 
 export const savePartner = (partner: PartnerInput) => call<number>('save_partner', { partner });
+
+/** The daily counts of a range of days (supervisors). */
+export const reportCounts = (from: string, to: string) => call<Report>('report_counts', { from, to });
+
+/** Export through the native save dialog; the path written, or null when cancelled. */
+export const exportCounts = (from: string, to: string, format: ExportFormat, suppressSmallCells: boolean) =>
+  call<string | null>('export_counts', { from, to, format, suppressSmallCells });
+
+export const smallCellThreshold = () => call<number>('small_cell_threshold');
+
+export const setSmallCellThreshold = (threshold: string) => call<number>('set_small_cell_threshold', { threshold });

@@ -381,10 +381,12 @@ fn texts(cells: &[Cell], suppression: Suppression, sums: &[(usize, Vec<usize>)])
         .collect()
 }
 
-fn file_error(path: &Path, err: impl std::fmt::Display) -> AppError {
+fn file_error(path: &Path, err: std::io::Error) -> AppError {
+    // The kind in words ("permission denied", "no space left on device"), without the
+    // temporary file's name.
     AppError::new(
         ErrorCode::Storage,
-        format!("{} could not be written: {err}", path.display()),
+        format!("{} could not be written: {}", path.display(), err.kind()),
     )
 }
 
@@ -411,6 +413,16 @@ pub fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or_else(|| Path::new("."));
+    if !folder.is_dir() {
+        return Err(AppError::new(
+            ErrorCode::Storage,
+            format!(
+                "{} could not be written: the folder {} does not exist",
+                path.display(),
+                folder.display()
+            ),
+        ));
+    }
     let mut temp = tempfile::NamedTempFile::new_in(folder).map_err(|err| file_error(path, err))?;
     temp.write_all(bytes).map_err(|err| file_error(path, err))?;
     temp.as_file()
@@ -770,4 +782,37 @@ fn write_value(
         }
     }
     Ok(())
+}
+
+/// The file formats of an export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ExportFormat {
+    Csv,
+    Xlsx,
+}
+
+impl ExportFormat {
+    pub fn extension(self) -> &'static str {
+        match self {
+            ExportFormat::Csv => "csv",
+            ExportFormat::Xlsx => "xlsx",
+        }
+    }
+}
+
+/// The report as the bytes of a file of `format`.
+pub fn render(report: &Report, format: ExportFormat, suppression: Suppression) -> Result<Vec<u8>> {
+    match format {
+        ExportFormat::Csv => csv_bytes(report, suppression),
+        ExportFormat::Xlsx => xlsx_bytes(report, suppression),
+    }
+}
+
+/// What an export's audit entry says: the format and whether small cells were hidden.
+pub fn describe(format: ExportFormat, suppression: Suppression) -> String {
+    match suppression.threshold {
+        Some(t) => format!("format={} suppressed<={t}", format.extension()),
+        None => format!("format={} not suppressed", format.extension()),
+    }
 }
