@@ -214,10 +214,41 @@ fn referrals_over_two_days() {
         "the nurse sees the category"
     );
     assert!(for_desk.handoffs.is_empty(), "nobody is on site on Tuesday");
+    // The shelter is outside: it can only accept what was sent, and sending needs consent.
+    let unsent = referrals::change_status(
+        &mut database,
+        &clock,
+        &mut pat,
+        bed.id,
+        ReferralStatus::Accepted,
+    )
+    .expect_err("not sent yet");
+    assert_eq!(unsent.code, ErrorCode::Conflict, "{}", unsent.message);
+    referrals::record_consent(
+        &mut database,
+        &clock,
+        &mut pat,
+        bed.id,
+        &ConsentInput {
+            information: "Code and the need for a bed".into(),
+            purpose: "A shelter bed".into(),
+            agreed_on: None,
+            expires_on: None,
+        },
+    )
+    .expect("consent for the shelter");
+    referrals::change_status(
+        &mut database,
+        &clock,
+        &mut pat,
+        bed.id,
+        ReferralStatus::Sent,
+    )
+    .expect("sent");
     let taken = referrals::change_status(
         &mut database,
         &clock,
-        &mut nina,
+        &mut pat,
         bed.id,
         ReferralStatus::Accepted,
     )

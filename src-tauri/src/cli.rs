@@ -319,6 +319,12 @@ fn export_counts(
 ) -> Result<Vec<String>> {
     use engagement_desk_core::reports::{self, export};
     reports::parse_range(from, to)?;
+    if out.is_dir() {
+        return Err(AppError::invalid_input(
+            "out",
+            format!("{} is a folder", out.display()),
+        ));
+    }
     if out.exists() && !force {
         return Err(AppError::new(
             ErrorCode::Conflict,
@@ -326,12 +332,6 @@ fn export_counts(
                 "{} exists already; choose another name or add --force to replace it",
                 out.display()
             ),
-        ));
-    }
-    if out.is_dir() {
-        return Err(AppError::invalid_input(
-            "out",
-            format!("{} is a folder", out.display()),
         ));
     }
     if !path.exists() {

@@ -350,6 +350,15 @@ pub fn merge(
                 "both records are checked in; check one of them out first",
             ));
         }
+        // A guest is in the nurse queue once at a time.
+        if crate::queue::storage::active_entry_of_guest(tx, keep)?.is_some()
+            && crate::queue::storage::active_entry_of_guest(tx, duplicate)?.is_some()
+        {
+            return Err(AppError::new(
+                ErrorCode::Conflict,
+                "both records are in the nurse queue; finish or cancel one place first",
+            ));
+        }
         let moved = storage::merge(tx, keep, duplicate)?;
         let detail = format!("into={keep_code} visits={moved}");
         let object = format!("guest:{duplicate_code}");

@@ -451,13 +451,17 @@ fn load_for_work(
     Ok((reader, row))
 }
 
-/// Which status changes exist.
-fn may_move(from: ReferralStatus, to: ReferralStatus) -> bool {
+/// Which status changes exist. A partner outside the center only accepts a referral that
+/// was sent to it (and sending needs the guest's consent), so there is no way around it.
+fn may_move(from: ReferralStatus, to: ReferralStatus, on_site: bool) -> bool {
     use ReferralStatus::*;
+    if from == Made && to == Accepted {
+        return on_site;
+    }
     matches!(
         (from, to),
         (Made, Sent)
-            | (Made | Sent, Accepted)
+            | (Sent, Accepted)
             | (Accepted, Completed)
             | (Made | Sent | Accepted, Declined)
             | (Made | Sent | Accepted, NoShow)
@@ -478,7 +482,7 @@ pub fn change_status(
     let today = Today::of(db, clock)?;
     db.write(|tx| {
         let row = storage::referral(tx, referral_id)?.ok_or_else(not_found)?;
-        if row.status != seen.status || !may_move(row.status, to) {
+        if row.status != seen.status || !may_move(row.status, to, row.partner_on_site) {
             return Err(AppError::new(
                 ErrorCode::Conflict,
                 format!(
@@ -690,7 +694,7 @@ pub fn record_consent(
                     } else {
                         format!(" partner={}", row.partner_name)
                     },
-                    expires.map_or_else(|| "revoked".to_string(), |d| d.to_string())
+                    expires.map_or_else(|| "until revoked".to_string(), |d| d.to_string())
                 ),
             ),
         )?;
@@ -860,6 +864,7 @@ pub fn today(
         {
             let referrals: Vec<Referral> = storage::made_on_to(tx, &date, partner.id)?
                 .into_iter()
+                .filter(|row| row.status.is_open())
                 .filter(|row| reader.clinical || !row.sensitive)
                 .map(|row| to_view(&today, row))
                 .collect();

@@ -413,7 +413,11 @@ pub fn undo_check_in(
                     ),
                 ));
             }
-            storage::void(tx, visit.id, now, staff_id, "undone at the desk")
+            storage::void(tx, visit.id, now, staff_id, "undone at the desk")?;
+            // A guest who was never really in has no bookings or queue place either.
+            crate::schedule::storage::guest_left(tx, visit.guest_id, now, staff_id)?;
+            crate::queue::storage::guest_left(tx, visit.guest_id, now, staff_id)?;
+            Ok(())
         },
     )
 }

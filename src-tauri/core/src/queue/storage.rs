@@ -66,7 +66,7 @@ pub(crate) fn entry(conn: &Connection, id: i64) -> Result<Option<EntryRow>> {
         .optional()?)
 }
 
-pub(super) fn active_entry_of_guest(conn: &Connection, guest_id: i64) -> Result<Option<EntryRow>> {
+pub(crate) fn active_entry_of_guest(conn: &Connection, guest_id: i64) -> Result<Option<EntryRow>> {
     Ok(conn
         .prepare_cached(&format!(
             "{ENTRY} WHERE guest_id = ?1 AND state IN ('waiting', 'called', 'in_service')"

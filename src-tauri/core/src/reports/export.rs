@@ -330,10 +330,21 @@ pub fn row_texts(cells: &[Cell], suppression: Suppression) -> Vec<String> {
 /// for each total with its parts (positions in `cells`), one more part (the smallest shown,
 /// or the total itself) wherever exactly one part is hidden and the total shows.
 fn texts(cells: &[Cell], suppression: Suppression, sums: &[(usize, Vec<usize>)]) -> Vec<String> {
+    texts_hiding(cells, suppression, sums, &[])
+}
+
+/// [`texts`], with the counts at the positions marked in `also` hidden from the start.
+fn texts_hiding(
+    cells: &[Cell],
+    suppression: Suppression,
+    sums: &[(usize, Vec<usize>)],
+    also: &[bool],
+) -> Vec<String> {
     let mut hidden: Vec<bool> = cells
         .iter()
-        .map(|cell| match cell {
-            Cell::Count(n) => suppression.small(*n),
+        .enumerate()
+        .map(|(i, cell)| match cell {
+            Cell::Count(n) => suppression.small(*n) || also.get(i).copied().unwrap_or(false),
             Cell::Wait { people, .. } => {
                 suppression.threshold.is_some() && suppression.small(*people)
             }
@@ -492,7 +503,26 @@ pub fn xlsx_bytes(report: &Report, suppression: Suppression) -> Result<Vec<u8>> 
         .write_string_with_format(row, 2, "Meaning", &bold)
         .map_err(failed)?;
     row += 1;
-    for ((column, text), _) in COLUMNS.iter().zip(row_texts(&totals, suppression)).zip(0..) {
+    // A range total beside exactly one hidden day would give that day away (the total less
+    // the days shown), so it is hidden too. Distinct guests and the highest peak are not
+    // sums of the days.
+    let hidden_text = suppression.hidden_text();
+    let day_texts: Vec<Vec<String>> = days.iter().map(|d| row_texts(d, suppression)).collect();
+    let also: Vec<bool> = COLUMNS
+        .iter()
+        .enumerate()
+        .map(|(i, column)| {
+            suppression.threshold.is_some()
+                && !matches!(column.name, "unique_guests" | "peak_occupancy")
+                && day_texts
+                    .iter()
+                    .filter(|texts| texts.get(i) == Some(&hidden_text))
+                    .count()
+                    == 1
+        })
+        .collect();
+    let summary = texts_hiding(&totals, suppression, &column_sums(), &also);
+    for ((column, text), _) in COLUMNS.iter().zip(summary).zip(0..) {
         sheet.write_string(row, 0, column.name).map_err(failed)?;
         write_value(sheet, row, 1, &text).map_err(failed)?;
         sheet

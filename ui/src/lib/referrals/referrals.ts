@@ -16,8 +16,8 @@ export function nextSteps(status: ReferralStatus, onSite: boolean): { to: Referr
   switch (status) {
     case 'made':
       return [
-        ...(onSite ? [] : [{ to: 'sent' as const, label: 'Mark sent' }]),
-        { to: 'accepted', label: 'Accepted' },
+        // Outside partners accept what was sent to them (with the guest's consent).
+        ...(onSite ? [{ to: 'accepted' as const, label: 'Accepted' }] : [{ to: 'sent' as const, label: 'Mark sent' }]),
         { to: 'declined', label: 'Declined' },
         { to: 'no_show', label: 'No-show' },
         { to: 'cancelled', label: 'Cancel referral' },
