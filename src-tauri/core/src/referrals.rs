@@ -444,7 +444,7 @@ fn load_for_work(
 ) -> Result<(Reader, storage::ReferralRow)> {
     let reader = reader(db, clock, session)?;
     let row = storage::referral(db.conn(), referral_id)?.ok_or_else(not_found)?;
-    // A sensitive referral does not exist for those who may not see it.
+    // Work on a sensitive referral needs the clinical permission (a refusal is audited).
     if row.sensitive && !reader.clinical {
         auth::authorize(db, clock, session, Operation::ReferralsClinical)?;
     }
@@ -878,7 +878,8 @@ pub fn today(
             .into_iter()
             .map(|row| {
                 let confidential = row.sensitive && !reader.clinical;
-                if row.sensitive && !confidential {
+                // Even the bare fact that a confidential follow-up is due is a read.
+                if row.sensitive {
                     read.push(row.id);
                 }
                 FollowUp {
