@@ -556,6 +556,10 @@ pub fn xlsx_bytes(report: &Report, suppression: Suppression) -> Result<Vec<u8>> 
         row += 1;
     }
 
+    // Breakdowns (per kind, per reason and priority, per referral group) add up to the
+    // Days columns; with small cells hidden, their parts would give hidden numbers away,
+    // so a workbook for sharing outside leaves them out.
+    let breakdowns = suppression.threshold.is_none();
     // Sections with their breakdowns.
     section(
         &mut book,
@@ -578,79 +582,83 @@ pub fn xlsx_bytes(report: &Report, suppression: Suppression) -> Result<Vec<u8>> 
         },
     )
     .map_err(failed)?;
-    section(
-        &mut book,
-        report,
-        suppression,
-        "Showers and workstations",
-        &[
-            "date",
-            "kind",
-            "done",
-            "no-shows",
-            "cancelled",
-            "minutes in use",
-        ],
-        &[],
-        |day| {
-            day.services
-                .iter()
-                .map(|k| {
-                    vec![
-                        Cell::Text(day.date.clone()),
-                        Cell::Text(k.kind.clone()),
-                        Cell::Count(i64::from(k.done)),
-                        Cell::Count(i64::from(k.no_shows)),
-                        Cell::Count(i64::from(k.cancelled)),
-                        Cell::Amount(k.minutes_in_use),
-                    ]
-                })
-                .collect()
-        },
-    )
-    .map_err(failed)?;
-    section(
-        &mut book,
-        report,
-        suppression,
-        "Nurse queue",
-        &[
-            "date",
-            "reason or priority",
-            "joined",
-            "seen",
-            "left without being seen",
-            "cancelled",
-            "median wait (minutes)",
-            "90th percentile wait (minutes)",
-        ],
-        &[],
-        |day| {
-            std::iter::once(&day.nurse.all)
-                .chain(&day.nurse.by_priority)
-                .chain(&day.nurse.by_reason)
-                .map(|f| {
-                    vec![
-                        Cell::Text(day.date.clone()),
-                        Cell::Text(f.group.clone()),
-                        Cell::Count(i64::from(f.joined)),
-                        Cell::Count(i64::from(f.seen)),
-                        Cell::Count(i64::from(f.left_without_being_seen)),
-                        Cell::Count(i64::from(f.cancelled)),
-                        Cell::Wait {
-                            minutes: f.median_wait_minutes,
-                            people: i64::from(f.seen),
-                        },
-                        Cell::Wait {
-                            minutes: f.p90_wait_minutes,
-                            people: i64::from(f.seen),
-                        },
-                    ]
-                })
-                .collect()
-        },
-    )
-    .map_err(failed)?;
+    if breakdowns {
+        section(
+            &mut book,
+            report,
+            suppression,
+            "Showers and workstations",
+            &[
+                "date",
+                "kind",
+                "done",
+                "no-shows",
+                "cancelled",
+                "minutes in use",
+            ],
+            &[],
+            |day| {
+                day.services
+                    .iter()
+                    .map(|k| {
+                        vec![
+                            Cell::Text(day.date.clone()),
+                            Cell::Text(k.kind.clone()),
+                            Cell::Count(i64::from(k.done)),
+                            Cell::Count(i64::from(k.no_shows)),
+                            Cell::Count(i64::from(k.cancelled)),
+                            Cell::Amount(k.minutes_in_use),
+                        ]
+                    })
+                    .collect()
+            },
+        )
+        .map_err(failed)?;
+    }
+    if breakdowns {
+        section(
+            &mut book,
+            report,
+            suppression,
+            "Nurse queue",
+            &[
+                "date",
+                "reason or priority",
+                "joined",
+                "seen",
+                "left without being seen",
+                "cancelled",
+                "median wait (minutes)",
+                "90th percentile wait (minutes)",
+            ],
+            &[],
+            |day| {
+                std::iter::once(&day.nurse.all)
+                    .chain(&day.nurse.by_priority)
+                    .chain(&day.nurse.by_reason)
+                    .map(|f| {
+                        vec![
+                            Cell::Text(day.date.clone()),
+                            Cell::Text(f.group.clone()),
+                            Cell::Count(i64::from(f.joined)),
+                            Cell::Count(i64::from(f.seen)),
+                            Cell::Count(i64::from(f.left_without_being_seen)),
+                            Cell::Count(i64::from(f.cancelled)),
+                            Cell::Wait {
+                                minutes: f.median_wait_minutes,
+                                people: i64::from(f.seen),
+                            },
+                            Cell::Wait {
+                                minutes: f.p90_wait_minutes,
+                                people: i64::from(f.seen),
+                            },
+                        ]
+                    })
+                    .collect()
+            },
+        )
+        .map_err(failed)?;
+    }
     section(
         &mut book,
         report,
@@ -676,47 +684,49 @@ pub fn xlsx_bytes(report: &Report, suppression: Suppression) -> Result<Vec<u8>> 
         },
     )
     .map_err(failed)?;
-    section(
-        &mut book,
-        report,
-        suppression,
-        "Referrals",
-        &[
-            "date",
-            "group",
-            "made",
-            "open",
-            "accepted",
-            "completed",
-            "declined",
-            "no-show",
-            "cancelled",
-        ],
-        &[(2, vec![3, 4, 5, 6, 7, 8])],
-        |day| {
-            day.referrals
-                .iter()
-                .map(|g| {
-                    let mut cells =
-                        vec![Cell::Text(day.date.clone()), Cell::Text(g.grouping.clone())];
-                    cells.extend(
-                        [
-                            g.made,
-                            g.open,
-                            g.accepted,
-                            g.completed,
-                            g.declined,
-                            g.no_show,
-                            g.cancelled,
-                        ]
-                        .map(|n| Cell::Count(i64::from(n))),
-                    );
-                    cells
-                })
-                .collect()
-        },
-    )
-    .map_err(failed)?;
+    if breakdowns {
+        section(
+            &mut book,
+            report,
+            suppression,
+            "Referrals",
+            &[
+                "date",
+                "group",
+                "made",
+                "open",
+                "accepted",
+                "completed",
+                "declined",
+                "no-show",
+                "cancelled",
+            ],
+            &[(2, vec![3, 4, 5, 6, 7, 8])],
+            |day| {
+                day.referrals
+                    .iter()
+                    .map(|g| {
+                        let mut cells =
+                            vec![Cell::Text(day.date.clone()), Cell::Text(g.grouping.clone())];
+                        cells.extend(
+                            [
+                                g.made,
+                                g.open,
+                                g.accepted,
+                                g.completed,
+                                g.declined,
+                                g.no_show,
+                                g.cancelled,
+                            ]
+                            .map(|n| Cell::Count(i64::from(n))),
+                        );
+                        cells
+                    })
+                    .collect()
+            },
+        )
+        .map_err(failed)?;
+    }
     section(
         &mut book,
         report,
@@ -760,7 +770,11 @@ fn heading(
     sheet.write_string(1, 0, format!("Range: {} to {}", report.from, report.to))?;
     sheet.write_string(2, 0, format!("Generated: {}", report.generated_local))?;
     let note = match suppression.threshold {
-        Some(t) => format!("Counts from 1 to {t} are shown as <{}", t + 1),
+        Some(t) => format!(
+            "Counts from 1 to {t} are shown as <{}; breakdowns by kind, reason and group are \
+             left out so that hidden counts cannot be worked out",
+            t + 1
+        ),
         None => "Not suppressed: for use inside the center".to_string(),
     };
     sheet.write_string(3, 0, note)?;
