@@ -115,6 +115,16 @@ pub struct GuestCard {
     pub open_visit_id: Option<i64>,
 }
 
+impl GuestCard {
+    /// The guest as messages name them: nickname and code, or the code.
+    pub fn label(&self) -> String {
+        match &self.nickname {
+            Some(name) => format!("{name} ({})", self.code),
+            None => self.code.clone(),
+        }
+    }
+}
+
 /// The result of what was typed into the search box.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]

@@ -258,7 +258,7 @@ pub fn join(
                 )
             })?;
         let guest = guests::card(tx, input.guest_id)?;
-        let who = guest_words(&guest);
+        let who = guest.label();
         if guest.open_visit_id.is_none() {
             return Err(AppError::new(
                 ErrorCode::Conflict,
@@ -309,14 +309,6 @@ pub fn join(
         )?;
         entry_view(tx, &today, row)
     })
-}
-
-/// A guest's name for messages: nickname and code, or the code.
-fn guest_words(guest: &guests::GuestCard) -> String {
-    match &guest.nickname {
-        Some(name) => format!("{name} ({})", guest.code),
-        None => guest.code.clone(),
-    }
 }
 
 /// Call the first waiting guest to a station (nurses). Atomic across stations: the choice
@@ -494,14 +486,14 @@ pub fn undo_last(
                     ErrorCode::Conflict,
                     format!(
                         "{} has left the building; check them in first",
-                        guest_words(&guest)
+                        guest.label()
                     ),
                 ));
             }
             if storage::active_entry_of_guest(tx, row.guest_id)?.is_some_and(|a| a.id != row.id) {
                 return Err(AppError::new(
                     ErrorCode::Conflict,
-                    format!("{} is in the queue again already", guest_words(&guest)),
+                    format!("{} is in the queue again already", guest.label()),
                 ));
             }
         }

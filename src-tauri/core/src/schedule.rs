@@ -249,14 +249,6 @@ fn given(text: Option<&str>) -> Option<&str> {
     text.map(str::trim).filter(|t| !t.is_empty())
 }
 
-/// A guest's name for messages: nickname and code, or the code.
-fn who(guest: &guests::GuestCard) -> String {
-    match &guest.nickname {
-        Some(name) => format!("{name} ({})", guest.code),
-        None => guest.code.clone(),
-    }
-}
-
 /// The checks every booking and waitlist place share: the guest is inside, not restricted
 /// from the kind, and under the kind's daily limit.
 fn guest_may_book(
@@ -266,7 +258,7 @@ fn guest_may_book(
     kind_name: &str,
 ) -> Result<(guests::GuestCard, Kind)> {
     let guest = guests::card(tx, guest_id)?;
-    let who = who(&guest);
+    let who = guest.label();
     if guest.open_visit_id.is_none() {
         return Err(AppError::new(
             ErrorCode::Conflict,
@@ -1001,7 +993,7 @@ pub fn join_waitlist(
                 ErrorCode::Conflict,
                 format!(
                     "{} is already waiting for a {}",
-                    who(&guest),
+                    guest.label(),
                     kind.label.to_lowercase()
                 ),
             ));
