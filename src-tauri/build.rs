@@ -71,6 +71,12 @@ const COMMANDS: &[&str] = &[
     "export_counts",
     "small_cell_threshold",
     "set_small_cell_threshold",
+    "backup_overview",
+    "back_up_now",
+    "set_backup_keep",
+    "describe_backup",
+    "choose_backup_file",
+    "restore_backup",
 ];
 
 fn main() {

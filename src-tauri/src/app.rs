@@ -5,8 +5,9 @@ use std::process::ExitCode;
 use std::sync::{Mutex, MutexGuard};
 
 use engagement_desk_core::auth::Session;
+use engagement_desk_core::backup;
 use engagement_desk_core::clock::ShiftedClock;
-use engagement_desk_core::db::Database;
+use engagement_desk_core::db::{Database, WindowLock};
 use engagement_desk_core::{AppError, ErrorCode, Result};
 
 use crate::{cli, commands, paths};
@@ -18,6 +19,10 @@ pub struct AppState {
     database: std::result::Result<Mutex<Database>, AppError>,
     session: Mutex<Option<Session>>,
     pub clock: ShiftedClock,
+    /// Why the automatic backup at start failed, shown on the start screen.
+    pub start_backup_problem: Option<String>,
+    /// Held while the window runs: one window per database.
+    _window_lock: Option<WindowLock>,
 }
 
 fn poisoned() -> AppError {
@@ -33,16 +38,30 @@ fn lock<T>(mutex: &Mutex<T>) -> Result<MutexGuard<'_, T>> {
 
 impl AppState {
     pub fn open(explicit_db: Option<&Path>) -> AppState {
-        let database = paths::database_path(explicit_db)
-            .and_then(|path| Database::open(&path))
-            .map(Mutex::new);
+        let clock = app_clock();
+        let mut window_lock = None;
+        let database = paths::database_path(explicit_db).and_then(|path| {
+            window_lock = Some(WindowLock::acquire(&path)?);
+            Database::open(&path)
+        });
+        let mut start_backup_problem = None;
+        let database = database.map(|mut db| {
+            // The day's first start makes the day's backup; a failure is shown, not fatal.
+            if let Err(err) = backup::automatic_backup(&mut db, &clock, backup::Occasion::Start) {
+                cli::print_error(&err);
+                start_backup_problem = Some(err.message);
+            }
+            Mutex::new(db)
+        });
         if let Err(err) = &database {
             cli::print_error(err);
         }
         AppState {
             database,
             session: Mutex::new(None),
-            clock: app_clock(),
+            clock,
+            start_backup_problem,
+            _window_lock: window_lock,
         }
     }
 
@@ -89,10 +108,10 @@ fn app_clock() -> ShiftedClock {
     ShiftedClock::default()
 }
 
-/// Where an export goes: the native save dialog (none when the person cancels). Debug
-/// builds write into `ENGAGEMENT_DESK_EXPORT_DIR` when it is set, so the end-to-end tests
-/// can export without a dialog they cannot drive.
-pub fn choose_export_path(
+/// Where an export or a backup goes: the native save dialog (none when the person
+/// cancels). Debug builds write into `ENGAGEMENT_DESK_EXPORT_DIR` when it is set, so the
+/// end-to-end tests can save without a dialog they cannot drive.
+pub fn choose_save_path(
     app: &tauri::AppHandle,
     suggested: &str,
     extension: &str,
@@ -107,6 +126,16 @@ pub fn choose_export_path(
         .set_file_name(suggested)
         .add_filter(extension.to_uppercase(), &[extension])
         .blocking_save_file()
+        .and_then(|path| path.into_path().ok())
+}
+
+/// A file to open through the native open dialog (none when the person cancels).
+pub fn choose_open_path(app: &tauri::AppHandle, extension: &str) -> Option<std::path::PathBuf> {
+    use tauri_plugin_dialog::DialogExt;
+    app.dialog()
+        .file()
+        .add_filter(extension.to_uppercase(), &[extension])
+        .blocking_pick_file()
         .and_then(|path| path.into_path().ok())
 }
 
@@ -202,6 +231,12 @@ pub fn run(explicit_db: Option<&Path>) -> ExitCode {
             commands::export_counts,
             commands::small_cell_threshold,
             commands::set_small_cell_threshold,
+            commands::backup_overview,
+            commands::back_up_now,
+            commands::set_backup_keep,
+            commands::describe_backup,
+            commands::choose_backup_file,
+            commands::restore_backup,
         ])
         .run(tauri::generate_context!());
     match outcome {

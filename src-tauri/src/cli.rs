@@ -7,7 +7,7 @@ use clap::{Parser, Subcommand};
 use engagement_desk_core::auth::{self, Actor, NewStaff, Role};
 use engagement_desk_core::clock::SystemClock;
 use engagement_desk_core::db::{self, Database};
-use engagement_desk_core::{audit, AppError, ErrorCode, Result};
+use engagement_desk_core::{audit, backup, AppError, ErrorCode, Result};
 
 use crate::paths;
 
@@ -41,6 +41,37 @@ pub enum Command {
     /// Write data out for sharing (audited with the operating-system user).
     #[command(subcommand)]
     Export(ExportCommand),
+    /// Back the database up to a file (SQLite online backup, checked before it is reported).
+    /// Safe while the app is open.
+    Backup {
+        /// The file to write.
+        #[arg(long, value_name = "PATH")]
+        out: PathBuf,
+        /// Replace the file if it exists.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Replace the database with a backup. The backup is checked first, the current
+    /// database is copied into the backups folder, and an older backup is migrated. Close the
+    /// app first.
+    Restore {
+        /// The backup file.
+        #[arg(value_name = "PATH")]
+        from: PathBuf,
+    },
+    /// For the crash and concurrency tests: log in and check test guests in and out as fast
+    /// as possible, printing `ack ...` after each action is committed. Refuses a database
+    /// that holds any guest it did not make.
+    #[command(hide = true)]
+    Drill {
+        #[arg(long)]
+        username: String,
+        #[arg(long, required = true)]
+        password_stdin: bool,
+        /// How many guests to check in and out.
+        #[arg(long, default_value_t = 100)]
+        count: u32,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -124,6 +155,11 @@ pub fn run(command: Command, explicit_db: Option<&Path>) -> ExitCode {
             suppress_small_cells,
             force,
         }) => export_counts(&path, &from, &to, format, &out, suppress_small_cells, force),
+        Command::Backup { out, force } => back_up(&path, &out, force),
+        Command::Restore { from } => restore(&path, &from),
+        Command::Drill {
+            username, count, ..
+        } => drill(&path, &username, count),
     });
     match outcome {
         Ok(lines) => {
@@ -379,6 +415,117 @@ fn export_counts(
         report.to,
         out.display()
     )])
+}
+
+/// The database at `path`, which must exist (the commands that read never create one).
+fn open_existing_database(path: &Path) -> Result<Database> {
+    if !path.exists() {
+        return Err(AppError::new(
+            ErrorCode::DatabaseMissing,
+            format!("there is no database at {}", path.display()),
+        ));
+    }
+    Database::open(path)
+}
+
+fn back_up(path: &Path, out: &Path, force: bool) -> Result<Vec<String>> {
+    let mut database = open_existing_database(path)?;
+    let mut actor = Actor::Cli { os_user: os_user() };
+    let made = backup::back_up(&mut database, &SystemClock, &mut actor, out, force)?;
+    Ok(vec![format!(
+        "backed up {} to {} ({} bytes, integrity check ok)",
+        path.display(),
+        made.path,
+        made.size_bytes
+    )])
+}
+
+fn restore(path: &Path, from: &Path) -> Result<Vec<String>> {
+    // Not under an open window: its screens would show the old data.
+    let _window = db::WindowLock::acquire(path).map_err(|err| match err.code {
+        ErrorCode::AlreadyOpen => AppError::new(
+            ErrorCode::AlreadyOpen,
+            format!(
+                "{}; close it first, or restore from its Admin screen",
+                err.message
+            ),
+        ),
+        _ => err,
+    })?;
+    let found = backup::read_backup_file(from)?;
+    let mut database = Database::open(path)?;
+    let mut actor = Actor::Cli { os_user: os_user() };
+    let done = backup::restore(&mut database, &SystemClock, &mut actor, from)?;
+    let mut lines = vec![format!(
+        "restored {} into {}",
+        done.restored_from,
+        path.display()
+    )];
+    lines.push(format!(
+        "the backup's last recorded activity: {}; {} guests, {} visits, {} staff accounts",
+        found.last_activity_at.as_deref().unwrap_or("none"),
+        found.guests,
+        found.visits,
+        found.staff
+    ));
+    if done.backup_schema_version != done.schema_version {
+        lines.push(format!(
+            "migrated from schema version {} to {}",
+            done.backup_schema_version, done.schema_version
+        ));
+    }
+    if let Some(saved) = &done.previous_database_saved_to {
+        lines.push(format!("the database as it was before is saved at {saved}"));
+    }
+    Ok(lines)
+}
+
+/// See [`Command::Drill`]. Each `ack` line is printed (and flushed) only after its action
+/// committed, so a test that kills this process can hold the database to every line it read.
+fn drill(path: &Path, username: &str, count: u32) -> Result<Vec<String>> {
+    use engagement_desk_core::guests::NewGuest;
+    use engagement_desk_core::visits;
+    use std::io::Write;
+
+    let password = password_from_stdin()?;
+    let mut database = open_existing_database(path)?;
+    let clock = SystemClock;
+    let mut session = auth::login(&mut database, &clock, username, &password)?;
+    if visits::foreign_guests_for_drill(&database)? > 0 {
+        return Err(AppError::new(
+            ErrorCode::Conflict,
+            "this database holds real guests; the drill only runs on a test database",
+        ));
+    }
+    let mut out = std::io::stdout().lock();
+    let mut ack = |line: String| -> Result<()> {
+        writeln!(out, "{line}").and_then(|()| out.flush())?;
+        Ok(())
+    };
+    ack("ready".to_string())?;
+    let process = std::process::id();
+    for index in 0..count {
+        let new = NewGuest {
+            nickname: Some(format!(
+                "{}{process}-{index}",
+                visits::DRILL_NICKNAME_PREFIX
+            )),
+            birth_year: None,
+            birth_year_answer: None,
+            gender: None,
+            veteran_status: None,
+            preferred_language: None,
+        };
+        let checked_in =
+            visits::register_and_check_in(&mut database, &clock, &mut session, &new, false)?;
+        ack(format!(
+            "ack checked-in {} {}",
+            checked_in.guest.code, checked_in.visit_id
+        ))?;
+        visits::check_out(&mut database, &clock, &mut session, checked_in.visit_id)?;
+        ack(format!("ack checked-out {}", checked_in.visit_id))?;
+    }
+    Ok(vec![format!("done: {count} guests checked in and out")])
 }
 
 pub fn print_error(err: &AppError) {

@@ -3,7 +3,12 @@
 //! capabilities/main.json.
 
 use engagement_desk_core::audit::{self, LogPage, LogQuery, VerifyReport};
-use engagement_desk_core::auth::{self, Actor, NewStaff, Role, SessionInfo, StaffSummary};
+use engagement_desk_core::auth::{
+    self, Actor, NewStaff, Operation, Role, SessionInfo, StaffSummary,
+};
+use engagement_desk_core::backup::{self, BackupFile, BackupMade, BackupOverview, RestoreDone};
+use engagement_desk_core::clock::Clock;
+use engagement_desk_core::days;
 use engagement_desk_core::guests::{self, AnswerSets, GuestCard, Lookup, NewGuest};
 use engagement_desk_core::queue::incidents::{self, Incident, IncidentInput};
 use engagement_desk_core::queue::{
@@ -22,7 +27,8 @@ use engagement_desk_core::schedule::{
 };
 use engagement_desk_core::status::{self, AppStatus};
 use engagement_desk_core::visits::{self, CheckedIn, DayClosure, DeskToday};
-use engagement_desk_core::AppError;
+use engagement_desk_core::{AppError, ErrorCode};
+use std::path::Path;
 use tauri::{AppHandle, State};
 
 use crate::app::AppState;
@@ -32,7 +38,13 @@ type Reply<T> = Result<T, AppError>;
 /// The app's version, database and schema, or why the database could not be opened.
 #[tauri::command(async)]
 pub fn app_status(state: State<'_, AppState>) -> Reply<AppStatus> {
-    state.with_db(|db| status::app_status(db))
+    state.with_db(|db| {
+        let mut status = status::app_status(db)?;
+        status
+            .backup_problem
+            .clone_from(&state.start_backup_problem);
+        Ok(status)
+    })
 }
 
 /// True when no staff account exists yet (the window then offers the first administrator).
@@ -807,7 +819,7 @@ pub fn export_counts(
         report.to,
         format.extension()
     );
-    let Some(path) = crate::app::choose_export_path(&app, &name, format.extension()) else {
+    let Some(path) = crate::app::choose_save_path(&app, &name, format.extension()) else {
         return Ok(None);
     };
     export::write_file(&path, &bytes)?;
@@ -834,4 +846,90 @@ pub fn set_small_cell_threshold(state: State<'_, AppState>, threshold: String) -
     state.with_session(|db, session| {
         reports::set_small_cell_threshold(db, &state.clock, session, &threshold)
     })
+}
+
+/// The backups folder, how many automatic backups are kept, and what is there.
+#[tauri::command(async)]
+pub fn backup_overview(state: State<'_, AppState>) -> Reply<BackupOverview> {
+    state.with_session(|db, session| backup::overview(db, &state.clock, &mut Actor::Staff(session)))
+}
+
+/// Back up through the save dialog; the backup made, or none when the person cancelled.
+/// The permission is checked before the dialog opens.
+#[tauri::command(async)]
+pub fn back_up_now(app: AppHandle, state: State<'_, AppState>) -> Reply<Option<BackupMade>> {
+    let today = state.with_session(|db, session| {
+        auth::authorize(db, &state.clock, session, Operation::Backups)?;
+        Ok(days::center_day(db, Clock::now(&state.clock))?.1)
+    })?;
+    let name = format!("engagement-desk-backup-{today}.db");
+    let Some(path) = crate::app::choose_save_path(&app, &name, "db") else {
+        return Ok(None);
+    };
+    state
+        .with_session(|db, session| {
+            // The dialog already asked whether to replace an existing file.
+            backup::back_up(db, &state.clock, &mut Actor::Staff(session), &path, true)
+        })
+        .map(Some)
+}
+
+#[tauri::command(async)]
+pub fn set_backup_keep(state: State<'_, AppState>, keep: String) -> Reply<u32> {
+    state.with_session(|db, session| {
+        backup::set_keep(db, &state.clock, &mut Actor::Staff(session), &keep)
+    })
+}
+
+/// What a backup file holds (one from the backups folder list).
+#[tauri::command(async)]
+pub fn describe_backup(state: State<'_, AppState>, path: String) -> Reply<BackupFile> {
+    state.with_session(|db, session| {
+        backup::describe(
+            db,
+            &state.clock,
+            &mut Actor::Staff(session),
+            Path::new(&path),
+        )
+    })
+}
+
+/// Pick a backup file anywhere through the open dialog; what it holds, or none when the
+/// person cancelled.
+#[tauri::command(async)]
+pub fn choose_backup_file(app: AppHandle, state: State<'_, AppState>) -> Reply<Option<BackupFile>> {
+    state.with_session(|db, session| {
+        auth::authorize(db, &state.clock, session, Operation::Backups)
+    })?;
+    let Some(path) = crate::app::choose_open_path(&app, "db") else {
+        return Ok(None);
+    };
+    state
+        .with_session(|db, session| {
+            backup::describe(db, &state.clock, &mut Actor::Staff(session), &path)
+        })
+        .map(Some)
+}
+
+/// Restore a backup. Everyone is logged out afterwards: the staff accounts are the backup's.
+#[tauri::command(async)]
+pub fn restore_backup(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    path: String,
+) -> Reply<RestoreDone> {
+    let restored = state.with_session_slot(|db, slot| {
+        let Some(session) = slot.as_mut() else {
+            return Err(AppError::new(ErrorCode::NotAuthenticated, "please log in"));
+        };
+        let done = backup::restore(
+            db,
+            &state.clock,
+            &mut Actor::Staff(session),
+            Path::new(&path),
+        )?;
+        *slot = None;
+        Ok(done)
+    });
+    crate::app::announce(&app, restored)
 }

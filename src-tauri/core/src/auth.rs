@@ -89,6 +89,7 @@ pub enum Operation {
     OverrideCapacity,
     MergeGuests,
     CloseDay,
+    Backups,
 }
 
 use Role::{Admin, FrontDesk, Nurse, Supervisor};
@@ -116,6 +117,8 @@ const PERMISSIONS: &[(Operation, &[Role])] = &[
     (Operation::OverrideCapacity, &[Supervisor]),
     (Operation::MergeGuests, &[Supervisor]),
     (Operation::CloseDay, &[Supervisor]),
+    // Backups and restore are the administrator's (DESIGN.md §4: "staff accounts, settings, backups").
+    (Operation::Backups, &[Admin]),
 ];
 
 /// True when any of `roles` may perform `operation`.
@@ -544,7 +547,10 @@ pub fn authorize_actor(
         Actor::Cli { .. }
             if matches!(
                 operation,
-                Operation::AdminStaff | Operation::AuditView | Operation::UnlockAccounts
+                Operation::AdminStaff
+                    | Operation::AuditView
+                    | Operation::UnlockAccounts
+                    | Operation::Backups
             ) =>
         {
             Ok(())

@@ -8,6 +8,7 @@ use ts_rs::{Config, TS};
 
 use crate::audit::{AuditEntry, BrokenLink, LogLine, LogPage, LogQuery, Outcome, VerifyReport};
 use crate::auth::{NewStaff, Operation, Role, SessionInfo, StaffSummary};
+use crate::backup::{BackupFile, BackupMade, BackupOverview, ListedBackup, RestoreDone};
 use crate::db::{CheckReport, OpenReport};
 use crate::error::{AppError, ErrorCode};
 use crate::guests::{Answer, AnswerSets, GuestCard, Lookup, NewGuest};
@@ -44,6 +45,11 @@ pub fn generated() -> Result<Vec<(String, String)>, String> {
     push::<OpenReport>(&cfg, &mut files)?;
     push::<CheckReport>(&cfg, &mut files)?;
     push::<AppStatus>(&cfg, &mut files)?;
+    push::<BackupMade>(&cfg, &mut files)?;
+    push::<BackupFile>(&cfg, &mut files)?;
+    push::<RestoreDone>(&cfg, &mut files)?;
+    push::<ListedBackup>(&cfg, &mut files)?;
+    push::<BackupOverview>(&cfg, &mut files)?;
     push::<Role>(&cfg, &mut files)?;
     push::<Operation>(&cfg, &mut files)?;
     push::<SessionInfo>(&cfg, &mut files)?;

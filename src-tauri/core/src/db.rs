@@ -74,6 +74,11 @@ impl Schema {
         Ok(Schema { migrations, latest })
     }
 
+    /// Bring the schema of `conn` up to date (restore uses this on its staging copy).
+    pub(crate) fn migrate(&self, conn: &mut Connection) -> Result<()> {
+        Ok(self.migrations.to_latest(conn)?)
+    }
+
     /// The schema version a database has once every migration is applied.
     pub fn latest_version(&self) -> u32 {
         self.latest
@@ -236,6 +241,19 @@ impl Database {
     /// The connection, for the storage code of the core's modules.
     pub(crate) fn conn(&self) -> &Connection {
         &self.conn
+    }
+
+    /// The connection, for replacing the whole database's content (restore).
+    pub(crate) fn conn_mut(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+
+    /// After a restore replaced the content: the connection settings again, the new
+    /// schema version.
+    pub(crate) fn after_restore(&mut self) -> Result<()> {
+        configure(&self.conn, self.path.is_some())?;
+        self.report.schema_version = current_version(&self.conn)?;
+        Ok(())
     }
 
     /// Run `work` in one write transaction (taken at once, so two writers queue instead of
@@ -466,7 +484,7 @@ fn open_flags() -> OpenFlags {
     OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI
 }
 
-fn open_existing(path: &Path) -> Result<Connection> {
+pub(crate) fn open_existing(path: &Path) -> Result<Connection> {
     let conn = Connection::open_with_flags(path, open_flags())
         .map_err(|err| AppError::from(err).context(format!("opening {}", path.display())))?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
@@ -509,7 +527,7 @@ fn current_version(conn: &Connection) -> Result<u32> {
     })
 }
 
-fn pragma_text(conn: &Connection, name: &str) -> Result<String> {
+pub(crate) fn pragma_text(conn: &Connection, name: &str) -> Result<String> {
     let value: rusqlite::types::Value =
         conn.query_row(&format!("PRAGMA {name}"), [], |row| row.get(0))?;
     Ok(match value {
@@ -543,30 +561,51 @@ fn backup_before_migration(
         .and_then(|stem| stem.to_str())
         .unwrap_or("engagement-desk");
     let stamp = options.clock.now().format("%Y%m%dT%H%M%SZ");
-    let mut target = folder.join(format!("{stem}-{stamp}-before-schema-{from}-to-{to}.db"));
-    let mut attempt = 1;
-    while target.exists() {
-        attempt += 1;
-        target = folder.join(format!(
-            "{stem}-{stamp}-before-schema-{from}-to-{to}-{attempt}.db"
-        ));
-    }
-    conn.backup(rusqlite::MAIN_DB, &target, None)
-        .map_err(|err| {
-            AppError::from(err).context("backing up the database before migrating it")
-        })?;
-    let copy = Connection::open_with_flags(&target, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
-    let integrity = pragma_text(&copy, "integrity_check")?;
-    if integrity != "ok" {
-        return Err(AppError::new(
-            ErrorCode::Storage,
-            format!(
-                "the backup {} failed its integrity check ({integrity}); the database was not migrated",
-                target.display()
-            ),
-        ));
-    }
+    let target = crate::backup::free_name(
+        &folder,
+        &format!("{stem}-{stamp}-before-schema-{from}-to-{to}"),
+    );
+    crate::backup::write_checked_copy(conn, &target)
+        .map_err(|err| err.context("the database was not migrated"))?;
     Ok(target)
+}
+
+/// Held by the app window for as long as it runs. A second window on the same database is
+/// refused with a clear message: its screens would not hear of the first one's changes.
+/// The command line does not take it (exports and backups run beside the window), except
+/// `restore`, which must not replace a database under an open window.
+#[derive(Debug)]
+pub struct WindowLock {
+    _file: fs::File,
+}
+
+impl WindowLock {
+    /// Take the lock of the database at `database` (a `.lock` file beside it). The
+    /// operating system releases it when the process ends, however it ends.
+    pub fn acquire(database: &Path) -> Result<WindowLock> {
+        let mut name = database.as_os_str().to_owned();
+        name.push(".lock");
+        let path = PathBuf::from(name);
+        let file = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|err| AppError::from(err).context(format!("opening {}", path.display())))?;
+        match file.try_lock() {
+            Ok(()) => Ok(WindowLock { _file: file }),
+            Err(fs::TryLockError::WouldBlock) => Err(AppError::new(
+                ErrorCode::AlreadyOpen,
+                format!(
+                    "Engagement Desk is already open on {} on this computer; use that window (look for it in the taskbar)",
+                    database.display()
+                ),
+            )),
+            Err(fs::TryLockError::Error(err)) => {
+                Err(AppError::from(err).context(format!("locking {}", path.display())))
+            }
+        }
+    }
 }
 
 /// Backups of a database go into a `backups` folder beside it.

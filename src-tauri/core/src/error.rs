@@ -38,6 +38,12 @@ pub enum ErrorCode {
     DatabaseBusy,
     /// The database could not be opened at start, so nothing can be done until it is fixed.
     DatabaseUnavailable,
+    /// The disk is full: the action was not saved (nothing saved earlier is lost).
+    DiskFull,
+    /// The database file or its disk is read-only: the action was not saved.
+    ReadOnly,
+    /// The app is already open on this database on this computer.
+    AlreadyOpen,
     /// Reading or writing a file or the database failed.
     Storage,
     /// A bug: something that should not happen did. The message says what.
@@ -46,7 +52,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in declaration order (used to check the TypeScript mirror).
-    pub const ALL: [ErrorCode; 15] = [
+    pub const ALL: [ErrorCode; 18] = [
         ErrorCode::InvalidInput,
         ErrorCode::NotFound,
         ErrorCode::Conflict,
@@ -60,6 +66,9 @@ impl ErrorCode {
         ErrorCode::DatabaseCorrupt,
         ErrorCode::DatabaseBusy,
         ErrorCode::DatabaseUnavailable,
+        ErrorCode::DiskFull,
+        ErrorCode::ReadOnly,
+        ErrorCode::AlreadyOpen,
         ErrorCode::Storage,
         ErrorCode::Internal,
     ];
@@ -80,6 +89,9 @@ impl ErrorCode {
             ErrorCode::DatabaseCorrupt => "database_corrupt",
             ErrorCode::DatabaseBusy => "database_busy",
             ErrorCode::DatabaseUnavailable => "database_unavailable",
+            ErrorCode::DiskFull => "disk_full",
+            ErrorCode::ReadOnly => "read_only",
+            ErrorCode::AlreadyOpen => "already_open",
             ErrorCode::Storage => "storage",
             ErrorCode::Internal => "internal",
         }
@@ -132,12 +144,16 @@ impl From<rusqlite::Error> for AppError {
             Some(Sqlite::DatabaseBusy | Sqlite::DatabaseLocked) => ErrorCode::DatabaseBusy,
             Some(Sqlite::DatabaseCorrupt) => ErrorCode::DatabaseCorrupt,
             Some(Sqlite::NotADatabase) => ErrorCode::NotEngagementDeskDatabase,
+            Some(Sqlite::DiskFull) => ErrorCode::DiskFull,
+            Some(Sqlite::ReadOnly) => ErrorCode::ReadOnly,
             _ => ErrorCode::Storage,
         };
         let message = match code {
             ErrorCode::DatabaseBusy => {
                 "the database is busy in another program; try again in a moment".to_string()
             }
+            ErrorCode::DiskFull => DISK_FULL.to_string(),
+            ErrorCode::ReadOnly => READ_ONLY.to_string(),
             _ => format!("database error: {err}"),
         };
         AppError::new(code, message)
@@ -160,9 +176,19 @@ impl From<rusqlite_migration::Error> for AppError {
 
 impl From<std::io::Error> for AppError {
     fn from(err: std::io::Error) -> Self {
-        AppError::new(ErrorCode::Storage, format!("file error: {err}"))
+        match err.kind() {
+            std::io::ErrorKind::StorageFull => AppError::new(ErrorCode::DiskFull, DISK_FULL),
+            std::io::ErrorKind::ReadOnlyFilesystem => AppError::new(ErrorCode::ReadOnly, READ_ONLY),
+            _ => AppError::new(ErrorCode::Storage, format!("file error: {err}")),
+        }
     }
 }
+
+/// What a person reads when the disk filled up in the middle of an action.
+const DISK_FULL: &str = "the disk is full, so this was not saved (everything saved before is safe); free some space on the disk or ask IT, then try again";
+
+/// What a person reads when the database cannot be written at all.
+const READ_ONLY: &str = "the database cannot be written (the file or its disk is read-only), so this was not saved (everything saved before is safe); ask IT to make it writable, then try again";
 
 #[cfg(test)]
 mod tests {
@@ -189,6 +215,32 @@ mod tests {
                 "as_str and serde must agree for {code:?}"
             );
         }
+    }
+
+    #[test]
+    fn full_and_read_only_disks_have_their_own_codes() {
+        for (sqlite, code) in [
+            (rusqlite::ffi::SQLITE_FULL, ErrorCode::DiskFull),
+            (rusqlite::ffi::SQLITE_READONLY, ErrorCode::ReadOnly),
+        ] {
+            let err = rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(sqlite), None);
+            let err = AppError::from(err);
+            assert_eq!(
+                err.code, code,
+                "SQLite code {sqlite} must reach the person as {code}"
+            );
+            assert!(
+                err.message.contains("not saved"),
+                "the message says the action was not saved: {}",
+                err.message
+            );
+        }
+        let full = std::io::Error::from(std::io::ErrorKind::StorageFull);
+        assert_eq!(
+            AppError::from(full).code,
+            ErrorCode::DiskFull,
+            "a full disk while writing a file is reported as a full disk"
+        );
     }
 
     #[test]

@@ -21,6 +21,8 @@ pub struct AppStatus {
     pub pre_migration_backup: Option<String>,
     /// The center's IANA time zone, which decides what "today" is.
     pub center_time_zone: String,
+    /// Why the automatic backup at start could not be made, if it could not.
+    pub backup_problem: Option<String>,
 }
 
 /// Gather the status of an open database. Reveals no guest data, so any caller may ask.
@@ -38,6 +40,7 @@ pub fn app_status(db: &Database) -> Result<AppStatus> {
             .as_ref()
             .map(|path| path.display().to_string()),
         center_time_zone: settings::read(db, settings::CENTER_TIME_ZONE)?,
+        backup_problem: None,
     })
 }
 

@@ -126,6 +126,11 @@ pub struct DayClosure {
     pub checked_out_at_close: u32,
     /// Visits and tallies recorded after the close-out (corrections, counted apart).
     pub corrections: u32,
+    /// Only on the close-out's own reply: the automatic backup it made.
+    pub backup: Option<String>,
+    /// Only on the close-out's own reply: why that backup could not be made (the day is
+    /// closed all the same).
+    pub backup_problem: Option<String>,
 }
 
 /// The outcome of a check-in.
@@ -356,6 +361,14 @@ fn local_clock(zone: Tz, at: DateTime<Utc>) -> String {
     at.with_timezone(&zone).format("%H:%M").to_string()
 }
 
+/// The nickname prefix of the guests the crash and concurrency drill makes.
+pub const DRILL_NICKNAME_PREFIX: &str = "Drill guest ";
+
+/// How many guests the drill did not make: the drill refuses any database with one.
+pub fn foreign_guests_for_drill(db: &Database) -> Result<i64> {
+    storage::guests_not_named(db.conn(), DRILL_NICKNAME_PREFIX)
+}
+
 /// Check a guest out (from the list of who is inside).
 pub fn check_out(
     db: &mut Database,
@@ -549,6 +562,8 @@ fn closure_of(
                 new_guests: row.new_guests,
                 tallies: row.tallies,
                 checked_out_at_close: row.checked_out_at_close,
+                backup: None,
+                backup_problem: None,
             })
         })
         .transpose()
@@ -567,7 +582,7 @@ pub fn close_day(
     let today = today.to_string();
     let actor = format!("staff:{}", session.username);
     let staff_id = session.staff_id;
-    db.write(|tx| {
+    let mut closed = db.write(|tx| {
         if let Some(done) = closure_of(tx, zone, &today)? {
             return Err(AppError::new(
                 ErrorCode::Conflict,
@@ -600,7 +615,13 @@ pub fn close_day(
         closure_of(tx, zone, &today)?.ok_or_else(|| {
             AppError::new(ErrorCode::Internal, "the close-out just written is missing")
         })
-    })
+    })?;
+    // The whole day is in the database now: the moment for the day's backup.
+    match crate::backup::automatic_backup(db, clock, crate::backup::Occasion::CloseOut) {
+        Ok(made) => closed.backup = made.map(|path| path.display().to_string()),
+        Err(err) => closed.backup_problem = Some(err.message),
+    }
+    Ok(closed)
 }
 
 #[cfg(test)]

@@ -63,7 +63,14 @@ import type { DayStatus } from './bindings/DayStatus';
 import type { ExportFormat } from './bindings/ExportFormat';
 import type { HourOccupancy } from './bindings/HourOccupancy';
 import type { Report } from './bindings/Report';
+import type { BackupFile } from './bindings/BackupFile';
+import type { BackupMade } from './bindings/BackupMade';
+import type { BackupOverview } from './bindings/BackupOverview';
+import type { ListedBackup } from './bindings/ListedBackup';
+import type { RestoreDone } from './bindings/RestoreDone';
 import { toAppError } from './errors';
+
+export type { BackupFile, BackupMade, BackupOverview, ListedBackup, RestoreDone };
 
 export type { BlockInput, KindInput, KindSummary, ResourceInput };
 export type { ClinicalNote, DeskQueue, Incident, IncidentInput, IncidentKind, IncidentOutcome, JoinInput };
@@ -278,3 +285,21 @@ export const exportCounts = (from: string, to: string, format: ExportFormat, sup
 export const smallCellThreshold = () => call<number>('small_cell_threshold');
 
 export const setSmallCellThreshold = (threshold: string) => call<number>('set_small_cell_threshold', { threshold });
+
+/** The backups folder, how many automatic backups are kept, and the files there (administrators). */
+export const backupOverview = () => call<BackupOverview>('backup_overview');
+
+/** Back up through the save dialog; null when the person cancelled. */
+export const backUpNow = () => call<BackupMade | null>('back_up_now');
+
+/** How many automatic backups to keep, as typed; returns the stored number. */
+export const setBackupKeep = (keep: string) => call<number>('set_backup_keep', { keep });
+
+/** What a backup file holds, checked (integrity, schema version) before any restore. */
+export const describeBackup = (path: string) => call<BackupFile>('describe_backup', { path });
+
+/** Pick a backup file through the open dialog; null when the person cancelled. */
+export const chooseBackupFile = () => call<BackupFile | null>('choose_backup_file');
+
+/** Replace the database with a backup (the current one is saved first); logs everyone out. */
+export const restoreBackup = (path: string) => call<RestoreDone>('restore_backup', { path });

@@ -17,6 +17,10 @@ describe('toAppError', () => {
   it('turns a thrown Error, a string and nothing at all into internal errors with a message', () => {
     expect(toAppError(new Error('boom'))).toEqual({ code: 'internal', message: 'boom' });
     expect(toAppError('plain text')).toEqual({ code: 'internal', message: 'plain text' });
+    // Tauri's own refusal of arguments of the wrong type is a mistake in the input.
+    expect(toAppError('invalid args `code` for command `lookup_guest`: invalid type').code).toBe(
+      'invalid_input',
+    );
     expect(toAppError(undefined).message.length).toBeGreaterThan(0);
     expect(toAppError(null).code).toBe('internal');
   });

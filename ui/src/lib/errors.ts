@@ -19,6 +19,9 @@ export const ERROR_CODES = [
   'database_corrupt',
   'database_busy',
   'database_unavailable',
+  'disk_full',
+  'read_only',
+  'already_open',
   'storage',
   'internal',
 ] as const satisfies readonly ErrorCode[];
@@ -46,7 +49,9 @@ export function toAppError(thrown: unknown): AppError {
     }
   }
   if (typeof thrown === 'string' && thrown.length > 0) {
-    return { code: 'internal', message: thrown };
+    // Tauri refuses arguments of the wrong shape before the command runs, with text only.
+    const code = thrown.startsWith('invalid args') ? 'invalid_input' : 'internal';
+    return { code, message: thrown };
   }
   return { code: 'internal', message: 'Something went wrong and gave no explanation.' };
 }
@@ -75,6 +80,12 @@ export function errorTitle(code: ErrorCode): string {
       return 'The database cannot be used';
     case 'database_busy':
       return 'The database is busy';
+    case 'disk_full':
+      return 'The disk is full: not saved';
+    case 'read_only':
+      return 'The database is read-only: not saved';
+    case 'already_open':
+      return 'Engagement Desk is already open';
     case 'storage':
       return 'Saving or reading failed';
     case 'internal':

@@ -339,6 +339,7 @@ fn every_operation_with_every_role_follows_the_matrix() {
         (Operation::OverrideCapacity, [false, false, true, false]),
         (Operation::MergeGuests, [false, false, true, false]),
         (Operation::CloseDay, [false, false, true, false]),
+        (Operation::Backups, [false, false, false, true]),
     ];
     let mut sessions: Vec<Session> = Role::ALL
         .iter()

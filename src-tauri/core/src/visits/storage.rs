@@ -55,6 +55,15 @@ pub(super) fn open_visit(conn: &Connection, guest_id: i64) -> Result<Option<Visi
         .optional()?)
 }
 
+/// Guests whose nickname does not start with `prefix` (none, or with another name).
+pub(super) fn guests_not_named(conn: &Connection, prefix: &str) -> Result<i64> {
+    Ok(conn.query_row(
+        "SELECT count(*) FROM guests WHERE nickname IS NULL OR substr(nickname, 1, length(?1)) <> ?1",
+        [prefix],
+        |row| row.get(0),
+    )?)
+}
+
 pub(super) fn count_open(conn: &Connection) -> Result<u32> {
     Ok(conn.query_row(
         "SELECT count(*) FROM visits WHERE checked_out_at IS NULL AND voided_at IS NULL",

@@ -19,4 +19,8 @@ preMigrationBackup: string | null,
 /**
  * The center's IANA time zone, which decides what "today" is.
  */
-centerTimeZone: string, };
+centerTimeZone: string, 
+/**
+ * Why the automatic backup at start could not be made, if it could not.
+ */
+backupProblem: string | null, };

@@ -15,4 +15,13 @@ checkedOutAtClose: number,
 /**
  * Visits and tallies recorded after the close-out (corrections, counted apart).
  */
-corrections: number, };
+corrections: number, 
+/**
+ * Only on the close-out's own reply: the automatic backup it made.
+ */
+backup: string | null, 
+/**
+ * Only on the close-out's own reply: why that backup could not be made (the day is
+ * closed all the same).
+ */
+backupProblem: string | null, };

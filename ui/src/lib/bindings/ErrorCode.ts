@@ -3,4 +3,4 @@
 /**
  * The closed set of error codes. Adding one is a change to the IPC contract.
  */
-export type ErrorCode = "invalid_input" | "not_found" | "conflict" | "capacity_reached" | "not_authenticated" | "permission_denied" | "database_missing" | "not_engagement_desk_database" | "database_too_new" | "schema_outdated" | "database_corrupt" | "database_busy" | "database_unavailable" | "storage" | "internal";
+export type ErrorCode = "invalid_input" | "not_found" | "conflict" | "capacity_reached" | "not_authenticated" | "permission_denied" | "database_missing" | "not_engagement_desk_database" | "database_too_new" | "schema_outdated" | "database_corrupt" | "database_busy" | "database_unavailable" | "disk_full" | "read_only" | "already_open" | "storage" | "internal";

@@ -3,4 +3,4 @@
 /**
  * Everything a person can ask the app to do, one entry per row of the permission matrix.
  */
-export type Operation = "guests_check_in" | "see_alerts" | "manage_restrictions" | "book_services" | "manage_resources" | "queue_add_and_view" | "queue_serve" | "read_clinical_notes" | "record_incidents" | "referrals_general" | "referrals_clinical" | "reports" | "audit_view" | "unlock_accounts" | "admin_staff" | "admin_settings" | "override_capacity" | "merge_guests" | "close_day";
+export type Operation = "guests_check_in" | "see_alerts" | "manage_restrictions" | "book_services" | "manage_resources" | "queue_add_and_view" | "queue_serve" | "read_clinical_notes" | "record_incidents" | "referrals_general" | "referrals_clinical" | "reports" | "audit_view" | "unlock_accounts" | "admin_staff" | "admin_settings" | "override_capacity" | "merge_guests" | "close_day" | "backups";

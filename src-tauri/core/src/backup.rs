@@ -1,0 +1,614 @@
+//! Backups and restore.
+//!
+//! Every copy of a database is made with SQLite's online backup API (never a file copy of a
+//! live database), written under a temporary name, checked with `integrity_check` and only
+//! then renamed into place, so a backup that exists is a backup that works. Copies are
+//! self-contained single files (rollback journal, no `-wal` beside them).
+//!
+//! Automatic backups go into the `backups` folder beside the database, named
+//! `auto-<UTC time>-<occasion>.db`; the newest [`DEFAULT_KEEP`] (a setting) are kept. Other
+//! files in that folder (the copies made before a migration or a restore) are never pruned.
+//!
+//! A restore checks the file, copies the current database aside, prepares the backup in a
+//! staging file (migrating an older schema there), and then replaces the live database's
+//! content in one step through the backup API, so the open connection stays valid.
+
+use std::fs;
+use std::ops::RangeInclusive;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use rusqlite::backup::{Backup, StepResult};
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
+use serde::Serialize;
+use ts_rs::TS;
+
+use crate::audit::{self, Event};
+use crate::auth::{self, Actor, Operation};
+use crate::clock::Clock;
+use crate::db::{self, Database, Inspection, Schema};
+use crate::error::{AppError, ErrorCode, Result};
+use crate::settings;
+
+/// The setting that says how many automatic backups are kept.
+pub const KEEP_SETTING: &str = "backup_keep";
+/// Two weeks of daily backups.
+pub const DEFAULT_KEEP: u32 = 14;
+/// At least one, at most a year of them.
+pub const KEEP_RANGE: RangeInclusive<u32> = 1..=365;
+
+const AUTO_PREFIX: &str = "auto-";
+
+/// When an automatic backup is made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Occasion {
+    /// The app started; skipped when today's backup exists already.
+    Start,
+    /// The day was closed out; always made, as it holds the whole day.
+    CloseOut,
+}
+
+impl Occasion {
+    fn as_str(self) -> &'static str {
+        match self {
+            Occasion::Start => "start",
+            Occasion::CloseOut => "close-out",
+        }
+    }
+}
+
+/// A finished backup.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct BackupMade {
+    pub path: String,
+    #[ts(type = "number")]
+    pub size_bytes: u64,
+}
+
+/// What a backup file holds, shown before it is restored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct BackupFile {
+    pub path: String,
+    /// When the file was last written (UTC, RFC 3339).
+    pub saved_at: Option<String>,
+    /// The last thing recorded in its audit log (UTC, RFC 3339): what the data is as of.
+    pub last_activity_at: Option<String>,
+    pub schema_version: u32,
+    /// The schema version of this version of the app; an older backup is migrated.
+    pub latest_schema_version: u32,
+    #[ts(type = "number")]
+    pub size_bytes: u64,
+    #[ts(type = "number")]
+    pub guests: i64,
+    #[ts(type = "number")]
+    pub visits: i64,
+    #[ts(type = "number")]
+    pub staff: i64,
+}
+
+/// What a restore did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct RestoreDone {
+    pub restored_from: String,
+    /// Where the database as it was before the restore was copied.
+    pub previous_database_saved_to: Option<String>,
+    pub backup_schema_version: u32,
+    pub schema_version: u32,
+}
+
+/// A file in the backups folder.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ListedBackup {
+    pub path: String,
+    pub file_name: String,
+    /// True for the automatic daily backups (the ones that are pruned).
+    pub automatic: bool,
+    pub saved_at: Option<String>,
+    #[ts(type = "number")]
+    pub size_bytes: u64,
+}
+
+/// The backups screen: where backups go, how many are kept, what is there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct BackupOverview {
+    pub folder: Option<String>,
+    pub keep: u32,
+    /// Newest first.
+    pub backups: Vec<ListedBackup>,
+}
+
+/// How many automatic backups are kept.
+pub fn keep(db: &Database) -> u32 {
+    settings::read_whole(db, KEEP_SETTING, KEEP_RANGE, DEFAULT_KEEP)
+}
+
+/// Change how many automatic backups are kept (administrators).
+pub fn set_keep(
+    db: &mut Database,
+    clock: &dyn Clock,
+    actor: &mut Actor<'_>,
+    typed: &str,
+) -> Result<u32> {
+    auth::authorize_actor(db, clock, actor, Operation::Backups)?;
+    let keep = settings::parse_whole("backups to keep", typed, KEEP_RANGE, "backups")?;
+    let now = clock.now();
+    let who = actor.audit_name();
+    db.write(|tx| {
+        settings::write(tx, KEEP_SETTING, &keep.to_string(), now)?;
+        audit::record(
+            tx,
+            &Event::ok(now, &who, "setting.change", KEEP_SETTING, &keep.to_string()),
+        )
+    })?;
+    Ok(keep)
+}
+
+/// Back the database up to `out` (a file that must not exist unless `replace`).
+pub fn back_up(
+    db: &mut Database,
+    clock: &dyn Clock,
+    actor: &mut Actor<'_>,
+    out: &Path,
+    replace: bool,
+) -> Result<BackupMade> {
+    auth::authorize_actor(db, clock, actor, Operation::Backups)?;
+    check_destination(db, out, replace)?;
+    let size_bytes = write_checked_copy(db.conn(), out)?;
+    let made = BackupMade {
+        path: out.display().to_string(),
+        size_bytes,
+    };
+    let detail = format!("bytes={size_bytes}");
+    let who = actor.audit_name();
+    let event = Event::ok(clock.now(), &who, "backup.make", &made.path, &detail);
+    audit::record_alone(db, &event)?;
+    Ok(made)
+}
+
+fn check_destination(db: &Database, out: &Path, replace: bool) -> Result<()> {
+    let shown = out.display();
+    if out.as_os_str().is_empty() {
+        return Err(AppError::invalid_input("backup file", "no file was given"));
+    }
+    if out.is_dir() {
+        return Err(AppError::invalid_input(
+            "backup file",
+            format!("{shown} is a folder; give a file name"),
+        ));
+    }
+    let folder = match out.parent() {
+        Some(folder) if !folder.as_os_str().is_empty() => folder.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    if !folder.is_dir() {
+        return Err(AppError::invalid_input(
+            "backup file",
+            format!("the folder {} does not exist", folder.display()),
+        ));
+    }
+    if let Some(live) = db.path() {
+        if same_file(live, out) {
+            return Err(AppError::invalid_input(
+                "backup file",
+                format!("{shown} is the database itself; choose another file"),
+            ));
+        }
+    }
+    if out.exists() && !replace {
+        return Err(AppError::new(
+            ErrorCode::Conflict,
+            format!("{shown} exists already; choose another name"),
+        ));
+    }
+    Ok(())
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (fs::canonicalize(a), fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
+/// The automatic backup of `occasion` into the backups folder, then pruning to the setting.
+/// `None` when nothing was made (an in-memory database, or today's start backup exists).
+pub fn automatic_backup(
+    db: &mut Database,
+    clock: &dyn Clock,
+    occasion: Occasion,
+) -> Result<Option<PathBuf>> {
+    let Some(live) = db.path().map(Path::to_path_buf) else {
+        return Ok(None);
+    };
+    let folder = db::backup_folder(&live);
+    create_folder(&folder)?;
+    let now = clock.now();
+    let today = now.format("%Y-%m-%d").to_string();
+    if occasion == Occasion::Start
+        && automatic_files(&folder)?
+            .iter()
+            .any(|name| name.starts_with(&format!("{AUTO_PREFIX}{today}")))
+    {
+        return Ok(None);
+    }
+    let stamp = now.format("%Y-%m-%dT%H%M%SZ");
+    let target = free_name(
+        &folder,
+        &format!("{AUTO_PREFIX}{stamp}-{}", occasion.as_str()),
+    );
+    let size = write_checked_copy(db.conn(), &target)?;
+    prune(&folder, keep(db))?;
+    let object = target.display().to_string();
+    let detail = format!("occasion={} bytes={size}", occasion.as_str());
+    audit::record_alone(
+        db,
+        &Event::ok(now, "system", "backup.automatic", &object, &detail),
+    )?;
+    Ok(Some(target))
+}
+
+fn create_folder(folder: &Path) -> Result<()> {
+    fs::create_dir_all(folder).map_err(|err| {
+        AppError::from(err).context(format!(
+            "cannot create the backup folder {}",
+            folder.display()
+        ))
+    })
+}
+
+/// `<stem>.db` in `folder`, or `<stem>-2.db`, ... when that is taken.
+pub(crate) fn free_name(folder: &Path, stem: &str) -> PathBuf {
+    let mut target = folder.join(format!("{stem}.db"));
+    let mut attempt = 1;
+    while target.exists() {
+        attempt += 1;
+        target = folder.join(format!("{stem}-{attempt}.db"));
+    }
+    target
+}
+
+/// The file names of the automatic backups in `folder`, oldest first (names sort by time).
+fn automatic_files(folder: &Path) -> Result<Vec<String>> {
+    let mut names = Vec::new();
+    for entry in fs::read_dir(folder)? {
+        let name = entry?.file_name().to_string_lossy().into_owned();
+        if name.starts_with(AUTO_PREFIX) && name.ends_with(".db") {
+            names.push(name);
+        }
+    }
+    names.sort();
+    Ok(names)
+}
+
+/// Delete the oldest automatic backups beyond `keep`.
+fn prune(folder: &Path, keep: u32) -> Result<()> {
+    let names = automatic_files(folder)?;
+    let excess = names.len().saturating_sub(keep as usize);
+    for name in names.iter().take(excess) {
+        fs::remove_file(folder.join(name))?;
+    }
+    Ok(())
+}
+
+/// Copy every page of `from` into `to` with the online backup API, in one step so `to`
+/// changes in one transaction. Waits (bounded) while another connection holds a lock.
+pub(crate) fn copy_pages(from: &Connection, to: &mut Connection) -> Result<()> {
+    let backup = Backup::new(from, to)?;
+    let started = Instant::now();
+    loop {
+        match backup.step(-1)? {
+            StepResult::Done => return Ok(()),
+            StepResult::More => {}
+            _ if started.elapsed() > db::BUSY_TIMEOUT => {
+                return Err(AppError::new(
+                    ErrorCode::DatabaseBusy,
+                    "the database stayed busy in another program; try again in a moment",
+                ))
+            }
+            _ => std::thread::sleep(Duration::from_millis(25)),
+        }
+    }
+}
+
+/// Copy the database behind `conn` to `target` (replacing it), checked before it is
+/// reported: written under a temporary name, switched to a single-file journal, checked
+/// with `integrity_check`, synced, then renamed into place. Returns the size in bytes.
+pub(crate) fn write_checked_copy(conn: &Connection, target: &Path) -> Result<u64> {
+    let name = target
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "backup".to_string());
+    let partial = target.with_file_name(format!(".{name}.partial-{}", std::process::id()));
+    let outcome = write_partial(conn, &partial).and_then(|size| {
+        fs::rename(&partial, target)?;
+        sync_folder(target);
+        Ok(size)
+    });
+    if outcome.is_err() {
+        // A half-written copy is worthless; never leave it looking like a backup.
+        for leftover in ["", "-journal", "-wal", "-shm"] {
+            let _ = fs::remove_file(sidecar(&partial, leftover));
+        }
+    }
+    outcome.map_err(|err| err.context(format!("backing up to {}", target.display())))
+}
+
+fn sidecar(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+fn write_partial(conn: &Connection, partial: &Path) -> Result<u64> {
+    let _ = fs::remove_file(partial);
+    {
+        let mut copy = Connection::open(partial)?;
+        copy.busy_timeout(db::BUSY_TIMEOUT)?;
+        copy_pages(conn, &mut copy)?;
+        // The copy carries the live database's WAL flag; a backup is one file.
+        let mode: String = copy.query_row("PRAGMA journal_mode = DELETE", [], |row| row.get(0))?;
+        if !mode.eq_ignore_ascii_case("delete") {
+            return Err(AppError::new(
+                ErrorCode::Storage,
+                format!("the copy could not leave write-ahead logging (mode is {mode})"),
+            ));
+        }
+    }
+    let check = Connection::open_with_flags(partial, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    let integrity = db::pragma_text(&check, "integrity_check")?;
+    if integrity != "ok" {
+        return Err(AppError::new(
+            ErrorCode::DatabaseCorrupt,
+            format!("the copy failed its integrity check ({integrity}); it was deleted"),
+        ));
+    }
+    drop(check);
+    let file = fs::File::open(partial)?;
+    file.sync_all()?;
+    Ok(file.metadata()?.len())
+}
+
+/// Make a rename durable (a power cut right after must not lose it). Best effort: not
+/// every platform can open a folder.
+fn sync_folder(file: &Path) {
+    if let Some(folder) = file.parent() {
+        if let Ok(handle) = fs::File::open(folder) {
+            let _ = handle.sync_all();
+        }
+    }
+}
+
+/// Look at a backup file without changing it (administrators).
+pub fn describe(
+    db: &mut Database,
+    clock: &dyn Clock,
+    actor: &mut Actor<'_>,
+    path: &Path,
+) -> Result<BackupFile> {
+    auth::authorize_actor(db, clock, actor, Operation::Backups)?;
+    read_backup_file(path)
+}
+
+/// Check that `path` is an Engagement Desk database this version can restore, and read
+/// what it holds. A newer schema, another program's file or a damaged file is refused.
+pub fn read_backup_file(path: &Path) -> Result<BackupFile> {
+    let shown = path.display();
+    let schema = Schema::embedded()?;
+    let schema_version = match db::inspect(path)? {
+        Inspection::Absent => {
+            return Err(AppError::new(
+                ErrorCode::NotFound,
+                format!("there is no file at {shown}"),
+            ))
+        }
+        Inspection::Empty => {
+            return Err(AppError::new(
+                ErrorCode::NotEngagementDeskDatabase,
+                format!("{shown} is an empty file, not a backup"),
+            ))
+        }
+        Inspection::Existing { schema_version } => schema_version,
+    };
+    let conn = db::open_existing(path)?;
+    let integrity = db::pragma_text(&conn, "integrity_check")?;
+    if integrity != "ok" {
+        return Err(AppError::new(
+            ErrorCode::DatabaseCorrupt,
+            format!(
+                "{shown} is damaged (the integrity check says {integrity}); it cannot be restored"
+            ),
+        ));
+    }
+    let count = |table: &str| -> Result<i64> {
+        let exists: bool = conn.query_row(
+            "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = ?1",
+            [table],
+            |row| row.get(0),
+        )?;
+        if !exists {
+            return Ok(0);
+        }
+        Ok(
+            conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |row| {
+                row.get(0)
+            })?,
+        )
+    };
+    let last_activity_at = if count("audit_log")? > 0 {
+        conn.query_row("SELECT max(at) FROM audit_log", [], |row| {
+            row.get::<_, Option<String>>(0)
+        })
+        .optional()?
+        .flatten()
+    } else {
+        None
+    };
+    let metadata = fs::metadata(path)?;
+    Ok(BackupFile {
+        path: shown.to_string(),
+        saved_at: modified_text(&metadata),
+        last_activity_at,
+        schema_version,
+        latest_schema_version: schema.latest_version(),
+        size_bytes: metadata.len(),
+        guests: count("guests")?,
+        visits: count("visits")?,
+        staff: count("staff")?,
+    })
+}
+
+fn modified_text(metadata: &fs::Metadata) -> Option<String> {
+    metadata
+        .modified()
+        .ok()
+        .map(|time| DateTime::<Utc>::from(time).to_rfc3339())
+}
+
+/// Replace the database's content with the backup at `from` (administrators). The current
+/// database is copied into the backups folder first; an older backup is migrated.
+pub fn restore(
+    db: &mut Database,
+    clock: &dyn Clock,
+    actor: &mut Actor<'_>,
+    from: &Path,
+) -> Result<RestoreDone> {
+    auth::authorize_actor(db, clock, actor, Operation::Backups)?;
+    if let Some(live) = db.path() {
+        if same_file(live, from) {
+            return Err(AppError::invalid_input(
+                "backup file",
+                format!("{} is the database itself", from.display()),
+            ));
+        }
+    }
+    let found = read_backup_file(from)?;
+    let now = clock.now();
+    let stamp = now.format("%Y-%m-%dT%H%M%SZ");
+    let folder = match db.path() {
+        Some(live) => db::backup_folder(live),
+        None => std::env::temp_dir(),
+    };
+    create_folder(&folder)?;
+    let saved = match db.path() {
+        Some(_) => {
+            let target = free_name(&folder, &format!("before-restore-{stamp}"));
+            write_checked_copy(db.conn(), &target)?;
+            Some(target.display().to_string())
+        }
+        None => None,
+    };
+
+    // Stage: copy the backup, migrate the copy; only a fully prepared copy touches the
+    // live database.
+    let staging = free_name(&folder, &format!(".restoring-{stamp}"));
+    let staged = stage(from, &staging);
+    let outcome = staged.and_then(|staged| {
+        copy_pages(&staged, db.conn_mut())
+            .map_err(|err| err.context("replacing the database with the backup"))
+    });
+    for leftover in ["", "-journal", "-wal", "-shm"] {
+        let _ = fs::remove_file(sidecar(&staging, leftover));
+    }
+    outcome?;
+    db.after_restore()?;
+
+    let restored = RestoreDone {
+        restored_from: found.path,
+        previous_database_saved_to: saved,
+        backup_schema_version: found.schema_version,
+        schema_version: db.schema_version(),
+    };
+    let detail = format!(
+        "schema {} -> {}; previous database saved to {}",
+        restored.backup_schema_version,
+        restored.schema_version,
+        restored
+            .previous_database_saved_to
+            .as_deref()
+            .unwrap_or("(in memory, not saved)")
+    );
+    audit::record_alone(
+        db,
+        &Event::ok(
+            now,
+            &actor.audit_name(),
+            "backup.restore",
+            &restored.restored_from,
+            &detail,
+        ),
+    )?;
+    Ok(restored)
+}
+
+/// Copy the backup into `staging` and bring its schema up to date there.
+fn stage(from: &Path, staging: &Path) -> Result<Connection> {
+    let source = db::open_existing(from)?;
+    let mut staged = Connection::open(staging)?;
+    staged.busy_timeout(db::BUSY_TIMEOUT)?;
+    copy_pages(&source, &mut staged)?;
+    drop(source);
+    Schema::embedded()?.migrate(&mut staged)?;
+    let integrity = db::pragma_text(&staged, "integrity_check")?;
+    if integrity != "ok" {
+        return Err(AppError::new(
+            ErrorCode::DatabaseCorrupt,
+            format!("the backup failed its integrity check after migrating ({integrity}); nothing was restored"),
+        ));
+    }
+    Ok(staged)
+}
+
+/// The backups folder's contents, newest first (administrators).
+pub fn overview(
+    db: &mut Database,
+    clock: &dyn Clock,
+    actor: &mut Actor<'_>,
+) -> Result<BackupOverview> {
+    auth::authorize_actor(db, clock, actor, Operation::Backups)?;
+    let keep = keep(db);
+    let Some(live) = db.path() else {
+        return Ok(BackupOverview {
+            folder: None,
+            keep,
+            backups: Vec::new(),
+        });
+    };
+    let folder = db::backup_folder(live);
+    let mut backups = Vec::new();
+    if folder.is_dir() {
+        for entry in fs::read_dir(&folder)? {
+            let entry = entry?;
+            let file_name = entry.file_name().to_string_lossy().into_owned();
+            if file_name.starts_with('.') || !file_name.ends_with(".db") {
+                continue;
+            }
+            let metadata = entry.metadata()?;
+            backups.push(ListedBackup {
+                path: entry.path().display().to_string(),
+                automatic: file_name.starts_with(AUTO_PREFIX),
+                file_name,
+                saved_at: modified_text(&metadata),
+                size_bytes: metadata.len(),
+            });
+        }
+    }
+    backups.sort_by(|a, b| {
+        b.saved_at
+            .cmp(&a.saved_at)
+            .then_with(|| b.file_name.cmp(&a.file_name))
+    });
+    Ok(BackupOverview {
+        folder: Some(folder.display().to_string()),
+        keep,
+        backups,
+    })
+}
+
+#[cfg(test)]
+mod tests;
