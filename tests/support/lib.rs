@@ -135,3 +135,137 @@ pub fn story_staff(
         .expect("a staff account");
     }
 }
+
+/// The front-desk account the `drill` subcommand logs in as.
+pub const DRILL_USER: &str = "drill";
+
+/// A new database at `path` with the story staff and the [`DRILL_USER`] account, closed
+/// again so a drill process can use it.
+pub fn drill_database(path: &Path) {
+    use engagement_desk_core::auth::Role;
+    let mut database = engagement_desk_core::db::Database::open(path).expect("a new database");
+    story_staff(
+        &mut database,
+        &engagement_desk_core::clock::SystemClock,
+        &[(DRILL_USER, Role::FrontDesk)],
+    );
+}
+
+/// Start `engagement-desk drill` on `db`: it logs in, prints `ready`, then checks `count`
+/// guests in and out, printing an `ack` line after each committed action.
+pub fn spawn_drill(db: &Path, count: u32) -> std::process::Child {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = Command::new(binary())
+        .arg("--db")
+        .arg(db)
+        .args([
+            "drill",
+            "--username",
+            DRILL_USER,
+            "--password-stdin",
+            "--count",
+        ])
+        .arg(count.to_string())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the drill starts");
+    let mut stdin = child.stdin.take().expect("stdin");
+    writeln!(stdin, "{STORY_PASSWORD}").expect("the password is written");
+    child
+}
+
+/// What a drill acknowledged: guests checked in (code without the dash, visit id) and
+/// visits checked out. Only complete lines count: a line cut by a kill was not an
+/// acknowledgement.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Acks {
+    pub checked_in: Vec<(String, i64)>,
+    pub checked_out: Vec<i64>,
+}
+
+impl Acks {
+    pub fn parse(output: &str) -> Acks {
+        let mut acks = Acks::default();
+        for line in output
+            .split_inclusive('\n')
+            .filter(|line| line.ends_with('\n'))
+        {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            match words.as_slice() {
+                ["ack", "checked-in", code, visit] => acks
+                    .checked_in
+                    .push((code.replace('-', ""), visit.parse().expect("a visit id"))),
+                ["ack", "checked-out", visit] => {
+                    acks.checked_out.push(visit.parse().expect("a visit id"));
+                }
+                _ => {}
+            }
+        }
+        acks
+    }
+
+    pub fn extend(&mut self, other: Acks) {
+        self.checked_in.extend(other.checked_in);
+        self.checked_out.extend(other.checked_out);
+    }
+
+    pub fn actions(&self) -> usize {
+        self.checked_in.len() + self.checked_out.len()
+    }
+
+    /// Every acknowledged action is in the database at `path` (opened read-only on the side).
+    pub fn assert_all_present(&self, path: &Path, context: &str) {
+        let conn = rusqlite::Connection::open(path).expect("the database opens");
+        for (code, visit) in &self.checked_in {
+            let found: Option<String> = conn
+                .query_row(
+                    "SELECT g.code FROM visits v JOIN guests g ON g.id = v.guest_id WHERE v.id = ?1",
+                    [visit],
+                    |row| row.get(0),
+                )
+                .ok();
+            assert_eq!(
+                found.as_deref(),
+                Some(code.as_str()),
+                "{context}: the acknowledged check-in of {code} (visit {visit}) must survive"
+            );
+        }
+        for visit in &self.checked_out {
+            let out: Option<String> = conn
+                .query_row(
+                    "SELECT checked_out_at FROM visits WHERE id = ?1",
+                    [visit],
+                    |row| row.get(0),
+                )
+                .unwrap_or(None);
+            assert!(
+                out.is_some(),
+                "{context}: the acknowledged check-out of visit {visit} must survive"
+            );
+        }
+    }
+}
+
+/// `engagement-desk check` and `audit verify` on `path` both pass.
+pub fn assert_database_healthy(path: &Path, context: &str) {
+    let db = path.to_str().expect("a UTF-8 path");
+    let check = run_cli(&["--db", db, "check"], &[]);
+    assert_eq!(
+        check.code,
+        Some(0),
+        "{context}: integrity_check must say ok: {}{}",
+        check.stdout,
+        check.stderr
+    );
+    let audit = run_cli(&["--db", db, "audit", "verify"], &[]);
+    assert_eq!(
+        audit.code,
+        Some(0),
+        "{context}: the audit hash chain must be intact: {}{}",
+        audit.stdout,
+        audit.stderr
+    );
+}

@@ -153,6 +153,9 @@ impl Database {
     pub fn open_with(path: &Path, schema: &Schema, options: &OpenOptions) -> Result<Database> {
         let inspection = inspect_with(path, schema)?;
         let creating = !matches!(inspection, Inspection::Existing { .. });
+        if !creating {
+            refuse_read_only(path)?;
+        }
         let conn = if creating {
             create_file(path)?
         } else {
@@ -331,11 +334,48 @@ fn inspect_with(path: &Path, schema: &Schema) -> Result<Inspection> {
     Ok(Inspection::Existing { schema_version })
 }
 
+/// A database that cannot be written is refused up front with a clear message (SQLite
+/// would otherwise fail later, or only say it cannot open the file).
+fn refuse_read_only(path: &Path) -> Result<()> {
+    match fs::OpenOptions::new().append(true).open(path) {
+        Err(err)
+            if matches!(
+                err.kind(),
+                std::io::ErrorKind::ReadOnlyFilesystem | std::io::ErrorKind::PermissionDenied
+            ) =>
+        {
+            Err(AppError::new(
+                ErrorCode::ReadOnly,
+                format!(
+                    "{} cannot be written (the file or its disk is read-only: {err}); it was left unchanged. Ask IT to make it writable, then start again",
+                    path.display()
+                ),
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// An SQLite failure while reading a file whose header looked like ours.
 fn damaged(path: &Path, err: rusqlite::Error) -> AppError {
+    let cannot_open = err.sqlite_error_code() == Some(rusqlite::ffi::ErrorCode::CannotOpen);
     let err = AppError::from(err);
     if err.code == ErrorCode::DatabaseBusy {
         return err;
+    }
+    if cannot_open {
+        // Not damage: usually a read-only file or disk (a WAL database needs to write
+        // beside itself even to be read).
+        return refuse_read_only(path).err().unwrap_or_else(|| {
+            AppError::new(
+                ErrorCode::Storage,
+                format!(
+                    "{} cannot be opened ({}); check that the file and its folder can be written",
+                    path.display(),
+                    err.message
+                ),
+            )
+        });
     }
     AppError::new(
         ErrorCode::DatabaseCorrupt,
