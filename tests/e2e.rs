@@ -1136,3 +1136,378 @@ async fn a_supervisor_reads_the_day_s_counts_and_exports_them() {
     );
     desk.close().await;
 }
+
+/// Start a second copy of the app on the same database, on the same display; return what
+/// it printed once it said it is refused (it keeps its window open to say so).
+fn second_window_refusal(desk: &Desk, db: &std::path::Path) -> String {
+    use std::io::Read;
+    let mut second = std::process::Command::new(engagement_desk_tests::binary())
+        .env("DISPLAY", &desk.display)
+        .env("ENGAGEMENT_DESK_DB", db)
+        .env("HOME", desk.home.path())
+        .env("NO_AT_BRIDGE", "1")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("a second app starts");
+    let mut stderr = second.stderr.take().expect("stderr");
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        let mut buffer = [0u8; 1024];
+        while let Ok(read) = stderr.read(&mut buffer) {
+            if read == 0 {
+                break;
+            }
+            text.push_str(&String::from_utf8_lossy(&buffer[..read]));
+            if text.contains('\n') {
+                break;
+            }
+        }
+        text
+    });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !reader.is_finished() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let _ = second.kill();
+    let _ = second.wait();
+    reader.join().expect("the reader")
+}
+
+#[tokio::test]
+async fn an_admin_backs_up_and_restores_last_night_s_backup_beside_the_command_line() {
+    let db = TempDb::new();
+    let desk = Desk::launch_as_first_admin(&db.path, ADMIN_PASSWORD).await;
+    desk.open_screen("7", "Admin").await;
+    desk.create_account("sam", "Sam Super", "supervisor", DESK_PASSWORD)
+        .await;
+    switch_to(&desk, "sam").await;
+    desk.open_screen("2", "Front desk").await;
+    desk.register_guest("Before").await;
+    desk.click_button("Close out today").await;
+    desk.click_button("Confirm close-out").await;
+    desk.wait_for_text("[data-testid=day-notice]", "The day's backup is saved.")
+        .await;
+    // A correction after the close-out: the close-out's backup does not hold it.
+    desk.register_guest("After").await;
+
+    // The command line works beside the open window: a backup and an export.
+    let path = db.path.to_str().expect("UTF-8");
+    let cli_copy = db.dir.path().join("cli-backup.db");
+    let backup = engagement_desk_tests::run_cli(
+        &[
+            "--db",
+            path,
+            "backup",
+            "--out",
+            cli_copy.to_str().expect("UTF-8"),
+        ],
+        &[],
+    );
+    assert_eq!(
+        backup.code,
+        Some(0),
+        "a CLI backup beside the app: {}",
+        backup.stderr
+    );
+    let csv = db.dir.path().join("counts.csv");
+    let export = engagement_desk_tests::run_cli(
+        &[
+            "--db",
+            path,
+            "export",
+            "counts",
+            "--from",
+            "2026-11-01",
+            "--to",
+            "2026-11-30",
+            "--format",
+            "csv",
+            "--out",
+            csv.to_str().expect("UTF-8"),
+        ],
+        &[],
+    );
+    assert_eq!(
+        export.code,
+        Some(0),
+        "a CLI export beside the app: {}",
+        export.stderr
+    );
+    // But a restore under the open window is refused, and so is a second window.
+    let restore = engagement_desk_tests::run_cli(
+        &["--db", path, "restore", cli_copy.to_str().expect("UTF-8")],
+        &[],
+    );
+    assert_eq!(restore.code, Some(1), "no restore under an open window");
+    assert!(
+        restore.stderr.contains("[already_open]") && restore.stderr.contains("close it first"),
+        "the CLI says why: {}",
+        restore.stderr
+    );
+    let refusal = second_window_refusal(&desk, &db.path);
+    assert!(
+        refusal.contains("[already_open]") && refusal.contains("already open"),
+        "a second window on the same database is refused with a clear message: {refusal}"
+    );
+    // The desk still works after all that, without a busy error.
+    desk.register_guest("Beside").await;
+
+    desk.click_button("Log out").await;
+    desk.log_in("avery", ADMIN_PASSWORD).await;
+    desk.wait_for_text("#screen-title", "Start").await;
+    desk.open_screen("7", "Admin").await;
+    std::fs::create_dir_all(desk.exports()).expect("exports folder");
+    desk.click_button("Back up now…").await;
+    desk.wait_for_text("[data-testid=backup-notice]", "integrity check passed")
+        .await;
+    let saved = desk.exports().join("engagement-desk-backup-2026-11-30.db");
+    let check =
+        engagement_desk_tests::run_cli(&["--db", saved.to_str().expect("UTF-8"), "check"], &[]);
+    assert_eq!(
+        check.code,
+        Some(0),
+        "the backup from the app is a healthy database: {}",
+        check.stderr
+    );
+
+    // Last night's backup: the close-out's, in the backups folder list.
+    let list = desk
+        .wait_for_text("[data-testid=backup-list]", "close-out")
+        .await;
+    assert!(
+        list.contains("Automatic"),
+        "the list says which are automatic: {list}"
+    );
+    let rows = desk
+        .driver
+        .find_all(By::Css("[data-testid=backup-list] tbody tr"))
+        .await
+        .expect("rows");
+    let mut clicked = false;
+    for row in rows {
+        if row.text().await.expect("row").contains("close-out") {
+            row.find(By::Tag("button"))
+                .await
+                .expect("its button")
+                .click()
+                .await
+                .expect("click");
+            clicked = true;
+            break;
+        }
+    }
+    assert!(clicked, "the close-out backup has a Check button");
+    let holds = desk
+        .wait_for_text("[data-testid=chosen-backup-holds]", "1 guest,")
+        .await;
+    assert!(
+        holds.contains("2 staff accounts"),
+        "what the backup holds: {holds}"
+    );
+    let facts = desk
+        .find("[data-testid=chosen-backup]")
+        .await
+        .text()
+        .await
+        .expect("facts");
+    assert!(
+        facts.contains("(current)") && facts.contains("Integrity check"),
+        "the schema version and the check are shown: {facts}"
+    );
+    desk.screenshot("backup-checked").await;
+    desk.click_button("Restore this backup…").await;
+    desk.click_button("Confirm restore").await;
+    let notice = desk
+        .wait_for_text("[data-testid=login-notice]", "Please log in again")
+        .await;
+    assert!(
+        notice.contains("before-restore-"),
+        "it says where the previous database went: {notice}"
+    );
+
+    desk.log_in("sam", DESK_PASSWORD).await;
+    desk.wait_for_text("#screen-title", "Start").await;
+    let before = desk
+        .invoke("lookup_guest", serde_json::json!({"typed": "Before"}))
+        .await
+        .expect("lookup");
+    let after = desk
+        .invoke("lookup_guest", serde_json::json!({"typed": "After"}))
+        .await
+        .expect("lookup");
+    assert_eq!(
+        before["matches"].as_array().map(Vec::len),
+        Some(1),
+        "the backup's guest is back"
+    );
+    assert_eq!(
+        after["matches"].as_array().map(Vec::len),
+        Some(0),
+        "the correction made after the backup is gone"
+    );
+    desk.close().await;
+
+    let before_restore: Vec<_> = std::fs::read_dir(db.dir.path().join("backups"))
+        .expect("backups folder")
+        .filter_map(|entry| entry.ok())
+        .filter(|entry| {
+            entry
+                .file_name()
+                .to_string_lossy()
+                .starts_with("before-restore-")
+        })
+        .collect();
+    assert_eq!(
+        before_restore.len(),
+        1,
+        "the database before the restore was kept"
+    );
+}
+
+#[tokio::test]
+async fn hostile_input_through_the_window_is_refused_or_shown_as_text() {
+    let db = TempDb::new();
+    let desk = Desk::launch_as_first_admin(&db.path, ADMIN_PASSWORD).await;
+    desk.open_screen("7", "Admin").await;
+    desk.create_account("sam", "Sam Super", "supervisor", DESK_PASSWORD)
+        .await;
+    switch_to(&desk, "sam").await;
+    desk.open_screen("2", "Front desk").await;
+    let html = "<img src=x onerror=\"window.__pwned=1\">";
+    desk.register_guest(html).await;
+    let notice = desk
+        .find("[data-testid=desk-notice]")
+        .await
+        .text()
+        .await
+        .expect("notice");
+    assert!(
+        notice.contains(html),
+        "the nickname is shown as text: {notice}"
+    );
+    let injected = desk
+        .driver
+        .execute(
+            "return { images: document.querySelectorAll('main img').length, pwned: window.__pwned === 1 };",
+            Vec::new(),
+        )
+        .await
+        .expect("script runs");
+    assert_eq!(
+        injected.json(),
+        &serde_json::json!({"images": 0, "pwned": false}),
+        "no element was made from the nickname and no script ran"
+    );
+
+    // What the web view could send that the screens never would.
+    let dump = |path: &std::path::Path| -> Vec<String> {
+        let conn = rusqlite::Connection::open(path).expect("opens beside the app");
+        let tables: Vec<String> = conn
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('audit_log') ORDER BY name")
+            .expect("tables")
+            .query_map([], |row| row.get(0))
+            .expect("rows")
+            .map(|name| name.expect("name"))
+            .collect();
+        let mut lines = Vec::new();
+        for table in tables {
+            let mut statement = conn
+                .prepare(&format!("SELECT * FROM \"{table}\""))
+                .expect("select");
+            let columns = statement.column_count();
+            let rows = statement
+                .query_map([], |row| {
+                    let mut cells = Vec::new();
+                    for index in 0..columns {
+                        let value: rusqlite::types::Value = row.get(index)?;
+                        cells.push(format!("{value:?}"));
+                    }
+                    Ok(format!("{table}: {}", cells.join(" | ")))
+                })
+                .expect("rows");
+            lines.extend(rows.map(|line| line.expect("row")));
+        }
+        lines
+    };
+    let before = dump(&db.path);
+    let huge = "x".repeat(200_000);
+    let attempts = [
+        ("lookup_guest", serde_json::json!({})),
+        ("lookup_guest", serde_json::json!({"typed": 42})),
+        ("lookup_guest", serde_json::json!({"typed": huge})),
+        (
+            "register_and_check_in",
+            serde_json::json!({"guest": {"nickname": huge}, "overCapacity": false}),
+        ),
+        (
+            "register_and_check_in",
+            serde_json::json!({"guest": {"nickname": "a\u{0}b\u{202e}"}, "overCapacity": false}),
+        ),
+        (
+            "register_and_check_in",
+            serde_json::json!({"guest": {"nickname": "Ok", "birthYear": "1850"}, "overCapacity": false}),
+        ),
+        (
+            "register_and_check_in",
+            serde_json::json!({"guest": "'; DROP TABLE guests; --", "overCapacity": false}),
+        ),
+        (
+            "check_in_guest",
+            serde_json::json!({"guestId": -1, "overCapacity": false}),
+        ),
+        (
+            "check_in_guest",
+            serde_json::json!({"guestId": "1 OR 1=1", "overCapacity": false}),
+        ),
+        (
+            "check_in_guest",
+            serde_json::json!({"guestId": 9.5e300, "overCapacity": false}),
+        ),
+        ("check_out_visit", serde_json::json!({"visitId": i64::MAX})),
+        (
+            "set_building_capacity",
+            serde_json::json!({"capacity": "-5"}),
+        ),
+        (
+            "report_counts",
+            serde_json::json!({"from": "2026-02-30", "to": "2026-03-01"}),
+        ),
+        (
+            "report_counts",
+            serde_json::json!({"from": "0000-01-01", "to": "99999-12-31"}),
+        ),
+        ("restore_backup", serde_json::json!({"path": "/etc/passwd"})),
+        ("set_backup_keep", serde_json::json!({"keep": "0"})),
+        ("no_such_command", serde_json::json!({})),
+    ];
+    for (command, args) in attempts {
+        let shown: String = args.to_string().chars().take(80).collect();
+        let err = desk
+            .invoke(command, args)
+            .await
+            .expect_err(&format!("{command} {shown} must be refused"));
+        if let Some(code) = err.get("code") {
+            assert!(
+                code.as_str().is_some_and(|code| code != "internal")
+                    && err["message"]
+                        .as_str()
+                        .is_some_and(|message| !message.is_empty()),
+                "{command} {shown}: a clear {{code, message}}: {err}"
+            );
+        } else {
+            // Tauri itself refuses arguments of the wrong shape before any command runs;
+            // the UI's api.ts turns this text into {code: invalid_input, message}.
+            assert!(
+                err.as_str().is_some_and(|text| !text.is_empty()),
+                "{command} {shown}: refused with a reason: {err}"
+            );
+        }
+    }
+    assert_eq!(
+        dump(&db.path),
+        before,
+        "no refused input changed the database"
+    );
+    desk.close().await;
+}
