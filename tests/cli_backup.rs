@@ -1,0 +1,316 @@
+//! `engagement-desk backup` and `restore` against the real binary, as a supervisor or IT
+//! person would use them when something went wrong.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)] // a failure is a test failure
+
+use std::fs;
+use std::path::Path;
+
+use engagement_desk_core::auth::{self, Role};
+use engagement_desk_core::clock::SystemClock;
+use engagement_desk_core::db::{Database, Schema, WindowLock};
+use engagement_desk_core::guests::NewGuest;
+use engagement_desk_core::visits;
+use engagement_desk_tests::{run_cli, story_staff, TempDb, STORY_PASSWORD};
+
+fn text(path: &Path) -> &str {
+    path.to_str().expect("UTF-8 path")
+}
+
+/// A database with the story staff and the guests `names` checked in by `fran`.
+fn database_with_guests(path: &Path, names: &[&str]) {
+    let mut database = Database::open(path).expect("opens");
+    if auth::needs_first_admin(&database).expect("asks") {
+        story_staff(&mut database, &SystemClock, &[("fran", Role::FrontDesk)]);
+    }
+    add_guests(&mut database, names);
+}
+
+fn add_guests(database: &mut Database, names: &[&str]) {
+    let mut fran = auth::login(database, &SystemClock, "fran", STORY_PASSWORD).expect("fran");
+    for name in names {
+        let new = NewGuest {
+            nickname: Some((*name).to_string()),
+            birth_year: None,
+            birth_year_answer: None,
+            gender: None,
+            veteran_status: None,
+            preferred_language: None,
+        };
+        visits::register_and_check_in(database, &SystemClock, &mut fran, &new, false)
+            .expect("registered");
+    }
+}
+
+fn nicknames(path: &Path) -> Vec<String> {
+    let conn = rusqlite::Connection::open(path).expect("opens");
+    let mut statement = conn
+        .prepare("SELECT nickname FROM guests ORDER BY id")
+        .expect("query");
+    let names = statement
+        .query_map([], |row| row.get::<_, String>(0))
+        .expect("rows")
+        .map(|name| name.expect("name"))
+        .collect();
+    names
+}
+
+#[test]
+fn backup_writes_a_checked_copy_and_restore_brings_it_back() {
+    let db = TempDb::new();
+    database_with_guests(&db.path, &["Ana", "Ben"]);
+    let copy = db.dir.path().join("monday.db");
+
+    let made = run_cli(
+        &["--db", text(&db.path), "backup", "--out", text(&copy)],
+        &[],
+    );
+    assert_eq!(made.code, Some(0), "backup succeeds: {}", made.stderr);
+    assert!(
+        made.stdout.contains("integrity check ok"),
+        "it says the copy was checked: {}",
+        made.stdout
+    );
+    let check = run_cli(&["--db", text(&copy), "check"], &[]);
+    assert_eq!(check.code, Some(0), "the copy is a healthy database");
+    assert!(
+        !db.dir.path().join("monday.db-wal").exists(),
+        "a backup is one self-contained file"
+    );
+
+    // A second backup to the same name is refused unless --force.
+    let bytes = fs::read(&copy).expect("copy");
+    let again = run_cli(
+        &["--db", text(&db.path), "backup", "--out", text(&copy)],
+        &[],
+    );
+    assert_eq!(
+        again.code,
+        Some(1),
+        "an existing file is not replaced silently"
+    );
+    assert!(again.stderr.contains("[conflict]"), "{}", again.stderr);
+    assert_eq!(
+        fs::read(&copy).expect("copy"),
+        bytes,
+        "the existing backup is untouched"
+    );
+
+    database_with_guests(&db.path, &["Cy"]);
+    let forced = run_cli(
+        &[
+            "--db",
+            text(&db.path),
+            "backup",
+            "--out",
+            text(&copy),
+            "--force",
+        ],
+        &[],
+    );
+    assert_eq!(forced.code, Some(0), "--force replaces: {}", forced.stderr);
+    assert_eq!(
+        nicknames(&copy),
+        ["Ana", "Ben", "Cy"],
+        "the new copy has Cy"
+    );
+
+    // Restore the first state from an older copy made meanwhile.
+    let older = db.dir.path().join("older.db");
+    fs::write(&older, &bytes).expect("the first copy kept");
+    let restored = run_cli(&["--db", text(&db.path), "restore", text(&older)], &[]);
+    assert_eq!(
+        restored.code,
+        Some(0),
+        "restore succeeds: {}",
+        restored.stderr
+    );
+    assert!(
+        restored.stdout.contains("2 guests") && restored.stdout.contains("before is saved at"),
+        "it says what was restored and where the previous database went: {}",
+        restored.stdout
+    );
+    assert_eq!(
+        nicknames(&db.path),
+        ["Ana", "Ben"],
+        "the backup's guests, and only them"
+    );
+    let saved: Vec<_> = fs::read_dir(db.dir.path().join("backups"))
+        .expect("backups folder")
+        .map(|entry| entry.expect("entry").path())
+        .filter(|path| path.to_string_lossy().contains("before-restore-"))
+        .collect();
+    assert_eq!(saved.len(), 1, "the database before the restore is kept");
+    assert_eq!(
+        nicknames(&saved[0]),
+        ["Ana", "Ben", "Cy"],
+        "the kept copy holds what the restore replaced"
+    );
+    let verify = run_cli(&["--db", text(&db.path), "audit", "verify"], &[]);
+    assert_eq!(
+        verify.code,
+        Some(0),
+        "the restored audit chain is intact: {}",
+        verify.stderr
+    );
+}
+
+#[test]
+fn restore_refuses_what_it_must_not_restore_and_changes_nothing() {
+    let db = TempDb::new();
+    database_with_guests(&db.path, &["Ana"]);
+    let live_names = nicknames(&db.path);
+
+    let text_file = db.dir.path().join("notes.db");
+    fs::write(&text_file, "not a database").expect("text");
+    let truncated = db.dir.path().join("truncated.db");
+    let copy = db.dir.path().join("copy.db");
+    let made = run_cli(
+        &["--db", text(&db.path), "backup", "--out", text(&copy)],
+        &[],
+    );
+    assert_eq!(made.code, Some(0), "{}", made.stderr);
+    let bytes = fs::read(&copy).expect("copy");
+    fs::write(&truncated, &bytes[..bytes.len() / 2]).expect("half a copy");
+    let newer = db.dir.path().join("newer.db");
+    fs::write(&newer, &bytes).expect("copy");
+    rusqlite::Connection::open(&newer)
+        .and_then(|conn| conn.execute_batch("PRAGMA user_version = 99"))
+        .expect("a schema from the future");
+    let foreign = db.dir.path().join("foreign.db");
+    rusqlite::Connection::open(&foreign)
+        .and_then(|conn| conn.execute_batch("CREATE TABLE recipes (name TEXT)"))
+        .expect("another program's database");
+    let missing = db.dir.path().join("missing.db");
+
+    for (file, code, why) in [
+        (&text_file, "[not_engagement_desk_database]", "a text file"),
+        (&truncated, "[database_corrupt]", "a truncated backup"),
+        (
+            &newer,
+            "[database_too_new]",
+            "a backup from a newer version",
+        ),
+        (
+            &foreign,
+            "[not_engagement_desk_database]",
+            "another program's database",
+        ),
+        (&missing, "[not_found]", "a missing file"),
+        (&db.path, "[invalid_input]", "the database itself"),
+    ] {
+        let before = fs::read(file).ok();
+        let refused = run_cli(&["--db", text(&db.path), "restore", text(file)], &[]);
+        assert_eq!(refused.code, Some(1), "{why} is refused");
+        assert!(
+            refused.stderr.contains(code),
+            "{why} is refused with {code}: {}",
+            refused.stderr
+        );
+        assert_eq!(fs::read(file).ok(), before, "{why} is left as it was");
+        assert_eq!(
+            nicknames(&db.path),
+            live_names,
+            "{why}: the database is unchanged"
+        );
+    }
+
+    // Not under an open window.
+    let window = WindowLock::acquire(&db.path).expect("the window's lock");
+    let refused = run_cli(&["--db", text(&db.path), "restore", text(&copy)], &[]);
+    assert_eq!(refused.code, Some(1), "no restore under an open window");
+    assert!(
+        refused.stderr.contains("[already_open]") && refused.stderr.contains("close it first"),
+        "{}",
+        refused.stderr
+    );
+    drop(window);
+
+    let missing_db = db.dir.path().join("nothing-here.db");
+    let no_db = run_cli(
+        &[
+            "--db",
+            text(&missing_db),
+            "backup",
+            "--out",
+            text(&db.dir.path().join("x.db")),
+        ],
+        &[],
+    );
+    assert_eq!(no_db.code, Some(1), "no database, no backup");
+    assert!(
+        no_db.stderr.contains("[database_missing]"),
+        "{}",
+        no_db.stderr
+    );
+    assert!(!missing_db.exists(), "backup never creates a database");
+    let folder = run_cli(
+        &[
+            "--db",
+            text(&db.path),
+            "backup",
+            "--out",
+            text(db.dir.path()),
+        ],
+        &[],
+    );
+    assert!(
+        folder.stderr.contains("[invalid_input]"),
+        "a folder is not a file: {}",
+        folder.stderr
+    );
+}
+
+#[test]
+fn an_older_backup_is_migrated_when_restored() {
+    const FIRST_FOUR: [&str; 4] = [
+        include_str!("../migrations/0001-foundation/up.sql"),
+        include_str!("../migrations/0002-staff-and-audit/up.sql"),
+        include_str!("../migrations/0003-audit-viewer/up.sql"),
+        include_str!("../migrations/0004-front-desk/up.sql"),
+    ];
+    let db = TempDb::new();
+    database_with_guests(&db.path, &["Today"]);
+
+    // A backup from the version with four migrations, holding one account and one guest.
+    let old = db.dir.path().join("old-version.db");
+    {
+        let schema = Schema::from_steps(&FIRST_FOUR).expect("schema 4");
+        let mut database =
+            Database::open_with(&old, &schema, &Default::default()).expect("a version-4 database");
+        story_staff(&mut database, &SystemClock, &[("fran", Role::FrontDesk)]);
+        add_guests(&mut database, &["Back then"]);
+    }
+    let old_bytes = fs::read(&old).expect("the old backup");
+    let restored = run_cli(&["--db", text(&db.path), "restore", text(&old)], &[]);
+    assert_eq!(
+        restored.code,
+        Some(0),
+        "restore succeeds: {}",
+        restored.stderr
+    );
+    assert!(
+        restored
+            .stdout
+            .contains("migrated from schema version 4 to"),
+        "it says the backup was upgraded: {}",
+        restored.stdout
+    );
+    assert_eq!(
+        nicknames(&db.path),
+        ["Back then"],
+        "the old backup's guest is back"
+    );
+    let check = run_cli(&["--db", text(&db.path), "check"], &[]);
+    assert_eq!(
+        check.code,
+        Some(0),
+        "the restored database is current and healthy: {}",
+        check.stderr
+    );
+    assert_eq!(
+        fs::read(&old).expect("still there"),
+        old_bytes,
+        "the backup file itself is left as it was (the migration ran on a staging copy)"
+    );
+}
