@@ -380,7 +380,7 @@ fn export_counts(
     let mut actor = Actor::Cli { os_user: os_user() };
     let mut progress = |done: usize, total: usize| {
         // Long ranges take a while: a line a month keeps the person informed.
-        if total > 62 && (done % 30 == 0 || done == total) {
+        if total > 62 && (done.is_multiple_of(30) || done == total) {
             eprintln!("counted {done} of {total} days");
         }
     };

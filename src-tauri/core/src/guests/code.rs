@@ -107,7 +107,7 @@ pub fn parse_field(field: &str, typed: &str) -> Result<String> {
         ));
     }
     let values: Vec<u32> = code.bytes().filter_map(value).collect();
-    if luhn_sum(values.into_iter(), 1) % ALPHABET.len() as u32 != 0 {
+    if !luhn_sum(values.into_iter(), 1).is_multiple_of(ALPHABET.len() as u32) {
         return Err(AppError::invalid_input(
             field,
             format!("{shown} is not a valid code (its check character does not match); it was probably mistyped"),
