@@ -31,11 +31,7 @@ fn add_guests(database: &mut Database, names: &[&str]) {
     for name in names {
         let new = NewGuest {
             nickname: Some((*name).to_string()),
-            birth_year: None,
-            birth_year_answer: None,
-            gender: None,
-            veteran_status: None,
-            preferred_language: None,
+            ..NewGuest::default()
         };
         visits::register_and_check_in(database, &SystemClock, &mut fran, &new, false)
             .expect("registered");

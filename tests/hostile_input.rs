@@ -61,11 +61,7 @@ fn world() -> World {
     let supervisor = login("sam");
     let guest = NewGuest {
         nickname: Some("Sunny".into()),
-        birth_year: None,
-        birth_year_answer: None,
-        gender: None,
-        veteran_status: None,
-        preferred_language: None,
+        ..NewGuest::default()
     };
     let checked_in =
         visits::register_and_check_in(&mut db, &clock, &mut desk, &guest, false).unwrap();

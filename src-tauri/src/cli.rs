@@ -510,11 +510,7 @@ fn drill(path: &Path, username: &str, count: u32) -> Result<Vec<String>> {
                 "{}{process}-{index}",
                 visits::DRILL_NICKNAME_PREFIX
             )),
-            birth_year: None,
-            birth_year_answer: None,
-            gender: None,
-            veteran_status: None,
-            preferred_language: None,
+            ..NewGuest::default()
         };
         let checked_in =
             visits::register_and_check_in(&mut database, &clock, &mut session, &new, false)?;

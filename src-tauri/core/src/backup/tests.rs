@@ -48,11 +48,7 @@ impl Center {
     fn arrive(&mut self, nickname: &str) {
         let new = NewGuest {
             nickname: Some(nickname.into()),
-            birth_year: None,
-            birth_year_answer: None,
-            gender: None,
-            veteran_status: None,
-            preferred_language: None,
+            ..NewGuest::default()
         };
         visits::register_and_check_in(&mut self.db, &self.clock, &mut self.desk, &new, false)
             .unwrap();
