@@ -2,7 +2,7 @@
 
 use std::path::Path;
 use std::process::ExitCode;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use engagement_desk_core::auth::Session;
 use engagement_desk_core::backup;
@@ -20,7 +20,7 @@ pub struct AppState {
     session: Mutex<Option<Session>>,
     pub clock: ShiftedClock,
     /// Why the automatic backup at start failed, shown on the start screen.
-    pub start_backup_problem: Option<String>,
+    pub start_backup_problem: Arc<Mutex<Option<String>>>,
     /// Held while the window runs: one window per database.
     _window_lock: Option<WindowLock>,
 }
@@ -32,7 +32,7 @@ fn poisoned() -> AppError {
     )
 }
 
-fn lock<T>(mutex: &Mutex<T>) -> Result<MutexGuard<'_, T>> {
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> Result<MutexGuard<'_, T>> {
     mutex.lock().map_err(|_| poisoned())
 }
 
@@ -44,15 +44,11 @@ impl AppState {
             window_lock = Some(WindowLock::acquire(&path)?);
             Database::open(&path)
         });
-        let mut start_backup_problem = None;
-        let database = database.map(|mut db| {
-            // The day's first start makes the day's backup; a failure is shown, not fatal.
-            if let Err(err) = backup::automatic_backup(&mut db, &clock, backup::Occasion::Start) {
-                cli::print_error(&err);
-                start_backup_problem = Some(err.message);
-            }
-            Mutex::new(db)
-        });
+        let start_backup_problem = Arc::new(Mutex::new(None));
+        if let Ok(db) = &database {
+            back_up_in_background(db, &clock, &start_backup_problem);
+        }
+        let database = database.map(Mutex::new);
         if let Err(err) = &database {
             cli::print_error(err);
         }
@@ -93,6 +89,32 @@ impl AppState {
             None => Err(AppError::new(ErrorCode::NotAuthenticated, "please log in")),
         })
     }
+}
+
+/// The day's first start makes the day's backup, beside the window rather than before it
+/// (a large database takes seconds to copy), on a connection of its own so the desk is not
+/// held up. A failure is shown on the start screen, not fatal.
+fn back_up_in_background(
+    db: &Database,
+    clock: &ShiftedClock,
+    problem: &Arc<Mutex<Option<String>>>,
+) {
+    let Some(path) = db.path().map(Path::to_path_buf) else {
+        return;
+    };
+    let clock = *clock;
+    let problem = Arc::clone(problem);
+    std::thread::spawn(move || {
+        let outcome = Database::open(&path).and_then(|mut own| {
+            backup::automatic_backup(&mut own, &clock, backup::Occasion::Start)
+        });
+        if let Err(err) = outcome {
+            cli::print_error(&err);
+            if let Ok(mut slot) = problem.lock() {
+                *slot = Some(err.message);
+            }
+        }
+    });
 }
 
 /// The real clock; debug builds (the ones the end-to-end tests drive) start at the instant

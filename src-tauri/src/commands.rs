@@ -42,7 +42,7 @@ pub fn app_status(state: State<'_, AppState>) -> Reply<AppStatus> {
         let mut status = status::app_status(db)?;
         status
             .backup_problem
-            .clone_from(&state.start_backup_problem);
+            .clone_from(&*crate::app::lock(&state.start_backup_problem)?);
         Ok(status)
     })
 }
