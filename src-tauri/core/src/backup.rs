@@ -193,10 +193,12 @@ fn check_destination(db: &Database, out: &Path, replace: bool) -> Result<()> {
         ));
     }
     if let Some(live) = db.path() {
-        if same_file(live, out) {
+        if same_file(live, out) || beside_the_database(live, out, &folder) {
             return Err(AppError::invalid_input(
                 "backup file",
-                format!("{shown} is the database itself; choose another file"),
+                format!(
+                    "{shown} is the database itself or one of its own files; choose another name"
+                ),
             ));
         }
     }
@@ -207,6 +209,22 @@ fn check_destination(db: &Database, out: &Path, replace: bool) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// True when `out` would be one of the live database's own files (its `-wal`, `-shm`,
+/// `-journal`, `.lock`, ...): a name that begins with the database's, in its folder.
+fn beside_the_database(live: &Path, out: &Path, out_folder: &Path) -> bool {
+    let (Some(live_name), Some(out_name)) = (live.file_name(), out.file_name()) else {
+        return false;
+    };
+    let live_folder = match live.parent() {
+        Some(folder) if !folder.as_os_str().is_empty() => folder,
+        _ => Path::new("."),
+    };
+    same_file(live_folder, out_folder)
+        && out_name
+            .to_string_lossy()
+            .starts_with(&*live_name.to_string_lossy())
 }
 
 fn same_file(a: &Path, b: &Path) -> bool {
@@ -273,7 +291,8 @@ pub(crate) fn free_name(folder: &Path, stem: &str) -> PathBuf {
     target
 }
 
-/// The file names of the automatic backups in `folder`, oldest first (names sort by time).
+/// The file names of the automatic backups in `folder`, oldest first: by the time in the
+/// name, then by the `-2`, `-3` ... that [`free_name`] adds within one second.
 fn automatic_files(folder: &Path) -> Result<Vec<String>> {
     let mut names = Vec::new();
     for entry in fs::read_dir(folder)? {
@@ -282,7 +301,15 @@ fn automatic_files(folder: &Path) -> Result<Vec<String>> {
             names.push(name);
         }
     }
-    names.sort();
+    names.sort_by_cached_key(|name| {
+        let stem = name.trim_end_matches(".db");
+        match stem.rsplit_once('-') {
+            Some((base, attempt)) if attempt.bytes().all(|b| b.is_ascii_digit()) => {
+                (base.to_string(), attempt.parse::<u64>().unwrap_or(u64::MAX))
+            }
+            _ => (stem.to_string(), 1),
+        }
+    });
     Ok(names)
 }
 
@@ -320,11 +347,13 @@ pub(crate) fn copy_pages(from: &Connection, to: &mut Connection) -> Result<()> {
 /// reported: written under a temporary name, switched to a single-file journal, checked
 /// with `integrity_check`, synced, then renamed into place. Returns the size in bytes.
 pub(crate) fn write_checked_copy(conn: &Connection, target: &Path) -> Result<u64> {
-    let name = target
-        .file_name()
-        .map(|name| name.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "backup".to_string());
-    let partial = target.with_file_name(format!(".{name}.partial-{}", std::process::id()));
+    // A short temporary name, so any name the file system takes for the target works.
+    // Process and sequence number: two copies at once (the start backup's thread and a
+    // close-out, say) never share one.
+    static SEQUENCE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let sequence = SEQUENCE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let partial =
+        target.with_file_name(format!(".backup-{}-{sequence}.partial", std::process::id()));
     let outcome = write_partial(conn, &partial).and_then(|size| {
         fs::rename(&partial, target)?;
         sync_folder(target);
