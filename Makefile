@@ -13,13 +13,15 @@ export PATH := $(CARGO_BIN):$(PATH)
 APP := target/debug/engagement-desk
 
 .PHONY: help run test deps system-deps tauri-driver ui-deps ui build fmt-check clippy \
-	ui-check ui-test rust-test core-has-no-tauri bindings fmt clean
+	ui-check ui-test rust-test core-has-no-tauri bindings fmt clean package package-check
 
 help:
 	@echo "make run    install what is missing, build, and open the app on the default database"
 	@echo "make test   install what is missing, then rustfmt, clippy, svelte-check, Vitest,"
 	@echo "            cargo test (unit, scenario, CLI) and the end-to-end tests in a real window"
 	@echo "make bindings  regenerate ui/src/lib/bindings from the Rust types"
+	@echo "make package   build a release .deb (Tauri bundler) into target/release/bundle/deb/"
+	@echo "make package-check  install that .deb, check the CLI and that the window starts, remove it"
 
 deps: system-deps tauri-driver ui-deps
 
@@ -84,6 +86,17 @@ rust-test: ui
 	cargo test --workspace --no-fail-fast
 
 test: deps fmt-check core-has-no-tauri ui-check ui-test clippy rust-test
+
+# A release build bundled as a .deb by the Tauri bundler. Bundling is off in tauri.conf.json so
+# debug builds and `make test` never bundle; it is switched on for this build only.
+package: deps ui
+	cd src-tauri && ../ui/node_modules/.bin/tauri build --bundles deb --config '{"bundle":{"active":true}}'
+	@deb=$$(ls -1t target/release/bundle/deb/*.deb | head -n 1); \
+		echo "built: $$deb ($$(du -h "$$deb" | cut -f1))"
+
+# Installs the .deb, checks the CLI, the desktop entry and that the window starts, removes it.
+package-check: package
+	scripts/package-check.sh
 
 bindings:
 	UPDATE_BINDINGS=1 cargo test -p engagement-desk-core bindings
