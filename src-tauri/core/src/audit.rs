@@ -396,6 +396,26 @@ mod storage {
     use super::{entry_hash, AuditEntry, Event, Filter, GENESIS_HASH};
     use crate::error::Result;
 
+    /// `text` with control and text-direction characters written as `\u{..}` escapes.
+    pub(super) fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+        if !text.chars().any(needs_escape) {
+            return std::borrow::Cow::Borrowed(text);
+        }
+        let mut shown = String::with_capacity(text.len() + 8);
+        for c in text.chars() {
+            if needs_escape(c) {
+                shown.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+            } else {
+                shown.push(c);
+            }
+        }
+        std::borrow::Cow::Owned(shown)
+    }
+
+    fn needs_escape(c: char) -> bool {
+        c.is_control() || crate::guests::is_direction_mark(c)
+    }
+
     pub(super) fn append(conn: &Connection, event: &Event<'_>) -> Result<()> {
         let last: Option<(i64, String)> = conn
             .query_row(
@@ -412,32 +432,21 @@ mod storage {
             .at
             .to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
         let result = event.outcome.as_str();
-        let hash = entry_hash(
-            &prev_hash,
-            id,
-            [
-                &at,
-                event.actor,
-                event.action,
-                event.object,
-                result,
-                event.detail,
-            ],
+        // Typed text reaches the log (a mistyped username, say): control and text-direction
+        // characters are written as escapes, so no field can hold the hash's separator or
+        // reorder what the viewer shows.
+        let (actor, action, object, detail) = (
+            printable(event.actor),
+            printable(event.action),
+            printable(event.object),
+            printable(event.detail),
         );
+        let (actor, action, object, detail) = (&*actor, &*action, &*object, &*detail);
+        let hash = entry_hash(&prev_hash, id, [&at, actor, action, object, result, detail]);
         conn.execute(
             "INSERT INTO audit_log (id, at, actor, action, object, result, detail, prev_hash, hash)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            params![
-                id,
-                at,
-                event.actor,
-                event.action,
-                event.object,
-                result,
-                event.detail,
-                prev_hash,
-                hash
-            ],
+            params![id, at, actor, action, object, result, detail, prev_hash, hash],
         )?;
         Ok(())
     }

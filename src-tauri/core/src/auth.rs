@@ -739,7 +739,7 @@ fn validate_names(username: &str, display_name: &str) -> Result<(String, String)
     }
     if display_name
         .chars()
-        .any(|c| c.is_control() || is_bidi_control(c))
+        .any(|c| c.is_control() || crate::guests::is_direction_mark(c))
     {
         return Err(AppError::invalid_input(
             "display name",
@@ -747,10 +747,6 @@ fn validate_names(username: &str, display_name: &str) -> Result<(String, String)
         ));
     }
     Ok((username.to_string(), display_name.to_string()))
-}
-
-fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
 }
 
 /// List every account (administrators and the command line).

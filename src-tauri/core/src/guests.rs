@@ -152,6 +152,15 @@ pub(crate) struct GuestRecord {
 
 /// Check a free-text field: trimmed, at most `max` characters, no control or bidi
 /// characters (they can disguise text on screen and in exports).
+/// Characters that change the direction text is shown in (marks, embeddings, overrides,
+/// isolates): refused in typed text, since they make what is shown differ from what is stored.
+pub(crate) fn is_direction_mark(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+    )
+}
+
 pub(crate) fn clean_text(field: &str, text: Option<&str>, max: usize) -> Result<Option<String>> {
     clean(field, text, max, false)
 }
@@ -173,10 +182,10 @@ fn clean(field: &str, text: Option<&str>, max: usize, lines: bool) -> Result<Opt
         ));
     }
     let allowed = |c: char| lines && matches!(c, '\n' | '\t');
-    if text.chars().any(|c| {
-        (c.is_control() && !allowed(c))
-            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
-    }) {
+    if text
+        .chars()
+        .any(|c| (c.is_control() && !allowed(c)) || is_direction_mark(c))
+    {
         return Err(AppError::invalid_input(
             field,
             "contains control or text-direction characters; type it again",

@@ -452,3 +452,48 @@ mod viewer {
         );
     }
 }
+
+#[test]
+fn typed_control_and_direction_characters_are_escaped_in_the_log() {
+    let mut db = Database::open_in_memory().expect("database");
+    let at = Utc
+        .with_ymd_and_hms(2026, 11, 28, 9, 0, 0)
+        .single()
+        .expect("instant");
+    record_alone(
+        &mut db,
+        &Event {
+            at,
+            actor: "os:root",
+            action: "login",
+            // U+001F is the hash's field separator: "x" + separator + "ok" must not be
+            // readable as the object "x" with the result "ok".
+            object: "staff:x\u{1f}ok\u{202e}",
+            outcome: Outcome::Refused,
+            detail: "line\nbreak",
+        },
+    )
+    .expect("recorded");
+    let entries = list(
+        &db,
+        &Filter {
+            from: None,
+            to: None,
+            actor: None,
+            action: None,
+            limit: 10,
+        },
+    )
+    .expect("entries");
+    let entry = entries.first().expect("one entry");
+    assert_eq!(
+        entry.object, "staff:x\\u{1f}ok\\u{202e}",
+        "control and direction characters are stored as visible escapes"
+    );
+    assert_eq!(entry.detail, "line\\u{a}break", "line breaks too");
+    assert_eq!(
+        verify(&db).expect("verifies").first_broken,
+        None,
+        "the escaped entry is what the chain covers"
+    );
+}

@@ -59,7 +59,8 @@ pub fn generate() -> String {
 
 /// `K7M4QX` as people read it: `K7M-4QX`.
 pub fn display(code: &str) -> String {
-    if code.len() == CODE_LEN {
+    // Only a real code (ASCII) is split; anything else typed is shown as it came.
+    if code.len() == CODE_LEN && code.is_ascii() {
         format!("{}-{}", &code[..3], &code[3..])
     } else {
         code.to_string()

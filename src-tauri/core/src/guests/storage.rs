@@ -26,7 +26,7 @@ pub(crate) fn insert(
     conn.execute(
         "INSERT INTO guests (code, nickname, nickname_key, birth_year, birth_year_answer, gender,
                              veteran_status, preferred_language, first_seen_date, created_at, created_by)
-         VALUES (?1, ?2, lower(?2), ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+         VALUES (?1, ?2, ?11, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         params![
             code,
             guest.nickname,
@@ -37,7 +37,9 @@ pub(crate) fn insert(
             guest.preferred_language,
             service_date,
             stamp(at),
-            staff_id
+            staff_id,
+            // Lowered in Rust, as the search box's text is: SQLite's lower() knows ASCII only.
+            guest.nickname.as_deref().map(str::to_lowercase)
         ],
     )?;
     Ok(conn.last_insert_rowid())
