@@ -117,10 +117,13 @@ pub type Result<T, E = AppError> = std::result::Result<T, E>;
 
 impl AppError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        AppError {
-            code,
-            message: message.into(),
+        let mut message = message.into();
+        // Messages quote what was typed; a huge paste must not come back as a huge error.
+        if let Some((cut, _)) = message.char_indices().nth(MAX_MESSAGE_CHARS) {
+            message.truncate(cut);
+            message.push('…');
         }
+        AppError { code, message }
     }
 
     pub fn invalid_input(field: &str, problem: impl std::fmt::Display) -> Self {
@@ -184,6 +187,9 @@ impl From<std::io::Error> for AppError {
     }
 }
 
+/// The longest message an error carries, in characters (then `…`).
+pub const MAX_MESSAGE_CHARS: usize = 400;
+
 /// What a person reads when the disk filled up in the middle of an action.
 const DISK_FULL: &str = "the disk is full, so this was not saved (everything saved before is safe); free some space on the disk or ask IT, then try again";
 
@@ -215,6 +221,22 @@ mod tests {
                 "as_str and serde must agree for {code:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_huge_quoted_input_does_not_make_a_huge_message() {
+        let err = AppError::invalid_input("kind", format!("{:?} is unknown", "é".repeat(300_000)));
+        assert_eq!(
+            err.message.chars().count(),
+            MAX_MESSAGE_CHARS + 1,
+            "cut to the limit, plus the ellipsis"
+        );
+        assert!(err.message.ends_with('…'), "the cut is shown");
+        let short = AppError::invalid_input("kind", "is unknown");
+        assert_eq!(
+            short.message, "kind: is unknown",
+            "short messages are untouched"
+        );
     }
 
     #[test]
