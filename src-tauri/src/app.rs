@@ -102,6 +102,10 @@ fn back_up_in_background(
     let Some(path) = db.path().map(Path::to_path_buf) else {
         return;
     };
+    // Most starts find today's backup made: no second connection, no check of the file.
+    if !backup::start_backup_due(&path, clock).unwrap_or(true) {
+        return;
+    }
     let clock = *clock;
     let problem = Arc::clone(problem);
     std::thread::spawn(move || {

@@ -244,17 +244,12 @@ pub fn automatic_backup(
     let Some(live) = db.path().map(Path::to_path_buf) else {
         return Ok(None);
     };
+    if occasion == Occasion::Start && !start_backup_due(&live, clock)? {
+        return Ok(None);
+    }
     let folder = db::backup_folder(&live);
     create_folder(&folder)?;
     let now = clock.now();
-    let today = now.format("%Y-%m-%d").to_string();
-    if occasion == Occasion::Start
-        && automatic_files(&folder)?
-            .iter()
-            .any(|name| name.starts_with(&format!("{AUTO_PREFIX}{today}")))
-    {
-        return Ok(None);
-    }
     let stamp = now.format("%Y-%m-%dT%H%M%SZ");
     let target = free_name(
         &folder,
@@ -269,6 +264,19 @@ pub fn automatic_backup(
         &Event::ok(now, "system", "backup.automatic", &object, &detail),
     )?;
     Ok(Some(target))
+}
+
+/// True unless an automatic backup of the database at `live` was made today (UTC), so a
+/// start can skip opening a second connection at all.
+pub fn start_backup_due(live: &Path, clock: &dyn Clock) -> Result<bool> {
+    let folder = db::backup_folder(live);
+    if !folder.is_dir() {
+        return Ok(true);
+    }
+    let today = format!("{AUTO_PREFIX}{}", clock.now().format("%Y-%m-%d"));
+    Ok(!automatic_files(&folder)?
+        .iter()
+        .any(|name| name.starts_with(&today)))
 }
 
 fn create_folder(folder: &Path) -> Result<()> {
