@@ -3,11 +3,12 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use chrono::Datelike;
 use clap::{Parser, Subcommand};
 use engagement_desk_core::auth::{self, Actor, NewStaff, Role};
 use engagement_desk_core::clock::SystemClock;
 use engagement_desk_core::db::{self, Database};
-use engagement_desk_core::{audit, backup, AppError, ErrorCode, Result};
+use engagement_desk_core::{audit, backup, demo, AppError, ErrorCode, Result};
 
 use crate::paths;
 
@@ -58,6 +59,21 @@ pub enum Command {
         /// The backup file.
         #[arg(value_name = "PATH")]
         from: PathBuf,
+    },
+    /// Fill a new database with years of realistic made-up activity (for training, trying
+    /// the app out, and the benchmarks). Staff passwords are printed once. Refuses a
+    /// database that already holds staff, guests or audit entries.
+    Demo {
+        /// Years of history (365 days each, ending today), 1 to 10.
+        #[arg(long, default_value_t = 5)]
+        years: u32,
+        /// The same seed (and --until) makes the same data.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// The simulated now (RFC 3339, e.g. 2026-11-30T16:00:00Z); default: now. Its day
+        /// is left open with what happened up to that time.
+        #[arg(long, value_name = "INSTANT")]
+        until: Option<String>,
     },
     /// For the crash and concurrency tests: log in and check test guests in and out as fast
     /// as possible, printing `ack ...` after each action is committed. Refuses a database
@@ -160,6 +176,9 @@ pub fn run(command: Command, explicit_db: Option<&Path>) -> ExitCode {
         Command::Drill {
             username, count, ..
         } => drill(&path, &username, count),
+        Command::Demo { years, seed, until } => {
+            demo(explicit_db.is_some(), &path, years, seed, until.as_deref())
+        }
     });
     match outcome {
         Ok(lines) => {
@@ -438,6 +457,89 @@ fn back_up(path: &Path, out: &Path, force: bool) -> Result<Vec<String>> {
         made.path,
         made.size_bytes
     )])
+}
+
+fn demo(
+    named: bool,
+    path: &Path,
+    years: u32,
+    seed: u64,
+    until: Option<&str>,
+) -> Result<Vec<String>> {
+    // Never into the default (real) database by accident: the file must be named.
+    if !named {
+        return Err(AppError::invalid_input(
+            "db",
+            "name the new database with --db PATH (demo data never goes into the default one)",
+        ));
+    }
+    let until = match until {
+        None => chrono::Utc::now(),
+        Some(text) => chrono::DateTime::parse_from_rfc3339(text.trim())
+            .map(|at| at.with_timezone(&chrono::Utc))
+            .map_err(|_| {
+                AppError::invalid_input("until", "an instant like 2026-11-30T16:00:00Z")
+            })?,
+    };
+    let _window = db::WindowLock::acquire(path)?;
+    let plan = demo::DemoPlan { years, seed, until };
+    let mut last_month = None;
+    let summary = demo::generate(path, &plan, &mut |progress| {
+        let month = (progress.day.year(), progress.day.month());
+        if last_month != Some(month) || progress.days_done == progress.days_total {
+            last_month = Some(month);
+            eprintln!(
+                "demo: simulated up to {} ({} of {} days)",
+                progress.day, progress.days_done, progress.days_total
+            );
+        }
+    })?;
+    Ok(demo_summary_lines(path, &summary))
+}
+
+fn demo_summary_lines(path: &Path, summary: &demo::DemoSummary) -> Vec<String> {
+    let counts = &summary.counts;
+    let mut lines = vec![
+        format!("demo data written to {}", path.display()),
+        format!(
+            "days: {} ({} to {}; {} closed out, the last left open)",
+            counts.days, summary.first_day, summary.last_day, counts.closed_days
+        ),
+        format!("guests: {}", counts.guests),
+        format!(
+            "visits: {} (about {} a day), anonymous tallies: {}",
+            counts.visits,
+            counts.visits / counts.days.max(1),
+            counts.anonymous_tallies
+        ),
+        format!(
+            "bookings: {} ({} no-shows, {} cancelled), waitlist: {}",
+            counts.bookings, counts.no_shows, counts.cancellations, counts.waitlist
+        ),
+        format!(
+            "nurse queue: {} entries, {} clinical notes",
+            counts.queue_entries, counts.clinical_notes
+        ),
+        format!(
+            "referrals: {}, consents: {}",
+            counts.referrals, counts.consents
+        ),
+        format!(
+            "incidents: {}, alerts and restrictions: {}",
+            counts.incidents, counts.flags
+        ),
+        format!("audit entries: {}", counts.audit_entries),
+        "staff accounts (the passwords are shown only now):".to_string(),
+    ];
+    for staff in &summary.staff {
+        lines.push(format!(
+            "  {:<8} {:<11} {}",
+            staff.username,
+            staff.role.as_str(),
+            staff.password
+        ));
+    }
+    lines
 }
 
 fn restore(path: &Path, from: &Path) -> Result<Vec<String>> {

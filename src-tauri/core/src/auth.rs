@@ -13,8 +13,8 @@ use crate::clock::Clock;
 use crate::db::Database;
 use crate::error::{AppError, ErrorCode, Result};
 
-mod password;
-mod storage;
+pub(crate) mod password;
+pub(crate) mod storage;
 
 pub use password::{check_password_policy, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
 

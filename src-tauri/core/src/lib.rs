@@ -10,6 +10,7 @@ pub mod bindings;
 pub mod clock;
 pub mod days;
 pub mod db;
+pub mod demo;
 pub mod error;
 pub mod guests;
 pub mod queue;

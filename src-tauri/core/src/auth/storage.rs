@@ -21,7 +21,7 @@ pub(super) fn count_active_admins(conn: &Connection) -> Result<i64> {
     )?)
 }
 
-pub(super) fn insert_staff(
+pub(crate) fn insert_staff(
     conn: &Connection,
     username: &str,
     display_name: &str,
