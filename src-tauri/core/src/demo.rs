@@ -156,6 +156,7 @@ pub(crate) fn generate_days(
             days_total,
         });
     }
+    db.write(|tx| storage::set_last_visits(tx))?;
     sim.counts.days = days_total;
     sim.counts.audit_entries = storage::audit_entries(db.conn())? as u64;
     // The write-ahead log grew with the weeks; fold it into the database file now.

@@ -520,6 +520,16 @@ pub(super) fn insert_closure(conn: &Connection, closure: &ClosureRow) -> Result<
     Ok(())
 }
 
+/// Every guest's stored last-visit date, from the visits made (once, at the end).
+pub(super) fn set_last_visits(conn: &Connection) -> Result<()> {
+    conn.execute(
+        "UPDATE guests SET last_visit_date = (SELECT max(service_date) FROM visits v
+                                              WHERE v.guest_id = guests.id AND v.voided_at IS NULL)",
+        [],
+    )?;
+    Ok(())
+}
+
 pub(super) fn audit_entries(conn: &Connection) -> Result<i64> {
     Ok(conn.query_row("SELECT count(*) FROM audit_log", [], |row| row.get(0))?)
 }

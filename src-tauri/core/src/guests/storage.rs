@@ -104,11 +104,16 @@ pub(crate) fn by_nickname_prefix(
     prefix: &str,
     limit: u32,
 ) -> Result<Vec<GuestCard>> {
-    // The range [prefix, prefix + U+10FFFF) is an index range scan, unlike LIKE.
+    // The range [prefix, prefix + U+10FFFF) is an index range scan, unlike LIKE. Years of
+    // guests share common starts ("ma": over a thousand), so the order comes from the
+    // stored last-visit date in the same index; only the cards shown read their visits.
     let upper = format!("{prefix}\u{10FFFF}");
     let mut statement = conn.prepare_cached(&format!(
-        "{CARD} WHERE g.nickname_key >= ?1 AND g.nickname_key < ?2 AND g.merged_into IS NULL
-         ORDER BY last_visit IS NULL, last_visit DESC, g.nickname_key LIMIT ?3"
+        "{CARD} WHERE g.id IN (
+             SELECT id FROM guests
+             WHERE nickname_key >= ?1 AND nickname_key < ?2 AND merged_into IS NULL
+             ORDER BY last_visit_date IS NULL, last_visit_date DESC, nickname_key LIMIT ?3)
+         ORDER BY last_visit IS NULL, last_visit DESC, g.nickname_key"
     ))?;
     let rows = statement.query_map(params![prefix, upper, limit], card)?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
@@ -179,5 +184,30 @@ pub(crate) fn merge(conn: &Connection, keep: i64, duplicate: i64) -> Result<usiz
         "UPDATE guests SET merged_into = ?1 WHERE id = ?2",
         params![keep, duplicate],
     )?;
+    refresh_last_visit(conn, keep)?;
+    refresh_last_visit(conn, duplicate)?;
     Ok(moved)
+}
+
+/// A visit on `service_date` was recorded: the guest's stored last-visit date (the order
+/// of the nickname search) moves forward to it.
+pub(crate) fn visited_on(conn: &Connection, guest_id: i64, service_date: &str) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE guests SET last_visit_date = ?2
+         WHERE id = ?1 AND (last_visit_date IS NULL OR last_visit_date < ?2)",
+    )?
+    .execute(params![guest_id, service_date])?;
+    Ok(())
+}
+
+/// The guest's stored last-visit date, from their visits that were not undone (after an
+/// undo or a merge).
+pub(crate) fn refresh_last_visit(conn: &Connection, guest_id: i64) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE guests SET last_visit_date = (SELECT max(service_date) FROM visits
+                                              WHERE guest_id = ?1 AND voided_at IS NULL)
+         WHERE id = ?1",
+    )?
+    .execute([guest_id])?;
+    Ok(())
 }

@@ -405,3 +405,80 @@ fn typed_text_that_once_broke_lookup_and_search_is_handled() {
     let err = clean_text("nickname", Some("a\u{61c}b"), 60).expect_err("refused");
     assert_eq!(err.code, ErrorCode::InvalidInput, "{}", err.message);
 }
+
+#[test]
+fn the_nickname_search_shows_the_most_recently_seen_first_through_undo_and_merge() {
+    let mut d = desk();
+    let mut pat = d.person("pat", &[Role::FrontDesk]);
+    d.person("sam", &[Role::Supervisor]);
+    let names = |found: &Lookup| -> Vec<String> {
+        found
+            .matches
+            .iter()
+            .map(|card| card.nickname.clone().unwrap_or_default())
+            .collect()
+    };
+    // Monday: Mara and Marco come; Tuesday: Marek.
+    let mara = d.arrive(&mut pat, "Mara");
+    let marco = d.arrive(&mut pat, "Marco");
+    for card in [&mara, &marco] {
+        visits::check_out(&mut d.db, &d.clock, &mut pat, card.open_visit_id.unwrap()).unwrap();
+    }
+    d.clock.advance(chrono::Duration::days(1));
+    // A new day, a new shift: the 12-hour sessions have ended.
+    pat = auth::login(&mut d.db, &d.clock, "pat", PASSWORD).unwrap();
+    let marek = d.arrive(&mut pat, "Marek");
+    visits::check_out(&mut d.db, &d.clock, &mut pat, marek.open_visit_id.unwrap()).unwrap();
+    let found = lookup(&mut d.db, &d.clock, &mut pat, "mar").unwrap();
+    assert_eq!(
+        names(&found),
+        ["Marek", "Mara", "Marco"],
+        "yesterday's two after today's, by name"
+    );
+
+    // Wednesday: Marco checks in, then the check-in is undone: he was not seen today.
+    d.clock.advance(chrono::Duration::days(1));
+    // A new day, a new shift: the 12-hour sessions have ended.
+    pat = auth::login(&mut d.db, &d.clock, "pat", PASSWORD).unwrap();
+    let again = visits::check_in(&mut d.db, &d.clock, &mut pat, marco.id, false).unwrap();
+    let found = lookup(&mut d.db, &d.clock, &mut pat, "mar").unwrap();
+    assert_eq!(
+        names(&found)[0],
+        "Marco",
+        "a check-in moves the guest to the top"
+    );
+    visits::undo_check_in(&mut d.db, &d.clock, &mut pat, again.visit_id).unwrap();
+    let found = lookup(&mut d.db, &d.clock, &mut pat, "mar").unwrap();
+    assert_eq!(
+        names(&found),
+        ["Marek", "Mara", "Marco"],
+        "an undone check-in does not count"
+    );
+    assert_eq!(
+        d.count(&format!(
+            "SELECT last_visit_date = '2026-11-28' FROM guests WHERE id = {}",
+            marco.id
+        )),
+        1,
+        "the stored last visit goes back to Monday"
+    );
+    // Mara's duplicate record (registered today without a name) is merged into Mara:
+    // today's visit now makes Mara the most recently seen.
+    let duplicate =
+        visits::register_and_check_in(&mut d.db, &d.clock, &mut pat, &NewGuest::default(), false)
+            .unwrap()
+            .guest;
+    let mut sam = auth::login(&mut d.db, &d.clock, "sam", PASSWORD).unwrap();
+    merge(&mut d.db, &d.clock, &mut sam, &mara.code, &duplicate.code).unwrap();
+    let found = lookup(&mut d.db, &d.clock, &mut pat, "mar").unwrap();
+    assert_eq!(
+        names(&found),
+        ["Mara", "Marek", "Marco"],
+        "the merged visit counts for Mara"
+    );
+    assert_eq!(
+        found.matches[0].last_visit_date.as_deref(),
+        Some("2026-11-30"),
+        "the card's last visit agrees with the order"
+    );
+}

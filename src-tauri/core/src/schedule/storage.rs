@@ -128,9 +128,11 @@ pub(super) fn taken(
     to: DateTime<Utc>,
 ) -> Result<Vec<Taken>> {
     // Bookings that hold the resource, and blocked periods of it or of its whole kind.
+    // `+starts_at` keeps the search on bookings_resource_blocked: those ending after `from`
+    // are today's, while every booking of the resource's history starts before `to`.
     let mut statement = conn.prepare_cached(&format!(
         "SELECT starts_at, blocked_until FROM bookings
-         WHERE resource_id = ?1 AND {HOLDING} AND starts_at < ?3 AND blocked_until > ?2
+         WHERE resource_id = ?1 AND {HOLDING} AND +starts_at < ?3 AND blocked_until > ?2
          UNION ALL
          SELECT starts_at, ends_at FROM blocked_periods
          WHERE (resource_id = ?1

@@ -86,7 +86,9 @@ pub(super) fn insert_visit(
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![guest_id, service_date, stamp(at), staff_id, over_capacity_by, after_close],
     )?;
-    Ok(conn.last_insert_rowid())
+    let id = conn.last_insert_rowid();
+    crate::guests::storage::visited_on(conn, guest_id, service_date)?;
+    Ok(id)
 }
 
 pub(super) fn check_out(
@@ -113,7 +115,11 @@ pub(super) fn void(
         "UPDATE visits SET voided_at = ?2, voided_by = ?3, void_reason = ?4 WHERE id = ?1",
         params![id, stamp(at), staff_id, reason],
     )?;
-    Ok(())
+    let guest_id: i64 =
+        conn.query_row("SELECT guest_id FROM visits WHERE id = ?1", [id], |row| {
+            row.get(0)
+        })?;
+    crate::guests::storage::refresh_last_visit(conn, guest_id)
 }
 
 /// Someone inside, with their code and nickname.
