@@ -3,7 +3,7 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-use engagement_desk_tests::e2e::Desk;
+use engagement_desk_tests::e2e::{Desk, E2E_CLOCK_START};
 use engagement_desk_tests::TempDb;
 use thirtyfour::prelude::*;
 
@@ -1509,5 +1509,85 @@ async fn hostile_input_through_the_window_is_refused_or_shown_as_text() {
         before,
         "no refused input changed the database"
     );
+    desk.close().await;
+}
+
+/// A trainer's database: a year of demo data ending at the tests' clock (Monday 10:04).
+#[tokio::test]
+async fn a_year_of_demo_data_opens_on_a_busy_morning_and_the_desk_works_with_its_regulars() {
+    let db = TempDb::new();
+    let path = db.path.to_str().expect("UTF-8 path");
+    let made = engagement_desk_tests::run_cli(
+        &[
+            "--db",
+            path,
+            "demo",
+            "--years",
+            "1",
+            "--seed",
+            "3",
+            "--until",
+            E2E_CLOCK_START,
+        ],
+        &[],
+    );
+    assert_eq!(made.code, Some(0), "demo data is made: {}", made.stderr);
+    let (username, password) = made
+        .stdout
+        .lines()
+        .map(|line| line.split_whitespace().collect::<Vec<_>>())
+        .find(|parts| parts.len() == 3 && parts[1] == "front_desk")
+        .map(|parts| (parts[0].to_string(), parts[2].to_string()))
+        .expect("a front-desk account is printed");
+    // The regular with the most visits who is not inside now and may come in.
+    let (code, nickname): (String, String) = {
+        let conn = rusqlite::Connection::open(&db.path).expect("opens");
+        conn.query_row(
+            "SELECT g.code, g.nickname FROM guests g JOIN visits v ON v.guest_id = g.id
+             WHERE g.nickname IS NOT NULL
+               AND NOT EXISTS (SELECT 1 FROM visits o WHERE o.guest_id = g.id
+                               AND o.checked_out_at IS NULL AND o.voided_at IS NULL)
+               AND NOT EXISTS (SELECT 1 FROM guest_flags f WHERE f.guest_id = g.id)
+             GROUP BY g.id ORDER BY count(*) DESC LIMIT 1",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .expect("a regular")
+    };
+    let code = format!("{}-{}", &code[..3], &code[3..]);
+
+    let desk = Desk::launch(&db.path).await;
+    desk.log_in(&username, &password).await;
+    desk.wait_for_text("#screen-title", "Start").await;
+    desk.open_screen("2", "Front desk").await;
+    let occupancy = desk
+        .wait_for_text("[data-testid=occupancy]", "of 90 inside")
+        .await;
+    let inside: u32 = occupancy
+        .split_whitespace()
+        .next()
+        .and_then(|n| n.parse().ok())
+        .expect("a number inside");
+    assert!(inside >= 10, "a Monday morning is busy: {occupancy}");
+
+    // The regular is found by nickname among years of guests, then checked in by code.
+    desk.type_into("Guest code or nickname", &nickname).await;
+    desk.wait_for_text("#desk-choices", &code).await;
+    desk.screenshot("demo-front-desk-search").await;
+    desk.type_into("Guest code or nickname", &code).await;
+    desk.press(Key::Enter).await;
+    desk.wait_for_text(
+        "[data-testid=desk-notice]",
+        &format!("Checked in {nickname} ({code})"),
+    )
+    .await;
+    desk.wait_for_text(
+        "[data-testid=occupancy]",
+        &format!("{} of 90 inside", inside + 1),
+    )
+    .await;
+    desk.open_screen("3", "Showers & workstations").await;
+    desk.wait_for_text("main", "Shower 6").await;
+    desk.screenshot("demo-schedule").await;
     desk.close().await;
 }
