@@ -346,7 +346,7 @@ const NICKNAMES: [&str; 64] = [
     "Omar", "Otis", "Vic", "Will", "Yolanda", "Zeke", "Tío",
 ];
 const NICKNAME_PREFIXES: [&str; 8] = [
-    "Big ", "Little ", "Red ", "Doc ", "Miss ", "Uncle ", "Ol' ", "Sunny ",
+    "Big ", "Little ", "Red ", "Doc ", "Lucky ", "Slim ", "Ol' ", "Sunny ",
 ];
 const LANGUAGES: [&str; 4] = ["Spanish", "Haitian Creole", "Portuguese", "Vietnamese"];
 
