@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use engagement_desk_core::auth::Session;
 use engagement_desk_core::backup;
 use engagement_desk_core::clock::ShiftedClock;
-use engagement_desk_core::db::{Database, WindowLock};
+use engagement_desk_core::db::{self, Database, WindowLock};
 use engagement_desk_core::{AppError, ErrorCode, Result};
 
 use crate::{cli, commands, paths};
@@ -21,6 +21,8 @@ pub struct AppState {
     pub clock: ShiftedClock,
     /// Why the automatic backup at start failed, shown on the start screen.
     pub start_backup_problem: Arc<Mutex<Option<String>>>,
+    /// Damage the full read of a large database after start found, shown on the start screen.
+    pub integrity_problem: Arc<Mutex<Option<String>>>,
     /// Held while the window runs: one window per database.
     _window_lock: Option<WindowLock>,
 }
@@ -45,8 +47,9 @@ impl AppState {
             Database::open(&path)
         });
         let start_backup_problem = Arc::new(Mutex::new(None));
+        let integrity_problem = Arc::new(Mutex::new(None));
         if let Ok(db) = &database {
-            back_up_in_background(db, &clock, &start_backup_problem);
+            check_and_back_up_in_background(db, &clock, &integrity_problem, &start_backup_problem);
         }
         let database = database.map(Mutex::new);
         if let Err(err) = &database {
@@ -57,6 +60,7 @@ impl AppState {
             session: Mutex::new(None),
             clock,
             start_backup_problem,
+            integrity_problem,
             _window_lock: window_lock,
         }
     }
@@ -91,31 +95,49 @@ impl AppState {
     }
 }
 
-/// The day's first start makes the day's backup, beside the window rather than before it
-/// (a large database takes seconds to copy), on a connection of its own so the desk is not
-/// held up. A failure is shown on the start screen, not fatal.
-fn back_up_in_background(
+/// After the window is up, on a connection of its own so the desk is not held up: the full
+/// read of a large database that opening it left for later (`db::deferred_check`), then the
+/// day's first backup (a large database takes seconds to copy). Problems are shown on the
+/// start screen, not fatal; a damaged database is not backed up over good backups.
+fn check_and_back_up_in_background(
     db: &Database,
     clock: &ShiftedClock,
-    problem: &Arc<Mutex<Option<String>>>,
+    integrity_problem: &Arc<Mutex<Option<String>>>,
+    backup_problem: &Arc<Mutex<Option<String>>>,
 ) {
     let Some(path) = db.path().map(Path::to_path_buf) else {
         return;
     };
-    // Most starts find today's backup made: no second connection, no check of the file.
-    if !backup::start_backup_due(&path, clock).unwrap_or(true) {
+    let check = db::check_was_deferred(&path);
+    // Most starts find today's backup made: no second connection, no copy of the file.
+    let back_up = backup::start_backup_due(&path, clock).unwrap_or(true);
+    if !check && !back_up {
         return;
     }
     let clock = *clock;
-    let problem = Arc::clone(problem);
+    let (integrity_problem, backup_problem) =
+        (Arc::clone(integrity_problem), Arc::clone(backup_problem));
+    let report = |slot: &Mutex<Option<String>>, err: AppError| {
+        cli::print_error(&err);
+        if let Ok(mut slot) = slot.lock() {
+            *slot = Some(err.message);
+        }
+    };
     std::thread::spawn(move || {
-        let outcome = Database::open(&path).and_then(|mut own| {
-            backup::automatic_backup(&mut own, &clock, backup::Occasion::Start)
-        });
-        if let Err(err) = outcome {
-            cli::print_error(&err);
-            if let Ok(mut slot) = problem.lock() {
-                *slot = Some(err.message);
+        if check {
+            // The first screen comes first: the read takes a core for seconds.
+            std::thread::sleep(std::time::Duration::from_secs(2));
+            if let Err(err) = db::deferred_check(&path) {
+                report(&integrity_problem, err);
+                return;
+            }
+        }
+        if back_up {
+            let outcome = Database::open(&path).and_then(|mut own| {
+                backup::automatic_backup(&mut own, &clock, backup::Occasion::Start)
+            });
+            if let Err(err) = outcome {
+                report(&backup_problem, err);
             }
         }
     });

@@ -43,6 +43,9 @@ pub fn app_status(state: State<'_, AppState>) -> Reply<AppStatus> {
         status
             .backup_problem
             .clone_from(&*crate::app::lock(&state.start_backup_problem)?);
+        status
+            .integrity_problem
+            .clone_from(&*crate::app::lock(&state.integrity_problem)?);
         Ok(status)
     })
 }

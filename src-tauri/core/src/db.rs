@@ -319,19 +319,56 @@ fn inspect_with(path: &Path, schema: &Schema) -> Result<Inspection> {
     if application_id != APPLICATION_ID {
         return Err(not_ours(path));
     }
+    let schema_version = current_version(&conn).map_err(|err| err.context(shown.to_string()))?;
+    if schema_version > schema.latest {
+        return Err(too_new(path, schema_version, schema.latest));
+    }
+    // The whole file is read before a migration changes it, and always when it is small.
+    // A large one (years of history: about a second per 200 MB) is read after the window
+    // is up instead (see `deferred_check`), so the desk is not kept waiting at the door;
+    // here SQLite still reads its schema, so a file damaged there is refused now.
+    if metadata.len() <= FULL_CHECK_AT_OPEN_MAX_BYTES || schema_version < schema.latest {
+        quick_check_conn(&conn, path)?;
+    } else {
+        conn.query_row("SELECT count(*) FROM sqlite_schema", [], |row| {
+            row.get::<_, i64>(0)
+        })
+        .map_err(|err| damaged(path, err))?;
+    }
+    Ok(Inspection::Existing { schema_version })
+}
+
+/// Databases up to this size are read whole (`quick_check`) whenever they are opened.
+pub const FULL_CHECK_AT_OPEN_MAX_BYTES: u64 = 64 * 1024 * 1024;
+
+fn quick_check_conn(conn: &Connection, path: &Path) -> Result<()> {
+    let shown = path.display();
     let quick_check =
-        pragma_text(&conn, "quick_check").map_err(|err| err.context(shown.to_string()))?;
+        pragma_text(conn, "quick_check").map_err(|err| err.context(shown.to_string()))?;
     if quick_check != "ok" {
         return Err(AppError::new(
             ErrorCode::DatabaseCorrupt,
             format!("{shown} is damaged: the integrity check says {quick_check}"),
         ));
     }
-    let schema_version = current_version(&conn)?;
-    if schema_version > schema.latest {
-        return Err(too_new(path, schema_version, schema.latest));
-    }
-    Ok(Inspection::Existing { schema_version })
+    Ok(())
+}
+
+/// Whether opening `path` left its full read (`quick_check`) for later: true for a large
+/// database. The app then runs [`deferred_check`] in the background after its first screen.
+pub fn check_was_deferred(path: &Path) -> bool {
+    fs::metadata(path).is_ok_and(|metadata| metadata.len() > FULL_CHECK_AT_OPEN_MAX_BYTES)
+}
+
+/// The full read that opening a large database leaves for later: `quick_check` on a
+/// read-only connection of its own. Changes nothing.
+pub fn deferred_check(path: &Path) -> Result<()> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX
+        | OpenFlags::SQLITE_OPEN_URI;
+    let conn = Connection::open_with_flags(path, flags).map_err(|err| damaged(path, err))?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    quick_check_conn(&conn, path)
 }
 
 /// A database that cannot be written is refused up front with a clear message (SQLite

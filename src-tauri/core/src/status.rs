@@ -23,6 +23,8 @@ pub struct AppStatus {
     pub center_time_zone: String,
     /// Why the automatic backup at start could not be made, if it could not.
     pub backup_problem: Option<String>,
+    /// What the full read of a large database after start found, if it found damage.
+    pub integrity_problem: Option<String>,
 }
 
 /// Gather the status of an open database. Reveals no guest data, so any caller may ask.
@@ -41,6 +43,7 @@ pub fn app_status(db: &Database) -> Result<AppStatus> {
             .map(|path| path.display().to_string()),
         center_time_zone: settings::read(db, settings::CENTER_TIME_ZONE)?,
         backup_problem: None,
+        integrity_problem: None,
     })
 }
 

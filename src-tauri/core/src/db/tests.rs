@@ -517,3 +517,44 @@ fn check_finds_damage_inside_the_file() {
     let err = check(&path).expect_err("damage is found");
     assert_eq!(err.code, ErrorCode::DatabaseCorrupt, "{}", err.message);
 }
+
+#[test]
+fn a_large_database_opens_without_the_full_read_which_runs_after_and_finds_damage() {
+    let (_dir, path) = temp_db();
+    {
+        let db = Database::open(&path).expect("created");
+        db.conn()
+            .execute_batch(
+                "CREATE TABLE filler (x BLOB);
+                 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 17000)
+                 INSERT INTO filler SELECT randomblob(4000) FROM n;",
+            )
+            .expect("filler rows");
+    }
+    let mut full = bytes(&path);
+    assert!(
+        full.len() as u64 > FULL_CHECK_AT_OPEN_MAX_BYTES,
+        "the database is over the limit: {}",
+        full.len()
+    );
+    assert!(
+        !check_was_deferred(&temp_db().1),
+        "a missing file is not deferred"
+    );
+    drop(Database::open(&path).expect("a healthy large database opens"));
+    deferred_check(&path).expect("and reads whole as healthy");
+
+    // Damage a page in the middle of the data: the open does not read it, the later check does.
+    let page = 4096 * (full.len() / 4096 / 2);
+    full[page..page + 16].copy_from_slice(&[0xFF; 16]);
+    std::fs::write(&path, &full).expect("damaged");
+    assert!(
+        check_was_deferred(&path),
+        "a large file's full read is deferred"
+    );
+    drop(Database::open(&path).expect("the schema is intact: the window opens"));
+    let err = deferred_check(&path).expect_err("the full read finds the damage");
+    assert_eq!(err.code, ErrorCode::DatabaseCorrupt, "{}", err.message);
+    let err = check(&path).expect_err("engagement-desk check finds it too");
+    assert_eq!(err.code, ErrorCode::DatabaseCorrupt, "{}", err.message);
+}

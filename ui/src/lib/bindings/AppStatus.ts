@@ -23,4 +23,8 @@ centerTimeZone: string,
 /**
  * Why the automatic backup at start could not be made, if it could not.
  */
-backupProblem: string | null, };
+backupProblem: string | null, 
+/**
+ * What the full read of a large database after start found, if it found damage.
+ */
+integrityProblem: string | null, };
