@@ -963,6 +963,19 @@ pub fn day_counts(
 pub(crate) fn counts_on(conn: &rusqlite::Connection, date: &str) -> Result<QueueCounts> {
     let rows = storage::count_rows(conn, date)?;
     let reasons = storage::reasons(conn, false)?;
+    Ok(counts_of(
+        &rows,
+        &reasons,
+        storage::incident_counts(conn, date)?,
+    ))
+}
+
+/// A day's counts from its entries and incidents (one day, or one date of a range).
+fn counts_of(
+    rows: &[storage::CountRow],
+    reasons: &[ReasonOption],
+    incidents: incidents::IncidentCounts,
+) -> QueueCounts {
     let by_reason = reasons
         .iter()
         .map(|r| figures(&r.reason, rows.iter().filter(|e| e.reason == r.reason)))
@@ -971,11 +984,50 @@ pub(crate) fn counts_on(conn: &rusqlite::Connection, date: &str) -> Result<Queue
         .into_iter()
         .map(|p| figures(p.as_str(), rows.iter().filter(|e| e.priority == p)))
         .collect();
-    Ok(QueueCounts {
+    QueueCounts {
         all: figures("all", rows.iter()),
         by_reason,
         by_priority,
-        incidents: storage::incident_counts(conn, date)?,
+        incidents,
+    }
+}
+
+/// The queue's entries and incidents of every date of a range, read at once for the
+/// report engine; [`RangeCounts::on`] gives what [`counts_on`] gives for a date.
+pub(crate) struct RangeCounts {
+    reasons: Vec<ReasonOption>,
+    rows: std::collections::HashMap<String, Vec<storage::CountRow>>,
+    incidents: std::collections::HashMap<String, incidents::IncidentCounts>,
+}
+
+impl RangeCounts {
+    /// The counts of one date of the range.
+    pub(crate) fn on(&self, date: &str) -> QueueCounts {
+        let rows = self.rows.get(date).map_or(&[][..], Vec::as_slice);
+        let incidents = self
+            .incidents
+            .get(date)
+            .cloned()
+            .unwrap_or(incidents::IncidentCounts {
+                incidents: 0,
+                overdoses: 0,
+                naloxone_doses: 0,
+                ems_called: 0,
+            });
+        counts_of(rows, &self.reasons, incidents)
+    }
+}
+
+/// The queue's counts of every date of `from..=to` (`YYYY-MM-DD`), with three queries.
+pub(crate) fn counts_in_range(
+    conn: &rusqlite::Connection,
+    from: &str,
+    to: &str,
+) -> Result<RangeCounts> {
+    Ok(RangeCounts {
+        reasons: storage::reasons(conn, false)?,
+        rows: storage::count_rows_in_range(conn, from, to)?,
+        incidents: storage::incident_counts_in_range(conn, from, to)?,
     })
 }
 

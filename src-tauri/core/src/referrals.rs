@@ -1046,8 +1046,16 @@ pub(crate) fn counts_on(
     date: &str,
 ) -> Result<Vec<ReferralGroupCounts>> {
     let rows = storage::count_rows(conn, date)?;
+    Ok(group_counts(&rows, storage::groupings(conn)?))
+}
+
+/// A day's counts per group from its referrals' groups and statuses.
+fn group_counts(
+    rows: &[(String, ReferralStatus)],
+    groupings: impl IntoIterator<Item = String>,
+) -> Vec<ReferralGroupCounts> {
     let mut groups: Vec<ReferralGroupCounts> = Vec::new();
-    for grouping in storage::groupings(conn)? {
+    for grouping in groupings {
         let mut counts = ReferralGroupCounts {
             grouping: grouping.clone(),
             made: 0,
@@ -1071,7 +1079,34 @@ pub(crate) fn counts_on(
         }
         groups.push(counts);
     }
-    Ok(groups)
+    groups
+}
+
+/// The referrals of every date of a range, read at once for the report engine;
+/// [`RangeCounts::on`] gives what [`counts_on`] gives for a date.
+pub(crate) struct RangeCounts {
+    groupings: Vec<String>,
+    rows: std::collections::HashMap<String, Vec<(String, ReferralStatus)>>,
+}
+
+impl RangeCounts {
+    /// The counts of one date of the range.
+    pub(crate) fn on(&self, date: &str) -> Vec<ReferralGroupCounts> {
+        let rows = self.rows.get(date).map_or(&[][..], Vec::as_slice);
+        group_counts(rows, self.groupings.iter().cloned())
+    }
+}
+
+/// Referral counts of every date of `from..=to` (`YYYY-MM-DD`), with two queries.
+pub(crate) fn counts_in_range(
+    conn: &rusqlite::Connection,
+    from: &str,
+    to: &str,
+) -> Result<RangeCounts> {
+    Ok(RangeCounts {
+        groupings: storage::groupings(conn)?,
+        rows: storage::count_rows_in_range(conn, from, to)?,
+    })
 }
 
 #[cfg(test)]

@@ -3,7 +3,9 @@
 //! workstations, the nurse queue and incidents, referrals, alerts and restrictions.
 //! Only counts: never a guest code or a note.
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Duration, NaiveDate, Timelike, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
 use ts_rs::TS;
@@ -140,11 +142,12 @@ fn build(
 ) -> Result<Report> {
     let zone = days::center_zone(db)?;
     let conn = db.conn();
+    let rows = RangeRows::read(conn, zone, now, from, to)?;
     let total = usize::try_from((to - from).num_days() + 1).unwrap_or(0);
     let mut days_out = Vec::with_capacity(total);
     let mut date = from;
     while date <= to {
-        days_out.push(day(conn, zone, now, date)?);
+        days_out.push(rows.day(zone, date));
         progress(days_out.len(), total);
         let Some(next) = date.succ_opt() else { break };
         date = next;
@@ -153,43 +156,75 @@ fn build(
         from: from.to_string(),
         to: to.to_string(),
         generated_local: days::local_time_text(zone, now),
-        unique_guests_in_range: storage::unique_guests(conn, &from.to_string(), &to.to_string())?,
+        unique_guests_in_range: rows.visits.unique_guests,
         days: days_out,
     })
 }
 
-fn day(
-    conn: &rusqlite::Connection,
-    zone: Tz,
-    now: DateTime<Utc>,
-    date: NaiveDate,
-) -> Result<DayCounts> {
-    let text = date.to_string();
-    let (start, end) = days::range_bounds(zone, date, date);
-    let visits = storage::visit_counts(conn, &text)?;
-    let (occupancy_by_hour, peak_occupancy) =
-        occupancy(&storage::stays(conn, start, end, now)?, zone, start, end);
-    let (alerts_issued, restrictions_issued) = storage::flags_issued(conn, start, end)?;
-    Ok(DayCounts {
-        status: if storage::is_closed(conn, &text)? {
-            DayStatus::Final
-        } else {
-            DayStatus::Provisional
-        },
-        visits: visits.visits,
-        unique_guests: visits.guests,
-        new_guests: storage::new_guests(conn, &text)?,
-        anonymous_tallies: visits.tallies,
-        corrections_after_close: visits.after_close,
-        peak_occupancy,
-        occupancy_by_hour,
-        services: crate::schedule::storage::day_counts(conn, &text)?,
-        nurse: crate::queue::counts_on(conn, &text)?,
-        referrals: crate::referrals::counts_on(conn, &text)?,
-        alerts_issued,
-        restrictions_issued,
-        date: text,
-    })
+/// Everything the days of a range are counted from: a fixed number of queries, each over
+/// the whole range, however long it is; each day is then taken out of them.
+struct RangeRows {
+    visits: storage::RangeVisits,
+    new_guests: HashMap<String, u32>,
+    closed: HashSet<String>,
+    stays: storage::Stays,
+    flags: storage::Flags,
+    services: crate::schedule::storage::KindCountsByDay,
+    nurse: crate::queue::RangeCounts,
+    referrals: crate::referrals::RangeCounts,
+}
+
+impl RangeRows {
+    fn read(
+        conn: &rusqlite::Connection,
+        zone: Tz,
+        now: DateTime<Utc>,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Self> {
+        let (first, last) = (from.to_string(), to.to_string());
+        let (start, end) = days::range_bounds(zone, from, to);
+        Ok(Self {
+            visits: storage::visit_counts(conn, &first, &last)?,
+            new_guests: storage::new_guests(conn, &first, &last)?,
+            closed: storage::closed_days(conn, &first, &last)?,
+            stays: storage::stays(conn, start, end, now)?,
+            flags: storage::flags(conn, start, end)?,
+            services: crate::schedule::storage::day_counts_in_range(conn, &first, &last)?,
+            nurse: crate::queue::counts_in_range(conn, &first, &last)?,
+            referrals: crate::referrals::counts_in_range(conn, &first, &last)?,
+        })
+    }
+
+    /// The counts of one date of the range.
+    fn day(&self, zone: Tz, date: NaiveDate) -> DayCounts {
+        let text = date.to_string();
+        let (start, end) = days::range_bounds(zone, date, date);
+        let visits = self.visits.days.get(&text).cloned().unwrap_or_default();
+        let (occupancy_by_hour, peak_occupancy) =
+            occupancy(&self.stays.of_day(start, end), zone, start, end);
+        let (alerts_issued, restrictions_issued) = self.flags.issued(start, end);
+        DayCounts {
+            status: if self.closed.contains(&text) {
+                DayStatus::Final
+            } else {
+                DayStatus::Provisional
+            },
+            visits: visits.visits,
+            unique_guests: visits.guests,
+            new_guests: self.new_guests.get(&text).copied().unwrap_or(0),
+            anonymous_tallies: visits.tallies,
+            corrections_after_close: visits.after_close,
+            peak_occupancy,
+            occupancy_by_hour,
+            services: self.services.on(&text),
+            nurse: self.nurse.on(&text),
+            referrals: self.referrals.on(&text),
+            alerts_issued,
+            restrictions_issued,
+            date: text,
+        }
+    }
 }
 
 /// The peak number inside in each hour of `[start, end)` and over the whole day, from the
@@ -234,12 +269,18 @@ pub(crate) fn occupancy(
         let peak = u32::try_from(peak.max(0)).unwrap_or(0);
         day_peak = day_peak.max(peak);
         hours.push(HourOccupancy {
-            hour: hour_start.with_timezone(&zone).format("%H:%M").to_string(),
+            hour: clock_hour(hour_start.with_timezone(&zone)),
             peak,
         });
         hour_start = hour_end;
     }
     (hours, day_peak)
+}
+
+/// `HH:MM` of a time on the center's clock (as `%H:%M` writes it, without parsing that
+/// format for each of a year's 8,760 hours).
+fn clock_hour(at: DateTime<Tz>) -> String {
+    format!("{:02}:{:02}", at.hour(), at.minute())
 }
 
 /// The small-cell threshold (setting, default 10).

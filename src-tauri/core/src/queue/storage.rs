@@ -1,5 +1,7 @@
 //! SQL for the nurse queue: entries, their transitions, stations, reasons and notes.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
@@ -560,6 +562,44 @@ pub(super) fn count_rows(conn: &Connection, service_date: &str) -> Result<Vec<Co
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
+/// [`count_rows`] of every service date of `from..=to`, by date.
+pub(super) fn count_rows_in_range(
+    conn: &Connection,
+    from: &str,
+    to: &str,
+) -> Result<HashMap<String, Vec<CountRow>>> {
+    let mut statement = conn.prepare_cached(
+        "SELECT service_date, reason, priority, state, joined_at, called_at FROM queue_entries
+         WHERE service_date BETWEEN ?1 AND ?2",
+    )?;
+    let mut by_date: HashMap<String, Vec<CountRow>> = HashMap::new();
+    let mut rows = statement.query(params![from, to])?;
+    while let Some(row) = rows.next()? {
+        let priority: String = row.get(2)?;
+        let state: String = row.get(3)?;
+        let joined = instant(&row.get::<_, String>(4)?)?;
+        let called: Option<String> = row.get(5)?;
+        let entry = CountRow {
+            reason: row.get(1)?,
+            priority: Priority::parse(&priority),
+            state: QueueState::parse(&state),
+            wait_seconds: called
+                .as_deref()
+                .map(instant)
+                .transpose()?
+                .map(|at| (at - joined).num_seconds()),
+        };
+        let date = row.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?;
+        match by_date.get_mut(date) {
+            Some(entries) => entries.push(entry),
+            None => {
+                by_date.insert(date.to_string(), vec![entry]);
+            }
+        }
+    }
+    Ok(by_date)
+}
+
 pub(super) struct NewIncident {
     pub service_date: String,
     pub occurred_at: DateTime<Utc>,
@@ -651,4 +691,29 @@ pub(super) fn incident_counts(conn: &Connection, service_date: &str) -> Result<I
             })
         },
     )?)
+}
+
+/// [`incident_counts`] of every service date of `from..=to` that has incidents.
+pub(super) fn incident_counts_in_range(
+    conn: &Connection,
+    from: &str,
+    to: &str,
+) -> Result<HashMap<String, IncidentCounts>> {
+    let mut statement = conn.prepare_cached(
+        "SELECT service_date, count(*), count(*) FILTER (WHERE kind = 'overdose'),
+                coalesce(sum(naloxone_doses), 0), count(*) FILTER (WHERE ems_called = 1)
+         FROM incidents WHERE service_date BETWEEN ?1 AND ?2 GROUP BY service_date",
+    )?;
+    let rows = statement.query_map(params![from, to], |row| {
+        Ok((
+            row.get(0)?,
+            IncidentCounts {
+                incidents: row.get(1)?,
+                overdoses: row.get(2)?,
+                naloxone_doses: row.get(3)?,
+                ems_called: row.get(4)?,
+            },
+        ))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

@@ -1,5 +1,7 @@
 //! SQL for referrals, partners, notes and consents.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
@@ -490,4 +492,27 @@ pub(super) fn count_rows(conn: &Connection, date: &str) -> Result<Vec<(String, R
         Ok((row.get::<_, String>(0)?, ReferralStatus::parse(&status)))
     })?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// [`count_rows`] of every service date of `from..=to`, by date.
+pub(super) fn count_rows_in_range(
+    conn: &Connection,
+    from: &str,
+    to: &str,
+) -> Result<HashMap<String, Vec<(String, ReferralStatus)>>> {
+    let mut statement = conn.prepare_cached(
+        "SELECT r.service_date, c.grouping, r.status FROM referrals r
+         JOIN referral_categories c ON c.category = r.category
+         WHERE r.service_date BETWEEN ?1 AND ?2",
+    )?;
+    let mut by_date: HashMap<String, Vec<(String, ReferralStatus)>> = HashMap::new();
+    let mut rows = statement.query(params![from, to])?;
+    while let Some(row) = rows.next()? {
+        let status: String = row.get(2)?;
+        by_date
+            .entry(row.get(0)?)
+            .or_default()
+            .push((row.get(1)?, ReferralStatus::parse(&status)));
+    }
+    Ok(by_date)
 }

@@ -1663,3 +1663,228 @@ fn the_small_cell_threshold_is_ten_until_a_supervisor_changes_it() {
         "the one change is audited"
     );
 }
+
+/// One day's counts with one query per figure, as the engine counted before it read a
+/// whole range at once: the reference a range's days must match.
+fn day_by_queries(
+    conn: &rusqlite::Connection,
+    zone: Tz,
+    now: DateTime<Utc>,
+    date: NaiveDate,
+) -> DayCounts {
+    let text = date.to_string();
+    let (start, end) = days::range_bounds(zone, date, date);
+    let count = |sql: &str| -> u32 {
+        conn.query_row(sql, [&text], |row| row.get(0))
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    };
+    let visits = count("SELECT count(*) FROM visits WHERE service_date = ?1 AND voided_at IS NULL");
+    let tallies = count("SELECT count(*) FROM anonymous_tallies WHERE service_date = ?1");
+    let mut statement = conn
+        .prepare(
+            "SELECT checked_in_at, checked_out_at FROM visits
+             WHERE checked_in_at >= ?1 AND checked_in_at < ?2 AND voided_at IS NULL
+               AND (checked_out_at IS NULL OR checked_out_at > ?3)
+             UNION ALL
+             SELECT checked_in_at, checked_out_at FROM visits
+             WHERE checked_out_at IS NULL AND voided_at IS NULL AND checked_in_at < ?1",
+        )
+        .expect("stays");
+    let stamp = crate::days::stamp;
+    let stays: Vec<(DateTime<Utc>, DateTime<Utc>)> = statement
+        .query_map(
+            rusqlite::params![stamp(start - Duration::hours(36)), stamp(end), stamp(start)],
+            |row| {
+                let arrived: String = row.get(0)?;
+                let left: Option<String> = row.get(1)?;
+                Ok((
+                    crate::days::instant(&arrived)?,
+                    left.as_deref()
+                        .map(crate::days::instant)
+                        .transpose()?
+                        .unwrap_or(now),
+                ))
+            },
+        )
+        .expect("stays")
+        .collect::<rusqlite::Result<_>>()
+        .expect("stays");
+    let (occupancy_by_hour, peak_occupancy) = occupancy(&stays, zone, start, end);
+    let (alerts_issued, restrictions_issued) = conn
+        .query_row(
+            "SELECT count(*) FILTER (WHERE kind = 'alert'),
+                    count(*) FILTER (WHERE kind = 'restriction')
+             FROM guest_flags WHERE created_at >= ?1 AND created_at < ?2",
+            rusqlite::params![stamp(start), stamp(end)],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .expect("flags");
+    DayCounts {
+        status: if count("SELECT count(*) FROM day_closures WHERE service_date = ?1") == 1 {
+            DayStatus::Final
+        } else {
+            DayStatus::Provisional
+        },
+        visits,
+        unique_guests: count(
+            "SELECT count(DISTINCT guest_id) FROM visits
+             WHERE service_date = ?1 AND voided_at IS NULL",
+        ),
+        new_guests: count(
+            "SELECT count(*) FROM guests WHERE first_seen_date = ?1 AND merged_into IS NULL",
+        ),
+        anonymous_tallies: tallies,
+        corrections_after_close: count(
+            "SELECT count(*) FROM visits
+             WHERE service_date = ?1 AND voided_at IS NULL AND after_close = 1",
+        ) + count(
+            "SELECT count(*) FROM anonymous_tallies WHERE service_date = ?1 AND after_close = 1",
+        ),
+        peak_occupancy,
+        occupancy_by_hour,
+        services: crate::schedule::storage::day_counts(conn, &text).expect("services"),
+        nurse: queue::counts_on(conn, &text).expect("queue"),
+        referrals: referrals::counts_on(conn, &text).expect("referrals"),
+        alerts_issued,
+        restrictions_issued,
+        date: text,
+    }
+}
+
+#[test]
+fn a_range_is_read_at_once_and_each_day_counts_as_it_does_by_itself() {
+    let dir = tempfile::tempdir().expect("a folder");
+    let path = dir.path().join("demo.db");
+    // 30 busy days ending on 2026-11-10 at 11:00 in Boston (guests still inside), with
+    // 2026-11-01 inside: 25 hours long.
+    let until = utc(2026, 11, 10, 16, 0);
+    let plan = crate::demo::DemoPlan {
+        years: 1,
+        seed: 5,
+        until,
+    };
+    let summary = crate::demo::generate_days(&path, &plan, 30, &mut |_| {}).expect("demo data");
+    let (from, to) = (summary.first_day, summary.last_day);
+    assert_eq!(
+        (from.to_string(), to.to_string()),
+        ("2026-10-12".to_string(), "2026-11-10".to_string())
+    );
+    let mut db = Database::open(&path).expect("opens");
+    let zone = days::center_zone(&db).expect("the center's zone");
+    let clock = crate::clock::FixedClock::new(until);
+
+    let mut told = Vec::new();
+    let range = compute(
+        &mut db,
+        &clock,
+        &mut Actor::Cli {
+            os_user: "test".into(),
+        },
+        &from.to_string(),
+        &to.to_string(),
+        &mut |done, total| told.push((done, total)),
+    )
+    .expect("the range's report");
+    assert_eq!(told, (1..=30).map(|done| (done, 30)).collect::<Vec<_>>());
+    assert_eq!(range.days.len(), 30);
+
+    for (day, date) in range.days.iter().zip(from.iter_days()) {
+        let alone = build(&db, until, date, date, &mut |_, _| {}).expect("one day");
+        assert_eq!(alone.days.len(), 1);
+        assert_eq!(day, &alone.days[0], "{date}: in the range and by itself");
+        assert_eq!(
+            day,
+            &day_by_queries(db.conn(), zone, until, date),
+            "{date}: read at once and one query per figure"
+        );
+    }
+
+    // A range that starts and ends elsewhere splits the same days the same way.
+    let (inner_from, inner_to) = (
+        NaiveDate::from_ymd_opt(2026, 10, 31).expect("a date"),
+        NaiveDate::from_ymd_opt(2026, 11, 2).expect("a date"),
+    );
+    let inner = build(&db, until, inner_from, inner_to, &mut |_, _| {}).expect("three days");
+    let offset = usize::try_from((inner_from - from).num_days()).expect("inside");
+    assert_eq!(inner.days[..], range.days[offset..offset + 3]);
+
+    // The day clocks go back has 25 hours, two of them 01:00, and people inside.
+    let fall_back = &range.days[offset + 1];
+    assert_eq!(fall_back.date, "2026-11-01");
+    assert_eq!(fall_back.occupancy_by_hour.len(), 25);
+    assert_eq!(fall_back.occupancy_by_hour[1].hour, "01:00");
+    assert_eq!(fall_back.occupancy_by_hour[2].hour, "01:00");
+    assert!(fall_back.peak_occupancy > 0);
+
+    // Busy days, closed out but the last, with every part counted.
+    let all = &range.days;
+    assert!(all[..29].iter().all(|d| d.status == DayStatus::Final));
+    assert_eq!(all[29].status, DayStatus::Provisional);
+    assert!(all[29].occupancy_by_hour.iter().any(|hour| hour.peak > 0));
+    assert!(all.iter().all(|d| d.visits > 100 && d.peak_occupancy > 0));
+    assert!(all.iter().any(|d| d.services.iter().any(|k| k.done > 0)));
+    assert!(all.iter().any(|d| d.nurse.all.seen > 0));
+    assert!(all.iter().any(|d| d.referrals.iter().any(|g| g.made > 0)));
+
+    // Distinct guests over the range: fewer than the days' sum, more than any one day.
+    let distinct: u32 = db
+        .conn()
+        .query_row(
+            "SELECT count(DISTINCT guest_id) FROM visits
+             WHERE service_date BETWEEN ?1 AND ?2 AND voided_at IS NULL",
+            [from.to_string(), to.to_string()],
+            |row| row.get(0),
+        )
+        .expect("distinct guests");
+    assert_eq!(range.unique_guests_in_range, distinct);
+    let each_day: Vec<u32> = range.days.iter().map(|d| d.unique_guests).collect();
+    assert!(distinct < each_day.iter().sum::<u32>());
+    assert!(each_day.iter().all(|&guests| guests < distinct));
+    let inner_distinct: u32 = db
+        .conn()
+        .query_row(
+            "SELECT count(DISTINCT guest_id) FROM visits
+             WHERE service_date BETWEEN '2026-10-31' AND '2026-11-02' AND voided_at IS NULL",
+            [],
+            |row| row.get(0),
+        )
+        .expect("distinct guests");
+    assert_eq!(inner.unique_guests_in_range, inner_distinct);
+}
+
+#[test]
+fn stored_instants_read_directly_are_what_rfc_3339_parsing_gives() {
+    for text in [
+        "2026-11-01T05:59:59.999999Z",
+        "2026-11-01T06:00:00.000000Z",
+        "2024-02-29T23:05:09.000123Z",
+        "2000-01-01T00:00:00.000000Z",
+    ] {
+        assert_eq!(
+            storage::stored_instant(text).expect("reads"),
+            crate::days::instant(text).expect("parses"),
+            "{text}"
+        );
+    }
+    // Other forms go through the parser: offsets, fewer digits, a leap second.
+    for text in [
+        "2026-11-01T01:00:00.000000-05:00",
+        "2026-11-01T06:00:00Z",
+        "2026-11-01T06:00:00.5Z",
+        "2016-12-31T23:59:60.000000Z",
+    ] {
+        assert_eq!(
+            storage::stored_instant(text).expect("reads"),
+            crate::days::instant(text).expect("parses"),
+            "{text}"
+        );
+    }
+    for text in [
+        "2026-13-01T06:00:00.000000Z",
+        "2026-02-30T06:00:00.000000Z",
+        "soon",
+    ] {
+        assert!(storage::stored_instant(text).is_err(), "{text}");
+        assert!(crate::days::instant(text).is_err(), "{text}");
+    }
+}
