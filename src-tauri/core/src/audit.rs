@@ -417,13 +417,13 @@ mod storage {
     }
 
     pub(super) fn append(conn: &Connection, event: &Event<'_>) -> Result<()> {
-        let last: Option<(i64, String)> = conn
-            .query_row(
-                "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1",
-                [],
-                |row| Ok((row.get(0)?, row.get(1)?)),
-            )
-            .optional()?;
+        let last: Option<(i64, String)> = crate::db::cached_row(
+            conn,
+            "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .optional()?;
         let (id, prev_hash) = match last {
             Some((id, hash)) => (id + 1, hash),
             None => (1, GENESIS_HASH.to_string()),
@@ -443,7 +443,8 @@ mod storage {
         );
         let (actor, action, object, detail) = (&*actor, &*action, &*object, &*detail);
         let hash = entry_hash(&prev_hash, id, [&at, actor, action, object, result, detail]);
-        conn.execute(
+        crate::db::cached_execute(
+            conn,
             "INSERT INTO audit_log (id, at, actor, action, object, result, detail, prev_hash, hash)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             params![id, at, actor, action, object, result, detail, prev_hash, hash],

@@ -591,7 +591,29 @@ fn configure(conn: &Connection, on_disk: bool) -> Result<()> {
     // FULL: an acknowledged write survives a power cut, which front-desk PCs do suffer.
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
+    // Room for every statement of the busiest screens, so none is prepared twice.
+    conn.set_prepared_statement_cache_capacity(256);
     Ok(())
+}
+
+/// `query_row` through the connection's statement cache: the desk's hot paths run the same
+/// few statements all day, and preparing one costs as much as running it (`make bench`).
+pub(crate) fn cached_row<T, P: rusqlite::Params>(
+    conn: &Connection,
+    sql: &str,
+    params: P,
+    map: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> rusqlite::Result<T> {
+    conn.prepare_cached(sql)?.query_row(params, map)
+}
+
+/// `execute` through the connection's statement cache (see [`cached_row`]).
+pub(crate) fn cached_execute<P: rusqlite::Params>(
+    conn: &Connection,
+    sql: &str,
+    params: P,
+) -> rusqlite::Result<usize> {
+    conn.prepare_cached(sql)?.execute(params)
 }
 
 fn current_version(conn: &Connection) -> Result<u32> {

@@ -70,12 +70,13 @@ mod storage {
     use crate::error::Result;
 
     pub(super) fn read(db: &Database, key: &str) -> Result<Option<String>> {
-        Ok(db
-            .conn()
-            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |row| {
-                row.get(0)
-            })
-            .optional()?)
+        Ok(crate::db::cached_row(
+            db.conn(),
+            "SELECT value FROM settings WHERE key = ?1",
+            [key],
+            |row| row.get(0),
+        )
+        .optional()?)
     }
 
     pub(super) fn write(
@@ -84,7 +85,7 @@ mod storage {
         value: &str,
         at: chrono::DateTime<chrono::Utc>,
     ) -> Result<()> {
-        conn.execute(
+        crate::db::cached_execute(conn,
             "INSERT INTO settings (key, value, updated_at) VALUES (?1, ?2, ?3)
              ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
             params![key, value, at.format("%Y-%m-%dT%H:%M:%SZ").to_string()],

@@ -8,12 +8,18 @@ use super::{Role, StaffRecord};
 use crate::error::{AppError, Result};
 
 pub(super) fn count_staff(conn: &Connection) -> Result<i64> {
-    Ok(conn.query_row("SELECT count(*) FROM staff", [], |row| row.get(0))?)
+    Ok(crate::db::cached_row(
+        conn,
+        "SELECT count(*) FROM staff",
+        [],
+        |row| row.get(0),
+    )?)
 }
 
 /// Enabled accounts that hold the admin role.
 pub(super) fn count_active_admins(conn: &Connection) -> Result<i64> {
-    Ok(conn.query_row(
+    Ok(crate::db::cached_row(
+        conn,
         "SELECT count(*) FROM staff JOIN staff_roles ON staff_roles.staff_id = staff.id
          WHERE staff_roles.role = 'admin' AND staff.disabled = 0",
         [],
@@ -30,7 +36,7 @@ pub(crate) fn insert_staff(
     must_change_password: bool,
     at: DateTime<Utc>,
 ) -> Result<i64> {
-    conn.execute(
+    crate::db::cached_execute(conn,
         "INSERT INTO staff (username, display_name, password_hash, must_change_password, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
         params![username, display_name, password_hash, must_change_password, stamp(at)],
@@ -46,14 +52,16 @@ pub(super) fn set_roles(
     roles: &[Role],
     at: DateTime<Utc>,
 ) -> Result<()> {
-    conn.execute("DELETE FROM staff_roles WHERE staff_id = ?1", [id])?;
+    crate::db::cached_execute(conn, "DELETE FROM staff_roles WHERE staff_id = ?1", [id])?;
     for role in roles {
-        conn.execute(
+        crate::db::cached_execute(
+            conn,
             "INSERT INTO staff_roles (staff_id, role) VALUES (?1, ?2)",
             params![id, role.as_str()],
         )?;
     }
-    conn.execute(
+    crate::db::cached_execute(
+        conn,
         "UPDATE staff SET updated_at = ?2 WHERE id = ?1",
         params![id, stamp(at)],
     )?;
@@ -66,7 +74,8 @@ pub(super) fn set_disabled(
     disabled: bool,
     at: DateTime<Utc>,
 ) -> Result<()> {
-    conn.execute(
+    crate::db::cached_execute(
+        conn,
         "UPDATE staff SET disabled = ?2, updated_at = ?3 WHERE id = ?1",
         params![id, disabled, stamp(at)],
     )?;
@@ -80,7 +89,7 @@ pub(super) fn set_password(
     must_change: bool,
     at: DateTime<Utc>,
 ) -> Result<()> {
-    conn.execute(
+    crate::db::cached_execute(conn,
         "UPDATE staff SET password_hash = ?2, must_change_password = ?3, updated_at = ?4 WHERE id = ?1",
         params![id, hash, must_change, stamp(at)],
     )?;
@@ -94,7 +103,8 @@ pub(super) fn record_failure(
     locked_until: Option<DateTime<Utc>>,
     at: DateTime<Utc>,
 ) -> Result<()> {
-    conn.execute(
+    crate::db::cached_execute(
+        conn,
         "UPDATE staff SET failed_logins = ?2, locked_until = ?3, updated_at = ?4 WHERE id = ?1",
         params![id, failures, locked_until.map(stamp), stamp(at)],
     )?;
@@ -107,7 +117,8 @@ pub(super) fn record_success(
     upgraded_hash: Option<&str>,
     at: DateTime<Utc>,
 ) -> Result<()> {
-    conn.execute(
+    crate::db::cached_execute(
+        conn,
         "UPDATE staff SET failed_logins = 0, locked_until = NULL,
              password_hash = COALESCE(?2, password_hash), updated_at = ?3 WHERE id = ?1",
         params![id, upgraded_hash, stamp(at)],
@@ -116,7 +127,8 @@ pub(super) fn record_success(
 }
 
 pub(super) fn clear_lockout(conn: &Connection, id: i64, at: DateTime<Utc>) -> Result<()> {
-    conn.execute(
+    crate::db::cached_execute(
+        conn,
         "UPDATE staff SET failed_logins = 0, locked_until = NULL, updated_at = ?2 WHERE id = ?1",
         params![id, stamp(at)],
     )?;
@@ -160,23 +172,23 @@ fn roles_of(conn: &Connection, id: i64) -> rusqlite::Result<Vec<Role>> {
 }
 
 pub(super) fn find_by_username(conn: &Connection, username: &str) -> Result<Option<StaffRecord>> {
-    Ok(conn
-        .query_row(
-            &format!("SELECT {COLUMNS} FROM staff WHERE username = ?1"),
-            [username],
-            |row| record(conn, row),
-        )
-        .optional()?)
+    Ok(crate::db::cached_row(
+        conn,
+        &format!("SELECT {COLUMNS} FROM staff WHERE username = ?1"),
+        [username],
+        |row| record(conn, row),
+    )
+    .optional()?)
 }
 
 pub(super) fn find_by_id(conn: &Connection, id: i64) -> Result<Option<StaffRecord>> {
-    Ok(conn
-        .query_row(
-            &format!("SELECT {COLUMNS} FROM staff WHERE id = ?1"),
-            [id],
-            |row| record(conn, row),
-        )
-        .optional()?)
+    Ok(crate::db::cached_row(
+        conn,
+        &format!("SELECT {COLUMNS} FROM staff WHERE id = ?1"),
+        [id],
+        |row| record(conn, row),
+    )
+    .optional()?)
 }
 
 pub(super) fn all_staff(conn: &Connection) -> Result<Vec<StaffRecord>> {

@@ -8,11 +8,13 @@ use super::{code, GuestCard, GuestRecord};
 use crate::error::Result;
 
 pub(crate) fn find_id_by_code(conn: &Connection, code: &str) -> Result<Option<i64>> {
-    Ok(conn
-        .query_row("SELECT id FROM guests WHERE code = ?1", [code], |row| {
-            row.get(0)
-        })
-        .optional()?)
+    Ok(crate::db::cached_row(
+        conn,
+        "SELECT id FROM guests WHERE code = ?1",
+        [code],
+        |row| row.get(0),
+    )
+    .optional()?)
 }
 
 pub(crate) fn insert(
@@ -23,7 +25,7 @@ pub(crate) fn insert(
     at: DateTime<Utc>,
     staff_id: i64,
 ) -> Result<i64> {
-    conn.execute(
+    crate::db::cached_execute(conn,
         "INSERT INTO guests (code, nickname, nickname_key, birth_year, birth_year_answer, gender,
                              veteran_status, preferred_language, first_seen_date, created_at, created_by)
          VALUES (?1, ?2, ?11, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
@@ -67,20 +69,18 @@ fn card(row: &Row<'_>) -> rusqlite::Result<GuestCard> {
 }
 
 pub(crate) fn card_by_id(conn: &Connection, id: i64) -> Result<Option<GuestCard>> {
-    Ok(conn
-        .query_row(&format!("{CARD} WHERE g.id = ?1"), [id], card)
-        .optional()?)
+    Ok(crate::db::cached_row(conn, &format!("{CARD} WHERE g.id = ?1"), [id], card).optional()?)
 }
 
 /// The guest with `code`; a code merged into another record finds the surviving one.
 pub(crate) fn find_by_code(conn: &Connection, code: &str) -> Result<Option<GuestCard>> {
-    let found: Option<(i64, Option<i64>)> = conn
-        .query_row(
-            "SELECT id, merged_into FROM guests WHERE code = ?1",
-            [code],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )
-        .optional()?;
+    let found: Option<(i64, Option<i64>)> = crate::db::cached_row(
+        conn,
+        "SELECT id, merged_into FROM guests WHERE code = ?1",
+        [code],
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )
+    .optional()?;
     let Some((mut id, mut merged_into)) = found else {
         return Ok(None);
     };
@@ -88,7 +88,8 @@ pub(crate) fn find_by_code(conn: &Connection, code: &str) -> Result<Option<Guest
     for _ in 0..16 {
         let Some(next) = merged_into else { break };
         id = next;
-        merged_into = conn.query_row(
+        merged_into = crate::db::cached_row(
+            conn,
             "SELECT merged_into FROM guests WHERE id = ?1",
             [id],
             |row| row.get(0),
@@ -121,26 +122,28 @@ pub(crate) fn by_nickname_prefix(
 
 /// The id of a code and the record it was merged into, if any (without following merges).
 pub(crate) fn id_and_merge(conn: &Connection, code: &str) -> Result<Option<(i64, Option<i64>)>> {
-    Ok(conn
-        .query_row(
-            "SELECT id, merged_into FROM guests WHERE code = ?1",
-            [code],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )
-        .optional()?)
+    Ok(crate::db::cached_row(
+        conn,
+        "SELECT id, merged_into FROM guests WHERE code = ?1",
+        [code],
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )
+    .optional()?)
 }
 
 pub(crate) fn code_of(conn: &Connection, id: i64) -> Result<String> {
-    Ok(
-        conn.query_row("SELECT code FROM guests WHERE id = ?1", [id], |row| {
-            row.get(0)
-        })?,
-    )
+    Ok(crate::db::cached_row(
+        conn,
+        "SELECT code FROM guests WHERE id = ?1",
+        [id],
+        |row| row.get(0),
+    )?)
 }
 
 /// How many of the two guests are inside now.
 pub(crate) fn inside_count(conn: &Connection, ids: [i64; 2]) -> Result<u32> {
-    Ok(conn.query_row(
+    Ok(crate::db::cached_row(
+        conn,
         "SELECT count(*) FROM visits WHERE guest_id IN (?1, ?2)
          AND checked_out_at IS NULL AND voided_at IS NULL",
         params![ids[0], ids[1]],
@@ -151,7 +154,8 @@ pub(crate) fn inside_count(conn: &Connection, ids: [i64; 2]) -> Result<u32> {
 /// Move the duplicate's history to the surviving record and point its code there.
 /// Returns how many visits moved.
 pub(crate) fn merge(conn: &Connection, keep: i64, duplicate: i64) -> Result<usize> {
-    let moved = conn.execute(
+    let moved = crate::db::cached_execute(
+        conn,
         "UPDATE visits SET guest_id = ?1 WHERE guest_id = ?2",
         params![keep, duplicate],
     )?;
@@ -165,14 +169,15 @@ pub(crate) fn merge(conn: &Connection, keep: i64, duplicate: i64) -> Result<usiz
         "referrals",
         "consents",
     ] {
-        conn.execute(
+        crate::db::cached_execute(
+            conn,
             &format!("UPDATE {table} SET guest_id = ?1 WHERE guest_id = ?2"),
             params![keep, duplicate],
         )?;
     }
     // The survivor keeps its own answers; it takes the earlier first-seen date and the
     // duplicate's nickname when it has none.
-    conn.execute(
+    crate::db::cached_execute(conn,
         "UPDATE guests SET
             first_seen_date = min(first_seen_date, (SELECT first_seen_date FROM guests WHERE id = ?2)),
             nickname = coalesce(nickname, (SELECT nickname FROM guests WHERE id = ?2)),
@@ -180,7 +185,8 @@ pub(crate) fn merge(conn: &Connection, keep: i64, duplicate: i64) -> Result<usiz
          WHERE id = ?1",
         params![keep, duplicate],
     )?;
-    conn.execute(
+    crate::db::cached_execute(
+        conn,
         "UPDATE guests SET merged_into = ?1 WHERE id = ?2",
         params![keep, duplicate],
     )?;

@@ -78,7 +78,8 @@ pub(crate) fn active_entry_of_guest(conn: &Connection, guest_id: i64) -> Result<
 }
 
 pub(super) fn next_number(conn: &Connection, service_date: &str) -> Result<i64> {
-    Ok(conn.query_row(
+    Ok(crate::db::cached_row(
+        conn,
         "SELECT coalesce(max(number), 0) + 1 FROM queue_entries WHERE service_date = ?1",
         [service_date],
         |row| row.get(0),
@@ -98,7 +99,8 @@ pub(super) struct NewEntry<'a> {
 
 pub(super) fn insert_entry(conn: &Connection, new: &NewEntry<'_>) -> Result<i64> {
     let at = stamp(new.at);
-    conn.execute(
+    crate::db::cached_execute(
+        conn,
         "INSERT INTO queue_entries (service_date, number, guest_id, reason, priority, note,
             state, joined_at, joined_by, changed_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'waiting', ?7, ?8, ?7)",
@@ -168,7 +170,8 @@ pub(crate) fn move_entry(
         QueueState::InService => "started_at",
         _ => "finished_at",
     };
-    conn.execute(
+    crate::db::cached_execute(
+        conn,
         &format!(
             "UPDATE queue_entries SET state = ?2, station_id = ?3, changed_at = ?4, {column} = ?4
              WHERE id = ?1 AND state = ?5"
@@ -209,7 +212,8 @@ pub(super) fn undo_move(
         QueueState::Called => "started_at = NULL, finished_at = NULL",
         _ => "finished_at = NULL",
     };
-    conn.execute(
+    crate::db::cached_execute(
+        conn,
         &format!("UPDATE queue_entries SET state = ?2, changed_at = ?3, {clear} WHERE id = ?1"),
         params![row.id, back_to.as_str(), stamp(at)],
     )?;
@@ -396,17 +400,18 @@ pub(super) fn station(conn: &Connection, id: i64) -> Result<Option<StationRow>> 
 }
 
 pub(super) fn station_named(conn: &Connection, name: &str) -> Result<Option<i64>> {
-    Ok(conn
-        .query_row(
-            "SELECT id FROM nurse_stations WHERE name = ?1",
-            [name],
-            |row| row.get(0),
-        )
-        .optional()?)
+    Ok(crate::db::cached_row(
+        conn,
+        "SELECT id FROM nurse_stations WHERE name = ?1",
+        [name],
+        |row| row.get(0),
+    )
+    .optional()?)
 }
 
 pub(super) fn insert_station(conn: &Connection, name: &str, active: bool) -> Result<i64> {
-    conn.execute(
+    crate::db::cached_execute(
+        conn,
         "INSERT INTO nurse_stations (name, active) VALUES (?1, ?2)",
         params![name, active],
     )?;
@@ -414,7 +419,8 @@ pub(super) fn insert_station(conn: &Connection, name: &str, active: bool) -> Res
 }
 
 pub(super) fn update_station(conn: &Connection, id: i64, name: &str, active: bool) -> Result<()> {
-    conn.execute(
+    crate::db::cached_execute(
+        conn,
         "UPDATE nurse_stations SET name = ?2, active = ?3 WHERE id = ?1",
         params![id, name, active],
     )?;
@@ -452,7 +458,8 @@ pub(super) fn save_reason(
     label: &str,
     active: bool,
 ) -> Result<()> {
-    conn.execute(
+    crate::db::cached_execute(
+        conn,
         "INSERT INTO queue_reasons (reason, label, sort_order, active)
          VALUES (?1, ?2, (SELECT coalesce(max(sort_order), 0) + 1 FROM queue_reasons), ?3)
          ON CONFLICT (reason) DO UPDATE SET label = excluded.label, active = excluded.active",
@@ -469,7 +476,8 @@ pub(super) fn insert_note(
     body: &str,
     corrects: Option<i64>,
 ) -> Result<i64> {
-    conn.execute(
+    crate::db::cached_execute(
+        conn,
         "INSERT INTO clinical_notes (entry_id, written_at, written_by, body, corrects)
          VALUES (?1, ?2, ?3, ?4, ?5)",
         params![entry_id, stamp(at), staff_id, body, corrects],
@@ -479,14 +487,14 @@ pub(super) fn insert_note(
 
 /// The guest a note is about (through its encounter, so merges follow).
 pub(super) fn note_guest(conn: &Connection, note_id: i64) -> Result<Option<i64>> {
-    Ok(conn
-        .query_row(
-            "SELECT e.guest_id FROM clinical_notes n JOIN queue_entries e ON e.id = n.entry_id
+    Ok(crate::db::cached_row(
+        conn,
+        "SELECT e.guest_id FROM clinical_notes n JOIN queue_entries e ON e.id = n.entry_id
              WHERE n.id = ?1",
-            [note_id],
-            |row| row.get(0),
-        )
-        .optional()?)
+        [note_id],
+        |row| row.get(0),
+    )
+    .optional()?)
 }
 
 #[derive(Debug, Clone)]
@@ -614,7 +622,8 @@ pub(super) struct NewIncident {
 }
 
 pub(super) fn insert_incident(conn: &Connection, new: &NewIncident) -> Result<i64> {
-    conn.execute(
+    crate::db::cached_execute(
+        conn,
         "INSERT INTO incidents (service_date, occurred_at, kind, naloxone_doses, ems_called,
             outcome, guest_id, note, recorded_at, recorded_by)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
@@ -677,7 +686,8 @@ pub(super) fn incidents_of_day(conn: &Connection, service_date: &str) -> Result<
 }
 
 pub(super) fn incident_counts(conn: &Connection, service_date: &str) -> Result<IncidentCounts> {
-    Ok(conn.query_row(
+    Ok(crate::db::cached_row(
+        conn,
         "SELECT count(*), count(*) FILTER (WHERE kind = 'overdose'),
                 coalesce(sum(naloxone_doses), 0), count(*) FILTER (WHERE ems_called = 1)
          FROM incidents WHERE service_date = ?1",

@@ -73,11 +73,13 @@ pub(super) fn partner(conn: &Connection, id: i64) -> Result<Option<Partner>> {
 }
 
 pub(super) fn partner_named(conn: &Connection, name: &str) -> Result<Option<i64>> {
-    Ok(conn
-        .query_row("SELECT id FROM partners WHERE name = ?1", [name], |row| {
-            row.get(0)
-        })
-        .optional()?)
+    Ok(crate::db::cached_row(
+        conn,
+        "SELECT id FROM partners WHERE name = ?1",
+        [name],
+        |row| row.get(0),
+    )
+    .optional()?)
 }
 
 pub(super) fn insert_partner(
@@ -87,7 +89,8 @@ pub(super) fn insert_partner(
     days: &str,
     active: bool,
 ) -> Result<i64> {
-    conn.execute(
+    crate::db::cached_execute(
+        conn,
         "INSERT INTO partners (name, on_site, on_site_days, active) VALUES (?1, ?2, ?3, ?4)",
         params![name, on_site, days, active],
     )?;
@@ -102,7 +105,8 @@ pub(super) fn update_partner(
     days: &str,
     active: bool,
 ) -> Result<()> {
-    conn.execute(
+    crate::db::cached_execute(
+        conn,
         "UPDATE partners SET name = ?2, on_site = ?3, on_site_days = ?4, active = ?5 WHERE id = ?1",
         params![id, name, on_site, days, active],
     )?;
@@ -225,7 +229,8 @@ pub(super) struct NewReferral<'a> {
 
 pub(super) fn insert(conn: &Connection, new: &NewReferral<'_>) -> Result<i64> {
     let at = stamp(new.at);
-    conn.execute(
+    crate::db::cached_execute(
+        conn,
         "INSERT INTO referrals (guest_id, category, partner_id, service_date, status,
             follow_up_date, made_at, made_by, changed_at, changed_by)
          VALUES (?1, ?2, ?3, ?4, 'made', ?5, ?6, ?7, ?6, ?7)",
@@ -240,7 +245,8 @@ pub(super) fn insert(conn: &Connection, new: &NewReferral<'_>) -> Result<i64> {
         ],
     )?;
     let id = conn.last_insert_rowid();
-    conn.execute(
+    crate::db::cached_execute(
+        conn,
         "INSERT INTO referral_events (referral_id, at, by_staff, from_status, to_status)
          VALUES (?1, ?2, ?3, NULL, 'made')",
         params![id, at, new.staff_id],
@@ -257,13 +263,15 @@ pub(super) fn set_status(
     staff_id: i64,
 ) -> Result<()> {
     let at = stamp(at);
-    conn.execute(
+    crate::db::cached_execute(
+        conn,
         "UPDATE referrals SET status = ?2, consent_id = coalesce(?3, consent_id),
             changed_at = ?4, changed_by = ?5
          WHERE id = ?1",
         params![row.id, to.as_str(), consent_id, at, staff_id],
     )?;
-    conn.execute(
+    crate::db::cached_execute(
+        conn,
         "INSERT INTO referral_events (referral_id, at, by_staff, from_status, to_status)
          VALUES (?1, ?2, ?3, ?4, ?5)",
         params![row.id, at, staff_id, row.status.as_str(), to.as_str()],
@@ -272,7 +280,8 @@ pub(super) fn set_status(
 }
 
 pub(super) fn set_follow_up(conn: &Connection, id: i64, date: Option<&str>) -> Result<()> {
-    conn.execute(
+    crate::db::cached_execute(
+        conn,
         "UPDATE referrals SET follow_up_date = ?2 WHERE id = ?1",
         params![id, date],
     )?;
@@ -316,7 +325,8 @@ pub(super) fn insert_note(
     body: &str,
     corrects: Option<i64>,
 ) -> Result<i64> {
-    conn.execute(
+    crate::db::cached_execute(
+        conn,
         "INSERT INTO referral_notes (referral_id, written_at, written_by, body, corrects)
          VALUES (?1, ?2, ?3, ?4, ?5)",
         params![referral_id, stamp(at), staff_id, body, corrects],
@@ -325,13 +335,13 @@ pub(super) fn insert_note(
 }
 
 pub(super) fn note_referral(conn: &Connection, note_id: i64) -> Result<Option<i64>> {
-    Ok(conn
-        .query_row(
-            "SELECT referral_id FROM referral_notes WHERE id = ?1",
-            [note_id],
-            |row| row.get(0),
-        )
-        .optional()?)
+    Ok(crate::db::cached_row(
+        conn,
+        "SELECT referral_id FROM referral_notes WHERE id = ?1",
+        [note_id],
+        |row| row.get(0),
+    )
+    .optional()?)
 }
 
 #[derive(Debug, Clone)]
@@ -377,7 +387,8 @@ pub(super) struct NewConsent<'a> {
 }
 
 pub(super) fn insert_consent(conn: &Connection, new: &NewConsent<'_>) -> Result<i64> {
-    conn.execute(
+    crate::db::cached_execute(
+        conn,
         "INSERT INTO consents (guest_id, partner_id, information, purpose, agreed_on, expires_on,
             recorded_at, recorded_by)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -455,16 +466,16 @@ pub(super) fn consent_in_force(
     partner_id: i64,
     date: &str,
 ) -> Result<Option<i64>> {
-    Ok(conn
-        .query_row(
-            "SELECT id FROM consents
+    Ok(crate::db::cached_row(
+        conn,
+        "SELECT id FROM consents
              WHERE guest_id = ?1 AND partner_id = ?2 AND revoked_at IS NULL
                AND agreed_on <= ?3 AND (expires_on IS NULL OR expires_on >= ?3)
              ORDER BY id DESC LIMIT 1",
-            params![guest_id, partner_id, date],
-            |row| row.get(0),
-        )
-        .optional()?)
+        params![guest_id, partner_id, date],
+        |row| row.get(0),
+    )
+    .optional()?)
 }
 
 pub(super) fn revoke_consent(
@@ -473,7 +484,8 @@ pub(super) fn revoke_consent(
     at: DateTime<Utc>,
     staff_id: i64,
 ) -> Result<()> {
-    conn.execute(
+    crate::db::cached_execute(
+        conn,
         "UPDATE consents SET revoked_at = ?2, revoked_by = ?3 WHERE id = ?1 AND revoked_at IS NULL",
         params![id, stamp(at), staff_id],
     )?;

@@ -19,7 +19,7 @@ pub(super) fn insert(
     at: DateTime<Utc>,
     staff_id: i64,
 ) -> Result<i64> {
-    conn.execute(
+    crate::db::cached_execute(conn,
         "INSERT INTO guest_flags (guest_id, kind, scope, reason, starts_on, ends_on, created_at, created_by)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         params![
@@ -63,24 +63,26 @@ fn flag_row(row: &Row<'_>) -> rusqlite::Result<Flag> {
 }
 
 pub(super) fn flag(conn: &Connection, id: i64) -> Result<Option<Flag>> {
-    Ok(conn
-        .query_row(&format!("{FLAG} WHERE f.id = ?1"), [id], flag_row)
-        .optional()?)
+    Ok(
+        crate::db::cached_row(conn, &format!("{FLAG} WHERE f.id = ?1"), [id], flag_row)
+            .optional()?,
+    )
 }
 
 pub(super) fn is_unlifted(conn: &Connection, id: i64) -> Result<bool> {
-    Ok(conn
-        .query_row(
-            "SELECT lifted_at IS NULL FROM guest_flags WHERE id = ?1",
-            [id],
-            |row| row.get(0),
-        )
-        .optional()?
-        .unwrap_or(false))
+    Ok(crate::db::cached_row(
+        conn,
+        "SELECT lifted_at IS NULL FROM guest_flags WHERE id = ?1",
+        [id],
+        |row| row.get(0),
+    )
+    .optional()?
+    .unwrap_or(false))
 }
 
 pub(super) fn lift(conn: &Connection, id: i64, at: DateTime<Utc>, staff_id: i64) -> Result<()> {
-    conn.execute(
+    crate::db::cached_execute(
+        conn,
         "UPDATE guest_flags SET lifted_at = ?2, lifted_by = ?3 WHERE id = ?1",
         params![
             id,

@@ -12,20 +12,20 @@ use crate::restrictions::Scope;
 const HOLDING: &str = "state IN ('booked', 'in_use', 'done')";
 
 pub(super) fn kind(conn: &Connection, kind: &str) -> Result<Option<Kind>> {
-    Ok(conn
-        .query_row(
-            "SELECT label, daily_limit, restriction_scope FROM resource_kinds WHERE kind = ?1",
-            [kind],
-            |row| {
-                let scope: Option<String> = row.get(2)?;
-                Ok(Kind {
-                    label: row.get(0)?,
-                    daily_limit: row.get(1)?,
-                    restriction_scope: scope.as_deref().and_then(Scope::parse),
-                })
-            },
-        )
-        .optional()?)
+    Ok(crate::db::cached_row(
+        conn,
+        "SELECT label, daily_limit, restriction_scope FROM resource_kinds WHERE kind = ?1",
+        [kind],
+        |row| {
+            let scope: Option<String> = row.get(2)?;
+            Ok(Kind {
+                label: row.get(0)?,
+                daily_limit: row.get(1)?,
+                restriction_scope: scope.as_deref().and_then(Scope::parse),
+            })
+        },
+    )
+    .optional()?)
 }
 
 pub(super) fn hours(
@@ -33,13 +33,13 @@ pub(super) fn hours(
     kind: &str,
     weekday: u32,
 ) -> Result<Option<(NaiveTime, NaiveTime)>> {
-    let found: Option<(String, String)> = conn
-        .query_row(
-            "SELECT opens, closes FROM opening_hours WHERE kind = ?1 AND weekday = ?2",
-            params![kind, weekday],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )
-        .optional()?;
+    let found: Option<(String, String)> = crate::db::cached_row(
+        conn,
+        "SELECT opens, closes FROM opening_hours WHERE kind = ?1 AND weekday = ?2",
+        params![kind, weekday],
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )
+    .optional()?;
     Ok(found.and_then(|(opens, closes)| {
         Some((
             NaiveTime::parse_from_str(&opens, "%H:%M").ok()?,
@@ -67,13 +67,18 @@ fn resource_row(row: &Row<'_>) -> rusqlite::Result<Resource> {
 }
 
 pub(super) fn resource(conn: &Connection, id: i64) -> Result<Option<Resource>> {
-    Ok(conn
-        .query_row(&format!("{RESOURCE} WHERE id = ?1"), [id], resource_row)
-        .optional()?)
+    Ok(crate::db::cached_row(
+        conn,
+        &format!("{RESOURCE} WHERE id = ?1"),
+        [id],
+        resource_row,
+    )
+    .optional()?)
 }
 
 pub(super) fn resource_of_booking(conn: &Connection, booking_id: i64) -> Result<Resource> {
-    conn.query_row(
+    crate::db::cached_row(
+        conn,
         &format!("{RESOURCE} WHERE id = (SELECT resource_id FROM bookings WHERE id = ?1)"),
         [booking_id],
         resource_row,
@@ -96,7 +101,8 @@ pub(crate) fn set_out_of_order(
     reason: Option<&str>,
     at: DateTime<Utc>,
 ) -> Result<()> {
-    conn.execute(
+    crate::db::cached_execute(
+        conn,
         "UPDATE resources SET out_of_order_since = CASE WHEN ?2 IS NULL THEN NULL ELSE ?3 END,
                               out_of_order_reason = ?2 WHERE id = ?1",
         params![id, reason, stamp(at)],
@@ -110,7 +116,8 @@ pub(super) fn count_for_guest(
     kind: &str,
     service_date: &str,
 ) -> Result<u32> {
-    Ok(conn.query_row(
+    Ok(crate::db::cached_row(
+        conn,
         &format!(
             "SELECT count(*) FROM bookings b JOIN resources r ON r.id = b.resource_id
              WHERE b.guest_id = ?1 AND b.service_date = ?2 AND r.kind = ?3 AND b.{HOLDING}"
@@ -161,7 +168,7 @@ pub(super) fn insert(
     at: DateTime<Utc>,
     staff_id: i64,
 ) -> Result<i64> {
-    conn.execute(
+    crate::db::cached_execute(conn,
         "INSERT INTO bookings (resource_id, guest_id, service_date, starts_at, ends_at, blocked_until,
                                state, created_at, created_by, changed_at, changed_by)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'booked', ?7, ?8, ?7, ?8)",
@@ -180,7 +187,7 @@ fn record_event(
     from: Option<BookingState>,
     to: BookingState,
 ) -> Result<()> {
-    conn.execute(
+    crate::db::cached_execute(conn,
         "INSERT INTO booking_events (booking_id, at, by_staff, from_state, to_state) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![booking_id, stamp(at), by, from.map(BookingState::as_str), to.as_str()],
     )?;
@@ -188,12 +195,14 @@ fn record_event(
 }
 
 pub(super) fn state_of(conn: &Connection, id: i64) -> Result<Option<BookingState>> {
-    Ok(conn
-        .query_row("SELECT state FROM bookings WHERE id = ?1", [id], |row| {
-            row.get::<_, String>(0)
-        })
-        .optional()?
-        .map(|text| BookingState::parse(&text)))
+    Ok(crate::db::cached_row(
+        conn,
+        "SELECT state FROM bookings WHERE id = ?1",
+        [id],
+        |row| row.get::<_, String>(0),
+    )
+    .optional()?
+    .map(|text| BookingState::parse(&text)))
 }
 
 pub(super) fn set_state(
@@ -205,7 +214,8 @@ pub(super) fn set_state(
     by: Option<i64>,
     blocked_until: Option<DateTime<Utc>>,
 ) -> Result<()> {
-    conn.execute(
+    crate::db::cached_execute(
+        conn,
         "UPDATE bookings SET state = ?2, changed_at = ?3, changed_by = ?4,
              started_at = CASE WHEN ?2 = 'in_use' THEN ?3 ELSE started_at END,
              finished_at = CASE WHEN ?2 = 'done' THEN ?3 ELSE finished_at END,
@@ -258,8 +268,7 @@ pub(super) struct BookingRow {
 }
 
 pub(super) fn booking_row(conn: &Connection, id: i64) -> Result<Option<BookingRow>> {
-    Ok(conn
-        .query_row(
+    Ok(crate::db::cached_row(conn,
             "SELECT b.id, b.resource_id, r.name, b.guest_id, g.code, g.nickname, b.starts_at, b.ends_at, b.state,
                     b.started_at
              FROM bookings b JOIN resources r ON r.id = b.resource_id JOIN guests g ON g.id = b.guest_id
@@ -300,7 +309,7 @@ pub(super) fn join_waitlist(
     at: DateTime<Utc>,
     staff_id: i64,
 ) -> Result<i64> {
-    conn.execute(
+    crate::db::cached_execute(conn,
         "INSERT INTO waitlist (kind, guest_id, service_date, joined_at, joined_by, state, changed_at)
          VALUES (?1, ?2, ?3, ?4, ?5, 'waiting', ?4)",
         params![kind, guest_id, service_date, stamp(at), staff_id],
@@ -314,8 +323,7 @@ pub(super) fn is_waiting(
     guest_id: i64,
     service_date: &str,
 ) -> Result<bool> {
-    Ok(conn
-        .query_row(
+    Ok(crate::db::cached_row(conn,
             "SELECT 1 FROM waitlist WHERE kind = ?1 AND guest_id = ?2 AND service_date = ?3 AND state = 'waiting'",
             params![kind, guest_id, service_date],
             |_| Ok(()),
@@ -351,7 +359,8 @@ pub(super) fn waitlist_booked(
     booking_id: i64,
     at: DateTime<Utc>,
 ) -> Result<()> {
-    conn.execute(
+    crate::db::cached_execute(
+        conn,
         "UPDATE waitlist SET state = 'booked', booking_id = ?4, changed_at = ?5
          WHERE kind = ?1 AND guest_id = ?2 AND service_date = ?3 AND state = 'waiting'",
         params![kind, guest_id, service_date, booking_id, stamp(at)],
@@ -384,7 +393,7 @@ pub(crate) fn guest_left(
             None,
         )?;
     }
-    conn.execute(
+    crate::db::cached_execute(conn,
         "UPDATE waitlist SET state = 'removed', changed_at = ?2 WHERE guest_id = ?1 AND state = 'waiting'",
         params![guest_id, stamp(at)],
     )?;
@@ -408,7 +417,8 @@ pub(crate) fn close_out(conn: &Connection, at: DateTime<Utc>, staff_id: i64) -> 
         };
         set_state(conn, id, from, to, at, Some(staff_id), None)?;
     }
-    conn.execute(
+    crate::db::cached_execute(
+        conn,
         "UPDATE waitlist SET state = 'removed', changed_at = ?1 WHERE state = 'waiting'",
         [stamp(at)],
     )?;
@@ -428,11 +438,13 @@ pub(super) fn bookings_of_resource(
 }
 
 pub(super) fn resource_named(conn: &Connection, name: &str) -> Result<Option<i64>> {
-    Ok(conn
-        .query_row("SELECT id FROM resources WHERE name = ?1", [name], |row| {
-            row.get(0)
-        })
-        .optional()?)
+    Ok(crate::db::cached_row(
+        conn,
+        "SELECT id FROM resources WHERE name = ?1",
+        [name],
+        |row| row.get(0),
+    )
+    .optional()?)
 }
 
 pub(super) fn insert_resource(
@@ -440,7 +452,7 @@ pub(super) fn insert_resource(
     input: &super::ResourceInput,
     name: &str,
 ) -> Result<i64> {
-    conn.execute(
+    crate::db::cached_execute(conn,
         "INSERT INTO resources (kind, name, slot_minutes, buffer_minutes, active) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![input.kind, name, input.slot_minutes, input.buffer_minutes, input.active],
     )?;
@@ -453,7 +465,7 @@ pub(super) fn update_resource(
     input: &super::ResourceInput,
     name: &str,
 ) -> Result<()> {
-    conn.execute(
+    crate::db::cached_execute(conn,
         "UPDATE resources SET kind = ?2, name = ?3, slot_minutes = ?4, buffer_minutes = ?5, active = ?6
          WHERE id = ?1",
         params![id, input.kind, name, input.slot_minutes, input.buffer_minutes, input.active],
@@ -468,12 +480,12 @@ pub(super) fn set_hours(
     hours: Option<(NaiveTime, NaiveTime)>,
 ) -> Result<()> {
     match hours {
-        Some((opens, closes)) => conn.execute(
+        Some((opens, closes)) => crate::db::cached_execute(conn,
             "INSERT INTO opening_hours (kind, weekday, opens, closes) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (kind, weekday) DO UPDATE SET opens = excluded.opens, closes = excluded.closes",
             params![kind, weekday, opens.format("%H:%M").to_string(), closes.format("%H:%M").to_string()],
         )?,
-        None => conn.execute(
+        None => crate::db::cached_execute(conn,
             "DELETE FROM opening_hours WHERE kind = ?1 AND weekday = ?2",
             params![kind, weekday],
         )?,
@@ -613,7 +625,7 @@ pub(super) fn insert_block(
     at: DateTime<Utc>,
     staff_id: i64,
 ) -> Result<i64> {
-    conn.execute(
+    crate::db::cached_execute(conn,
         "INSERT INTO blocked_periods (kind, resource_id, starts_at, ends_at, reason, created_at, created_by)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         params![kind, resource_id, stamp(starts), stamp(ends), reason, stamp(at), staff_id],
@@ -628,7 +640,7 @@ pub(super) fn save_kind(
     label: &str,
     input: &super::KindInput,
 ) -> Result<()> {
-    conn.execute(
+    crate::db::cached_execute(conn,
         "INSERT INTO resource_kinds (kind, label, default_slot_minutes, default_buffer_minutes, daily_limit, restriction_scope)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)
          ON CONFLICT (kind) DO UPDATE SET label = excluded.label,
@@ -644,7 +656,8 @@ pub(super) fn save_kind(
             input.restriction_scope.map(Scope::as_str)
         ],
     )?;
-    conn.execute(
+    crate::db::cached_execute(
+        conn,
         "INSERT OR IGNORE INTO opening_hours (kind, weekday, opens, closes)
          SELECT ?1, weekday, '08:00', '16:00' FROM (SELECT 1 AS weekday UNION ALL SELECT 2 UNION ALL
              SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7)

@@ -38,26 +38,25 @@ fn visit_row(row: &Row<'_>) -> rusqlite::Result<Visit> {
 }
 
 pub(super) fn visit(conn: &Connection, id: i64) -> Result<Option<Visit>> {
-    Ok(conn
-        .query_row(&format!("{VISIT} WHERE id = ?1"), [id], visit_row)
-        .optional()?)
+    Ok(
+        crate::db::cached_row(conn, &format!("{VISIT} WHERE id = ?1"), [id], visit_row)
+            .optional()?,
+    )
 }
 
 pub(super) fn open_visit(conn: &Connection, guest_id: i64) -> Result<Option<Visit>> {
-    Ok(conn
-        .query_row(
-            &format!(
-                "{VISIT} WHERE guest_id = ?1 AND checked_out_at IS NULL AND voided_at IS NULL"
-            ),
-            [guest_id],
-            visit_row,
-        )
-        .optional()?)
+    Ok(crate::db::cached_row(
+        conn,
+        &format!("{VISIT} WHERE guest_id = ?1 AND checked_out_at IS NULL AND voided_at IS NULL"),
+        [guest_id],
+        visit_row,
+    )
+    .optional()?)
 }
 
 /// Guests whose nickname does not start with `prefix` (none, or with another name).
 pub(super) fn guests_not_named(conn: &Connection, prefix: &str) -> Result<i64> {
-    Ok(conn.query_row(
+    Ok(crate::db::cached_row(conn,
         "SELECT count(*) FROM guests WHERE nickname IS NULL OR substr(nickname, 1, length(?1)) <> ?1",
         [prefix],
         |row| row.get(0),
@@ -65,7 +64,8 @@ pub(super) fn guests_not_named(conn: &Connection, prefix: &str) -> Result<i64> {
 }
 
 pub(super) fn count_open(conn: &Connection) -> Result<u32> {
-    Ok(conn.query_row(
+    Ok(crate::db::cached_row(
+        conn,
         "SELECT count(*) FROM visits WHERE checked_out_at IS NULL AND voided_at IS NULL",
         [],
         |row| row.get(0),
@@ -81,7 +81,7 @@ pub(super) fn insert_visit(
     over_capacity_by: Option<i64>,
     after_close: bool,
 ) -> Result<i64> {
-    conn.execute(
+    crate::db::cached_execute(conn,
         "INSERT INTO visits (guest_id, service_date, checked_in_at, checked_in_by, over_capacity_by, after_close)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![guest_id, service_date, stamp(at), staff_id, over_capacity_by, after_close],
@@ -97,7 +97,8 @@ pub(super) fn check_out(
     at: DateTime<Utc>,
     staff_id: i64,
 ) -> Result<()> {
-    conn.execute(
+    crate::db::cached_execute(
+        conn,
         "UPDATE visits SET checked_out_at = ?2, checked_out_by = ?3 WHERE id = ?1",
         params![id, stamp(at), staff_id],
     )?;
@@ -111,14 +112,17 @@ pub(super) fn void(
     staff_id: i64,
     reason: &str,
 ) -> Result<()> {
-    conn.execute(
+    crate::db::cached_execute(
+        conn,
         "UPDATE visits SET voided_at = ?2, voided_by = ?3, void_reason = ?4 WHERE id = ?1",
         params![id, stamp(at), staff_id, reason],
     )?;
-    let guest_id: i64 =
-        conn.query_row("SELECT guest_id FROM visits WHERE id = ?1", [id], |row| {
-            row.get(0)
-        })?;
+    let guest_id: i64 = crate::db::cached_row(
+        conn,
+        "SELECT guest_id FROM visits WHERE id = ?1",
+        [id],
+        |row| row.get(0),
+    )?;
     crate::guests::storage::refresh_last_visit(conn, guest_id)
 }
 
@@ -165,22 +169,23 @@ pub(super) fn last_check_in_by(
     staff_id: i64,
     since: DateTime<Utc>,
 ) -> Result<Option<Visit>> {
-    Ok(conn
-        .query_row(
-            &format!(
-                "{VISIT} WHERE checked_in_by = ?1 AND checked_in_at >= ?2
+    Ok(crate::db::cached_row(
+        conn,
+        &format!(
+            "{VISIT} WHERE checked_in_by = ?1 AND checked_in_at >= ?2
                  AND checked_out_at IS NULL AND voided_at IS NULL
                  ORDER BY checked_in_at DESC LIMIT 1"
-            ),
-            params![staff_id, stamp(since)],
-            visit_row,
-        )
-        .optional()?)
+        ),
+        params![staff_id, stamp(since)],
+        visit_row,
+    )
+    .optional()?)
 }
 
 /// Counted visits and distinct guests on a service date.
 pub(super) fn day_counts(conn: &Connection, service_date: &str) -> Result<(u32, u32)> {
-    Ok(conn.query_row(
+    Ok(crate::db::cached_row(
+        conn,
         "SELECT count(*), count(DISTINCT guest_id) FROM visits
          WHERE service_date = ?1 AND voided_at IS NULL",
         [service_date],
@@ -195,7 +200,8 @@ pub(super) fn insert_tally(
     staff_id: i64,
     after_close: bool,
 ) -> Result<()> {
-    conn.execute(
+    crate::db::cached_execute(
+        conn,
         "INSERT INTO anonymous_tallies (service_date, counted_at, counted_by, after_close)
          VALUES (?1, ?2, ?3, ?4)",
         params![service_date, stamp(at), staff_id, after_close],
@@ -204,7 +210,8 @@ pub(super) fn insert_tally(
 }
 
 pub(super) fn count_tallies(conn: &Connection, service_date: &str) -> Result<u32> {
-    Ok(conn.query_row(
+    Ok(crate::db::cached_row(
+        conn,
         "SELECT count(*) FROM anonymous_tallies WHERE service_date = ?1",
         [service_date],
         |row| row.get(0),
@@ -224,31 +231,32 @@ pub(super) struct ClosureRow {
 }
 
 pub(super) fn closure(conn: &Connection, service_date: &str) -> Result<Option<ClosureRow>> {
-    Ok(conn
-        .query_row(
-            "SELECT c.service_date, c.closed_at, s.username, c.visits, c.guests, c.new_guests,
+    Ok(crate::db::cached_row(
+        conn,
+        "SELECT c.service_date, c.closed_at, s.username, c.visits, c.guests, c.new_guests,
                     c.tallies, c.checked_out_at_close
              FROM day_closures c JOIN staff s ON s.id = c.closed_by
              WHERE c.service_date = ?1",
-            [service_date],
-            |row| {
-                Ok(ClosureRow {
-                    service_date: row.get(0)?,
-                    closed_at: instant(&row.get::<_, String>(1)?)?,
-                    closed_by: row.get(2)?,
-                    visits: row.get(3)?,
-                    guests: row.get(4)?,
-                    new_guests: row.get(5)?,
-                    tallies: row.get(6)?,
-                    checked_out_at_close: row.get(7)?,
-                })
-            },
-        )
-        .optional()?)
+        [service_date],
+        |row| {
+            Ok(ClosureRow {
+                service_date: row.get(0)?,
+                closed_at: instant(&row.get::<_, String>(1)?)?,
+                closed_by: row.get(2)?,
+                visits: row.get(3)?,
+                guests: row.get(4)?,
+                new_guests: row.get(5)?,
+                tallies: row.get(6)?,
+                checked_out_at_close: row.get(7)?,
+            })
+        },
+    )
+    .optional()?)
 }
 
 pub(super) fn insert_closure(conn: &Connection, row: &ClosureRow, staff_id: i64) -> Result<()> {
-    conn.execute(
+    crate::db::cached_execute(
+        conn,
         "INSERT INTO day_closures (service_date, closed_at, closed_by, visits, guests, new_guests,
                                    tallies, checked_out_at_close)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -272,7 +280,8 @@ pub(super) fn check_out_everyone(
     at: DateTime<Utc>,
     staff_id: i64,
 ) -> Result<u32> {
-    let changed = conn.execute(
+    let changed = crate::db::cached_execute(
+        conn,
         "UPDATE visits SET checked_out_at = ?1, checked_out_by = ?2
          WHERE checked_out_at IS NULL AND voided_at IS NULL",
         params![stamp(at), staff_id],
@@ -282,7 +291,8 @@ pub(super) fn check_out_everyone(
 
 /// Guests first seen on a date (not merged away).
 pub(super) fn new_guests_on(conn: &Connection, service_date: &str) -> Result<u32> {
-    Ok(conn.query_row(
+    Ok(crate::db::cached_row(
+        conn,
         "SELECT count(*) FROM guests WHERE first_seen_date = ?1 AND merged_into IS NULL",
         [service_date],
         |row| row.get(0),
@@ -291,7 +301,7 @@ pub(super) fn new_guests_on(conn: &Connection, service_date: &str) -> Result<u32
 
 /// Visits and tallies recorded after the day was closed (corrections).
 pub(super) fn corrections_on(conn: &Connection, service_date: &str) -> Result<u32> {
-    Ok(conn.query_row(
+    Ok(crate::db::cached_row(conn,
         "SELECT (SELECT count(*) FROM visits WHERE service_date = ?1 AND after_close = 1)
               + (SELECT count(*) FROM anonymous_tallies WHERE service_date = ?1 AND after_close = 1)",
         [service_date],
