@@ -13,7 +13,7 @@ export PATH := $(CARGO_BIN):$(PATH)
 APP := target/debug/engagement-desk
 
 .PHONY: help run test deps system-deps tauri-driver ui-deps ui build fmt-check clippy \
-	ui-check ui-test rust-test core-has-no-tauri bindings fmt clean package package-check
+	ui-check ui-test rust-test core-has-no-tauri bindings fmt clean package package-check demo bench
 
 help:
 	@echo "make run    install what is missing, build, and open the app on the default database"
@@ -22,6 +22,9 @@ help:
 	@echo "make bindings  regenerate ui/src/lib/bindings from the Rust types"
 	@echo "make package   build a release .deb (Tauri bundler) into target/release/bundle/deb/"
 	@echo "make package-check  install that .deb, check the CLI and that the window starts, remove it"
+	@echo "make demo   make a new demo database ($(DEMO_YEARS) year(s); DEMO_YEARS=5 for five) and open the app on it"
+	@echo "make bench  release builds; time the desk on 1- and 5-year demo databases and the start-up"
+	@echo "            against a minimal Tauri window; prints the table (README: Performance)"
 
 deps: system-deps tauri-driver ui-deps
 
@@ -97,6 +100,26 @@ package: deps ui
 # Installs the .deb, checks the CLI, the desktop entry and that the window starts, removes it.
 package-check: package
 	scripts/package-check.sh
+
+# A new demo database each time, so its staff passwords are the ones just printed.
+DEMO_YEARS ?= 1
+DEMO_DB := target/demo/demo-$(DEMO_YEARS)y.db
+demo: deps build
+	@mkdir -p target/demo
+	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm $(DEMO_DB).lock
+	$(APP) --db $(DEMO_DB) demo --years $(DEMO_YEARS)
+	@if [ -z "$$DISPLAY" ] && [ -z "$$WAYLAND_DISPLAY" ] && command -v xvfb-run >/dev/null; then \
+		echo "no display: running under xvfb-run"; xvfb-run -a $(APP) --db $(DEMO_DB); \
+	else \
+		$(APP) --db $(DEMO_DB); \
+	fi
+
+# Release builds of the app, the minimal window (the floor) and the harness in one cargo
+# run, so they share compiled dependencies; then the whole table (README: Performance).
+bench: deps ui
+	cargo build --release -p engagement-desk -p minimal-window -p engagement-desk-bench
+	target/release/engagement-desk-bench run --app target/release/engagement-desk \
+		--minimal target/release/minimal-window --work target/bench
 
 bindings:
 	UPDATE_BINDINGS=1 cargo test -p engagement-desk-core bindings
