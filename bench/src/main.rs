@@ -29,8 +29,9 @@ enum BenchCommand {
     Startup(StartupArgs),
 }
 
+/// The two release binaries whose start-up is compared.
 #[derive(Debug, clap::Args)]
-struct RunArgs {
+struct Binaries {
     /// The app binary (a release build).
     #[arg(
         long,
@@ -45,9 +46,16 @@ struct RunArgs {
         default_value = "target/release/minimal-window"
     )]
     minimal: PathBuf,
+}
+
+#[derive(Debug, clap::Args)]
+struct RunArgs {
+    #[command(flatten)]
+    binaries: Binaries,
     /// Where the demo databases (one folder each) and results.md go.
     #[arg(long, value_name = "PATH", default_value = "target/bench")]
     work: PathBuf,
+    /// The demo data's seed (the same seed and --until make the same databases).
     #[arg(long, default_value_t = 2026)]
     seed: u64,
     /// The simulated now: Monday 30 November 2026, 11:00 in New York, a morning under way.
@@ -63,20 +71,8 @@ struct RunArgs {
 
 #[derive(Debug, clap::Args)]
 struct StartupArgs {
-    /// The app binary (a release build).
-    #[arg(
-        long,
-        value_name = "PATH",
-        default_value = "target/release/engagement-desk"
-    )]
-    app: PathBuf,
-    /// The minimal window binary, built in the same cargo run as the app.
-    #[arg(
-        long,
-        value_name = "PATH",
-        default_value = "target/release/minimal-window"
-    )]
-    minimal: PathBuf,
+    #[command(flatten)]
+    binaries: Binaries,
     /// A database that already has staff, so the app's first screen is the login screen.
     #[arg(long, value_name = "PATH")]
     db: PathBuf,
@@ -158,11 +154,11 @@ fn run_all(args: &RunArgs) -> Result<usize, String> {
     let runtime =
         tokio::runtime::Runtime::new().map_err(|err| format!("no async runtime: {err}"))?;
     let report = runtime.block_on(startup::measure(
-        &args.app,
+        &args.binaries.app,
         &["--db".to_string(), large_db.display().to_string()],
         &[],
         "#login-username",
-        &args.minimal,
+        &args.binaries.minimal,
         "#minimal-heading",
         args.runs,
     ))?;
@@ -232,11 +228,11 @@ fn startup(args: StartupArgs) -> ExitCode {
     };
     let begun = std::time::Instant::now();
     let measured = runtime.block_on(startup::measure(
-        &args.app,
+        &args.binaries.app,
         &["--db".to_string(), db.display().to_string()],
         &[],
         &args.app_css,
-        &args.minimal,
+        &args.binaries.minimal,
         &args.minimal_css,
         args.runs,
     ));

@@ -284,15 +284,7 @@ pub fn measure(
         rounds.day_counts,
         |d, _| {
             let day = d.today.pred_opt().ok_or("no yesterday")?.to_string();
-            reports::compute(
-                &mut d.db,
-                &d.clock,
-                &mut Actor::Staff(&mut d.supervisor),
-                &day,
-                &day,
-                &mut |_, _| {},
-            )
-            .map_err(fail("one day's counts"))
+            counts(d, &day, &day)
         },
     )?;
     let year = |d: &Desk| -> BenchResult<(String, String)> {
@@ -309,15 +301,7 @@ pub fn measure(
         rounds.year_counts,
         |d, _| {
             let (from, to) = year(d)?;
-            reports::compute(
-                &mut d.db,
-                &d.clock,
-                &mut Actor::Staff(&mut d.supervisor),
-                &from,
-                &to,
-                &mut |_, _| {},
-            )
-            .map_err(fail("one year's counts"))
+            counts(d, &from, &to)
         },
     )?;
     let export_dir = tempfile::tempdir().map_err(|err| err.to_string())?;
@@ -329,15 +313,7 @@ pub fn measure(
         |d, round| {
             // As the app's export command does it: compute, render, write (synced), audit.
             let (from, to) = year(d)?;
-            let report = reports::compute(
-                &mut d.db,
-                &d.clock,
-                &mut Actor::Staff(&mut d.supervisor),
-                &from,
-                &to,
-                &mut |_, _| {},
-            )
-            .map_err(fail("export counts"))?;
+            let report = counts(d, &from, &to)?;
             let suppression = export::Suppression { threshold: None };
             let bytes = export::render(&report, export::ExportFormat::Csv, suppression)
                 .map_err(fail("render"))?;
@@ -436,6 +412,20 @@ pub fn measure(
             floor: floor.clone(),
         })
         .collect())
+}
+
+/// The daily counts of `from..=to`, as the supervisor's report screen asks for them.
+fn counts(d: &mut Desk, from: &str, to: &str) -> BenchResult<reports::Report> {
+    let mut supervisor = Actor::Staff(&mut d.supervisor);
+    reports::compute(
+        &mut d.db,
+        &d.clock,
+        &mut supervisor,
+        from,
+        to,
+        &mut |_, _| {},
+    )
+    .map_err(fail("daily counts"))
 }
 
 /// A nurse station free to call (the demo's day may have both busy: one is finished, not timed).
