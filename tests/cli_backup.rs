@@ -275,7 +275,17 @@ fn an_older_backup_is_migrated_when_restored() {
         let mut database =
             Database::open_with(&old, &schema, &Default::default()).expect("a version-4 database");
         story_staff(&mut database, &SystemClock, &[("fran", Role::FrontDesk)]);
-        add_guests(&mut database, &["Back then"]);
+    }
+    {
+        // Written as version 4 wrote it: today's code writes columns that came later.
+        let conn = rusqlite::Connection::open(&old).expect("the old database");
+        conn.execute(
+            "INSERT INTO guests (code, nickname, nickname_key, first_seen_date, created_at, created_by)
+             VALUES (?1, 'Back then', 'back then', '2026-11-02', '2026-11-02T15:00:00Z',
+                     (SELECT id FROM staff WHERE username = 'fran'))",
+            [engagement_desk_core::guests::code::generate()],
+        )
+        .expect("a guest from back then");
     }
     let old_bytes = fs::read(&old).expect("the old backup");
     let restored = run_cli(&["--db", text(&db.path), "restore", text(&old)], &[]);
