@@ -180,12 +180,7 @@ fn startup_table(report: &startup::StartupReport, years: u32) -> (String, usize)
     let ms = |d: Option<Duration>| d.map_or("?".to_string(), |d| d.as_millis().to_string());
     let mb = |k: Option<u64>| k.map_or("?".to_string(), |k| format!("{:.0}", mib(k)));
     let times = |r: Option<f64>| r.map_or("?".to_string(), |r| format!("{r:.2}"));
-    let start_ok = report.start_ratio().is_some_and(|r| r <= 1.3)
-        && report
-            .app
-            .p50_first_screen()
-            .is_some_and(|d| d < Duration::from_millis(1500));
-    let memory_ok = report.rss_ratio().is_some_and(|r| r <= 1.3);
+    let (start_ok, memory_ok) = (report.start_met(), report.memory_met());
     let verdict = |ok: bool| if ok { "met" } else { "MISSED" };
     let runs = report.app.samples.len();
     let text = format!(
@@ -283,12 +278,7 @@ fn startup(args: StartupArgs) -> ExitCode {
             mb(figures.p50_pss_kib()),
         );
     }
-    let start_ok = report.start_ratio().is_some_and(|r| r <= 1.3)
-        && report
-            .app
-            .p50_first_screen()
-            .is_some_and(|d| d < Duration::from_millis(1500));
-    let memory_ok = report.rss_ratio().is_some_and(|r| r <= 1.3);
+    let (start_ok, memory_ok) = (report.start_met(), report.memory_met());
     println!(
         "start-up: {} of the minimal window (target 1.3x and under 1500 ms): {}",
         times(report.start_ratio()),

@@ -132,6 +132,20 @@ impl StartupReport {
         )
     }
 
+    /// Start-up within 1.3× of the minimal window and under 1.5 s (issue 10's target).
+    pub fn start_met(&self) -> bool {
+        self.start_ratio().is_some_and(|r| r <= 1.3)
+            && self
+                .app
+                .p50_first_screen()
+                .is_some_and(|d| d < Duration::from_millis(1500))
+    }
+
+    /// Resident memory within 1.3× of the minimal window's (issue 10's target).
+    pub fn memory_met(&self) -> bool {
+        self.rss_ratio().is_some_and(|r| r <= 1.3)
+    }
+
     /// The app's median resident memory over the minimal window's.
     pub fn rss_ratio(&self) -> Option<f64> {
         ratio(

@@ -551,23 +551,27 @@ pub(super) fn count_rows(conn: &Connection, service_date: &str) -> Result<Vec<Co
         "SELECT reason, priority, state, joined_at, called_at FROM queue_entries
          WHERE service_date = ?1",
     )?;
-    let rows = statement.query_map([service_date], |row| {
-        let priority: String = row.get(1)?;
-        let state: String = row.get(2)?;
-        let joined = instant(&row.get::<_, String>(3)?)?;
-        let called: Option<String> = row.get(4)?;
-        Ok(CountRow {
-            reason: row.get(0)?,
-            priority: Priority::parse(&priority),
-            state: QueueState::parse(&state),
-            wait_seconds: called
-                .as_deref()
-                .map(instant)
-                .transpose()?
-                .map(|at| (at - joined).num_seconds()),
-        })
-    })?;
+    let rows = statement.query_map([service_date], |row| count_row(row, 0))?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// A [`CountRow`] from the columns reason, priority, state, joined_at, called_at, the
+/// first of them at `first`.
+fn count_row(row: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<CountRow> {
+    let priority: String = row.get(first + 1)?;
+    let state: String = row.get(first + 2)?;
+    let joined = instant(&row.get::<_, String>(first + 3)?)?;
+    let called: Option<String> = row.get(first + 4)?;
+    Ok(CountRow {
+        reason: row.get(first)?,
+        priority: Priority::parse(&priority),
+        state: QueueState::parse(&state),
+        wait_seconds: called
+            .as_deref()
+            .map(instant)
+            .transpose()?
+            .map(|at| (at - joined).num_seconds()),
+    })
 }
 
 /// [`count_rows`] of every service date of `from..=to`, by date.
@@ -583,20 +587,7 @@ pub(super) fn count_rows_in_range(
     let mut by_date: HashMap<String, Vec<CountRow>> = HashMap::new();
     let mut rows = statement.query(params![from, to])?;
     while let Some(row) = rows.next()? {
-        let priority: String = row.get(2)?;
-        let state: String = row.get(3)?;
-        let joined = instant(&row.get::<_, String>(4)?)?;
-        let called: Option<String> = row.get(5)?;
-        let entry = CountRow {
-            reason: row.get(1)?,
-            priority: Priority::parse(&priority),
-            state: QueueState::parse(&state),
-            wait_seconds: called
-                .as_deref()
-                .map(instant)
-                .transpose()?
-                .map(|at| (at - joined).num_seconds()),
-        };
+        let entry = count_row(row, 1)?;
         let date = row.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?;
         match by_date.get_mut(date) {
             Some(entries) => entries.push(entry),
