@@ -1032,36 +1032,86 @@ async fn a_treatment_referral_needs_consent_to_be_sent_and_stays_hidden_from_the
         .await;
     desk.screenshot("referral").await;
 
-    // The front desk sees only that a confidential follow-up is due.
+    // The front desk is only asked to send the guest to the nurse team: the reminder says
+    // nothing of a referral, and no follow-up of it is listed.
     switch_to(&desk, "fran").await;
     desk.open_screen("5", "Referrals").await;
-    let due = desk
-        .wait_for_text("[data-testid=follow-ups]", "Confidential referral")
+    let reminder = desk
+        .wait_for_text("[data-testid=nurse-team-reminders]", "Sunny")
         .await;
     let page = desk.page_text().await;
-    for private in ["detox", "Detox", "Intake", "Wants"] {
+    for private in [
+        "detox",
+        "Detox",
+        "Intake",
+        "Wants",
+        "onfidential",
+        "Harbor Health (outside)",
+    ] {
         assert!(
             !page.contains(private),
             "nothing about the treatment referral reaches the front desk ({private:?}): {page}"
         );
     }
-    let code = due
+    assert!(
+        page.contains("No follow-ups are due today."),
+        "the treatment referral's follow-up is not on the desk's list: {page}"
+    );
+    let code = reminder
         .split('(')
         .nth(1)
         .and_then(|rest| rest.split(')').next())
-        .expect("the guest's code in the follow-up line")
+        .expect("the guest's code in the reminder")
         .to_string();
+
+    // The desk refers Sunny to the same partner for housing: the detox consent is not
+    // shown, cannot be revoked from here and does not let the referral be sent.
+    desk.find("#referral-guest option:nth-child(2)")
+        .await
+        .click()
+        .await
+        .expect("Sunny");
+    desk.choose("Category", "Housing advocate").await;
+    desk.choose("Destination", "Harbor Health (outside)").await;
+    desk.click_button("Make referral").await;
+    desk.wait_for_text("[data-testid=referrals-notice]", "Referred Sunny")
+        .await;
+    let detail = desk
+        .wait_for_text(
+            "[data-testid=referral-detail]",
+            "No consent recorded for this referral",
+        )
+        .await;
+    for private in [
+        "In force",
+        "Admission to detox",
+        "Code, age range",
+        "Revoke",
+    ] {
+        assert!(
+            !detail.contains(private),
+            "the housing referral shows nothing of the detox consent ({private:?}): {detail}"
+        );
+    }
+    desk.click_button("Mark sent").await;
+    desk.wait_for_text("[data-testid=referral-detail] [role=alert]", "consent")
+        .await;
+    desk.screenshot("referral-consent-scope").await;
+
     desk.type_into("Guest code", &code).await;
     desk.click_button("Show referrals").await;
-    desk.wait_for_text("main", "0 referrals you may see").await;
+    desk.wait_for_text("main", "1 referral you may see").await;
+    // Opening the treatment referral's id answers like an id that does not exist.
     let refused = desk
         .invoke("open_referral", serde_json::json!({ "referralId": 1 }))
         .await
         .expect_err("the front desk may not open a treatment referral");
-    assert_eq!(
-        refused["code"], "permission_denied",
-        "Rust refuses: {refused}"
-    );
+    let missing = desk
+        .invoke("open_referral", serde_json::json!({ "referralId": 999 }))
+        .await
+        .expect_err("no referral 999");
+    assert_eq!(refused, missing, "Rust answers exactly as for a missing id");
+    assert_eq!(refused["code"], "not_found", "{refused}");
     desk.close().await;
 }
 

@@ -348,7 +348,7 @@ fn build_template() -> Template {
         visit_closed: outside.visit_id,
         booking: booking.id,
         entry_in_service: called.id,
-        entry_waiting: waiting.id,
+        entry_waiting: waiting.line.id,
         clinical_note: clinical_note.id,
         partner_on_site,
         partner_outside,
@@ -2353,8 +2353,10 @@ fn queue_join() {
         });
         if let Outcome::Done(entry) = outcome {
             let context = format!("queue_join({})", short(&format!("{input:?}")));
-            let note: Option<String> =
-                h.one("SELECT note FROM queue_entries WHERE id = ?1", [entry.id]);
+            let note: Option<String> = h.one(
+                "SELECT note FROM queue_entries WHERE id = ?1",
+                [entry.line.id],
+            );
             check_stored(
                 &context,
                 "note",
@@ -2409,7 +2411,7 @@ fn queue_change() {
                 "queue_change({entry_id}, {to:?}, {:?})",
                 note.as_deref().map(short)
             );
-            assert_eq!(entry.state, to, "{context}");
+            assert_eq!(entry.line.state, to, "{context}");
             let written: Option<String> = h.one(
                 "SELECT max(body) FROM clinical_notes WHERE id > ?1",
                 [last_note],
@@ -2434,7 +2436,7 @@ fn queue_undo() {
             queue::undo_last(db, clock, &mut staff.nurse, entry_id)
         });
         if let Outcome::Done(entry) = outcome {
-            assert_eq!(entry.id, entry_id, "queue_undo({entry_id})");
+            assert_eq!(entry.line.id, entry_id, "queue_undo({entry_id})");
         }
     });
 }

@@ -67,7 +67,11 @@ fn a_morning_at_the_nurse_station() {
         &join("wound_care", Priority::Routine, guests[0]),
     )
     .expect("Ana queued");
-    assert_eq!(ana.number, "N-001", "the day's first number");
+    assert_eq!(ana.line.number, "N-001", "the day's first number");
+    assert_eq!(
+        ana.entry, None,
+        "the front desk's answer is its own line, nothing clinical"
+    );
     clock.advance(Duration::minutes(5));
     queue::join(
         &mut database,
@@ -84,7 +88,7 @@ fn a_morning_at_the_nurse_station() {
         &join("overdose_follow_up", Priority::Urgent, guests[2]),
     )
     .expect("Cy queued");
-    assert_eq!(cy.number, "N-003", "numbers count up through the day");
+    assert_eq!(cy.line.number, "N-003", "numbers count up through the day");
 
     // 09:12 both stations call at once: Cy (urgent) to Station 1, Ana (first routine) to 2.
     clock.advance(Duration::minutes(2));
@@ -98,7 +102,7 @@ fn a_morning_at_the_nurse_station() {
     // Noor called by mistake (Ana was in the bathroom): undo, Ana waits again in her place.
     let back = queue::undo_last(&mut database, &clock, &mut noor, second.id).expect("undone");
     assert_eq!(
-        back.state,
+        back.line.state,
         QueueState::Waiting,
         "an undone call waits again"
     );

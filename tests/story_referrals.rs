@@ -190,18 +190,22 @@ fn referrals_over_two_days() {
     let for_nurse = referrals::today(&mut database, &clock, &mut nina).expect("nurse");
     assert_eq!(
         for_desk.follow_ups.len(),
-        2,
-        "both follow-ups are due for the desk"
+        1,
+        "the desk follows up the general referral"
     );
-    assert_eq!(for_nurse.follow_ups.len(), 2, "and for the nurse");
-    let hidden = for_desk
-        .follow_ups
-        .iter()
-        .find(|f| f.referral_id == treatment.id)
-        .expect("the desk knows a follow-up is due");
+    assert_eq!(for_nurse.follow_ups.len(), 2, "the nurse follows up both");
     assert!(
-        hidden.confidential && hidden.category_label.is_none() && hidden.partner_name.is_none(),
-        "but not what it is about: {hidden:?}"
+        for_desk
+            .follow_ups
+            .iter()
+            .all(|f| f.referral_id != treatment.id),
+        "the treatment referral's follow-up is not on the desk's list"
+    );
+    assert_eq!(
+        for_desk.nurse_team_reminders.len(),
+        1,
+        "the desk is asked to send the guest to the nurse team instead: {:?}",
+        for_desk.nurse_team_reminders
     );
     let shown = for_nurse
         .follow_ups
@@ -209,8 +213,7 @@ fn referrals_over_two_days() {
         .find(|f| f.referral_id == treatment.id)
         .expect("nurse");
     assert_eq!(
-        shown.category_label.as_deref(),
-        Some("Substance-use treatment: detox"),
+        shown.category_label, "Substance-use treatment: detox",
         "the nurse sees the category"
     );
     assert!(for_desk.handoffs.is_empty(), "nobody is on site on Tuesday");

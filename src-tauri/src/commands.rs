@@ -12,7 +12,8 @@ use engagement_desk_core::days;
 use engagement_desk_core::guests::{self, AnswerSets, GuestCard, Lookup, NewGuest};
 use engagement_desk_core::queue::incidents::{self, Incident, IncidentInput};
 use engagement_desk_core::queue::{
-    self, ClinicalNote, DeskQueue, JoinInput, NurseQueue, QueueEntry, QueueState, ReasonOption,
+    self, ClinicalNote, DeskQueue, JoinInput, NurseQueue, QueueAnswer, QueueEntry, QueueState,
+    ReasonOption,
 };
 use engagement_desk_core::referrals::{
     self, Consent, ConsentInput, GuestReferrals, PartnerInput, Printout, Referral, ReferralDetail,
@@ -529,13 +530,13 @@ pub fn queue_nurse_view(state: State<'_, AppState>) -> Reply<NurseQueue> {
     state.with_session(|db, session| queue::nurse_view(db, &state.clock, session))
 }
 
-/// Add a checked-in guest to the nurse queue; the entry carries the number to call out.
+/// Add a checked-in guest to the nurse queue; the answer carries the number to call out.
 #[tauri::command(async)]
 pub fn queue_join(
     app: AppHandle,
     state: State<'_, AppState>,
     input: JoinInput,
-) -> Reply<QueueEntry> {
+) -> Reply<QueueAnswer> {
     crate::app::announce(
         &app,
         state.with_session(|db, session| queue::join(db, &state.clock, session, &input)),
@@ -563,7 +564,7 @@ pub fn queue_change(
     entry_id: i64,
     to: QueueState,
     clinical_note: Option<String>,
-) -> Reply<QueueEntry> {
+) -> Reply<QueueAnswer> {
     crate::app::announce(
         &app,
         state.with_session(|db, session| {
@@ -581,7 +582,7 @@ pub fn queue_change(
 
 /// Undo the last transition of an entry.
 #[tauri::command(async)]
-pub fn queue_undo(app: AppHandle, state: State<'_, AppState>, entry_id: i64) -> Reply<QueueEntry> {
+pub fn queue_undo(app: AppHandle, state: State<'_, AppState>, entry_id: i64) -> Reply<QueueAnswer> {
     crate::app::announce(
         &app,
         state.with_session(|db, session| queue::undo_last(db, &state.clock, session, entry_id)),

@@ -232,6 +232,9 @@ pub struct LogLine {
     pub object: String,
     pub result: String,
     pub detail: String,
+    /// The object and detail carry clinical or substance-use facts that the viewer's roles
+    /// may not read: both are left out and the detail says "details restricted".
+    pub restricted: bool,
 }
 
 /// A page of the viewer: matching lines, newest first, and the choices for its filters.
@@ -246,7 +249,43 @@ pub struct LogPage {
     pub time_zone: String,
 }
 
-/// The audit log viewer (supervisors and administrators). Looking is itself logged.
+/// Actions whose object and detail always carry clinical or substance-use facts: an
+/// incident's kind and naloxone doses, a queue reason, clinical notes, reads of sensitive
+/// referrals.
+const CLINICAL_ACTIONS: &[&str] = &[
+    "incident.record",
+    "queue.join",
+    "clinical_note.write",
+    "clinical_note.read",
+    "referral.read",
+];
+
+/// The word the referral domain writes into the detail of every entry about a sensitive
+/// (42 CFR Part 2 or clinical) referral.
+pub const SENSITIVE_MARKER: &str = "sensitive";
+
+/// Whether an entry's object and detail are clinical (see [`CLINICAL_ACTIONS`] and
+/// [`SENSITIVE_MARKER`]).
+pub fn has_clinical_details(action: &str, detail: &str) -> bool {
+    CLINICAL_ACTIONS.contains(&action)
+        || detail
+            .split_whitespace()
+            .any(|word| word == SENSITIVE_MARKER)
+}
+
+/// Whether the viewer may read clinical details: staff holding the clinical permission.
+/// The command line never reads the log, and administrators only see that such entries
+/// exist ("minimum necessary").
+fn reads_clinical_details(actor: &Actor<'_>) -> bool {
+    match actor {
+        Actor::Staff(session) => auth::allows(&session.roles, Operation::ReadClinicalNotes),
+        Actor::Cli { .. } => false,
+    }
+}
+
+/// The audit log viewer (supervisors and administrators). Looking is itself logged. Clinical
+/// details are shown only to roles that hold the clinical permission; the hash chain still
+/// covers the full text.
 pub fn view_log(
     db: &mut Database,
     clock: &dyn Clock,
@@ -258,6 +297,7 @@ pub fn view_log(
     let mut filter = filter_for(zone, query)?;
     filter.limit = VIEW_LIMIT + 1;
     let by = actor.audit_name();
+    let clinical = reads_clinical_details(actor);
     let detail = describe(query);
     let now = clock.now();
     db.write(|tx| {
@@ -265,7 +305,10 @@ pub fn view_log(
         let truncated = entries.len() > VIEW_LIMIT as usize;
         entries.truncate(VIEW_LIMIT as usize);
         let page = LogPage {
-            lines: entries.into_iter().map(|entry| line(zone, entry)).collect(),
+            lines: entries
+                .into_iter()
+                .map(|entry| line(zone, entry, clinical))
+                .collect(),
             truncated,
             actors: storage::distinct(tx, "actor")?,
             actions: storage::distinct(tx, "action")?,
@@ -375,18 +418,26 @@ fn describe(query: &LogQuery) -> String {
     .join(" ")
 }
 
-fn line(zone: chrono_tz::Tz, entry: AuditEntry) -> LogLine {
+/// One entry as the viewer shows it; `clinical`: the viewer may read clinical details.
+fn line(zone: chrono_tz::Tz, entry: AuditEntry, clinical: bool) -> LogLine {
     let at_local = DateTime::parse_from_rfc3339(&entry.at)
         .map(|at| days::local_time_text(zone, at.with_timezone(&Utc)))
         .unwrap_or_else(|_| entry.at.clone());
+    let restricted = !clinical && has_clinical_details(&entry.action, &entry.detail);
+    let (object, detail) = if restricted {
+        (String::new(), "details restricted".to_string())
+    } else {
+        (entry.object, entry.detail)
+    };
     LogLine {
         id: entry.id,
         at_local,
         actor: entry.actor,
         action: entry.action,
-        object: entry.object,
+        object,
         result: entry.result,
-        detail: entry.detail,
+        detail,
+        restricted,
     }
 }
 

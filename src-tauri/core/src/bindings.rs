@@ -16,13 +16,13 @@ use crate::queue::incidents::{
     Incident, IncidentCounts, IncidentInput, IncidentKind, IncidentOutcome,
 };
 use crate::queue::{
-    ClinicalNote, DeskLine, DeskQueue, JoinInput, NurseQueue, Priority, QueueCounts, QueueEntry,
-    QueueState, ReasonOption, Station, WaitFigures,
+    ClinicalNote, DeskLine, DeskQueue, JoinInput, NurseQueue, Priority, QueueAnswer, QueueCounts,
+    QueueEntry, QueueState, ReasonOption, Station, WaitFigures,
 };
 use crate::referrals::{
-    Category, Consent, ConsentInput, FollowUp, GuestReferrals, Partner, PartnerInput, Printout,
-    Referral, ReferralDetail, ReferralGroupCounts, ReferralInput, ReferralNote, ReferralStatus,
-    ReferralsToday, WarmHandoff,
+    Category, Consent, ConsentInput, FollowUp, GuestReferrals, NurseTeamReminder, Partner,
+    PartnerInput, Printout, Referral, ReferralDetail, ReferralGroupCounts, ReferralInput,
+    ReferralNote, ReferralStatus, ReferralsToday, WarmHandoff,
 };
 use crate::reports::export::ExportFormat;
 use crate::reports::{DayCounts, DayStatus, HourOccupancy, Report};
@@ -96,6 +96,7 @@ pub fn generated() -> Result<Vec<(String, String)>, String> {
     push::<Station>(&cfg, &mut files)?;
     push::<QueueEntry>(&cfg, &mut files)?;
     push::<DeskLine>(&cfg, &mut files)?;
+    push::<QueueAnswer>(&cfg, &mut files)?;
     push::<DeskQueue>(&cfg, &mut files)?;
     push::<NurseQueue>(&cfg, &mut files)?;
     push::<JoinInput>(&cfg, &mut files)?;
@@ -119,6 +120,7 @@ pub fn generated() -> Result<Vec<(String, String)>, String> {
     push::<ReferralInput>(&cfg, &mut files)?;
     push::<GuestReferrals>(&cfg, &mut files)?;
     push::<FollowUp>(&cfg, &mut files)?;
+    push::<NurseTeamReminder>(&cfg, &mut files)?;
     push::<WarmHandoff>(&cfg, &mut files)?;
     push::<ReferralsToday>(&cfg, &mut files)?;
     push::<Printout>(&cfg, &mut files)?;

@@ -12,7 +12,7 @@
 
 mod storage;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -220,7 +220,8 @@ struct Entry {
 struct FollowUp {
     at: DateTime<Utc>,
     referral_id: i64,
-    guest_code: String,
+    /// The audit marker for a sensitive referral (empty for others), as the app writes it.
+    marker: &'static str,
     from: &'static str,
     to: &'static str,
 }
@@ -252,7 +253,6 @@ struct Simulation {
     partners: Vec<Partner>,
     resources: Vec<(&'static str, f64, Vec<Resource>)>,
     stations: Vec<(i64, String)>,
-    consents: HashMap<(i64, i64), (i64, NaiveDate)>,
     follow_ups: Vec<FollowUp>,
     day_number: u64,
     counts: DemoCounts,
@@ -327,6 +327,26 @@ const CATEGORIES: [(&str, u32); 13] = [
     ("benefits", 8),
     ("other", 3),
 ];
+
+/// [`crate::audit::SENSITIVE_MARKER`] with a space before it, as the app adds it to details.
+const SENSITIVE_SUFFIX: &str = " sensitive";
+
+/// [`SENSITIVE_SUFFIX`] for the categories the app treats as sensitive (42 CFR Part 2 and
+/// clinical: the first eight of [`CATEGORIES`]), "" for the others.
+fn referral_marker(category: &str) -> &'static str {
+    let general = [
+        "housing_advocate",
+        "shelter",
+        "id_documents",
+        "benefits",
+        "other",
+    ];
+    if general.contains(&category) {
+        ""
+    } else {
+        SENSITIVE_SUFFIX
+    }
+}
 
 const QUEUE_REASONS: [(&str, u32); 6] = [
     ("wound_care", 30),
@@ -527,7 +547,6 @@ impl Simulation {
             partners,
             resources,
             stations,
-            consents: HashMap::new(),
             follow_ups: Vec::new(),
             day_number: 0,
             counts: DemoCounts::default(),
@@ -1216,11 +1235,6 @@ impl Simulation {
             };
             let object = format!("guest:{}", visitor.code);
             let sent_at = made + minutes(3);
-            let consent_id = if on_site || sent_at > day.cutoff {
-                None
-            } else {
-                Some(self.consent_for(tx, day, visitor, partner_id, made + minutes(2))?)
-            };
             let id = storage::insert_referral(
                 tx,
                 &storage::ReferralRow {
@@ -1229,23 +1243,41 @@ impl Simulation {
                     partner_id,
                     date: day.date,
                     follow_up: Some(day.date + Duration::days(7)),
-                    consent_id,
                     made: (made, staff_id),
                 },
             )?;
+            // A referral outside the center is sent under a consent recorded for it.
+            let consent_id = if on_site || sent_at > day.cutoff {
+                None
+            } else {
+                Some(self.consent_for(
+                    tx,
+                    day,
+                    visitor,
+                    (id, category),
+                    partner_id,
+                    made + minutes(2),
+                )?)
+            };
             self.counts.referrals += 1;
-            day.note(
-                made,
-                &actor,
-                "referral.make",
-                object.clone(),
-                format!("category={category} partner={partner_name}"),
-            );
+            // The audit entries read as the app writes them: a sensitive referral's category
+            // and partner are never named, and its entries carry the marker.
+            let marker = referral_marker(category);
+            let detail = if marker.is_empty() {
+                format!("referral={id} category={category} partner={partner_name}")
+            } else {
+                format!("referral={id} {marker}")
+            };
+            day.note(made, &actor, "referral.make", object.clone(), detail);
+            let object = format!("referral:{id}");
             if sent_at <= day.cutoff {
                 storage::move_referral(tx, id, sent_at, staff_id, "made", "sent")?;
+                if let Some(consent) = consent_id {
+                    storage::sent_under(tx, id, consent)?;
+                }
                 let detail = match consent_id {
-                    Some(consent) => format!("made -> sent consent={consent}"),
-                    None => "made -> sent".to_string(),
+                    Some(consent) => format!("made -> sent consent={consent}{marker}"),
+                    None => format!("made -> sent{marker}"),
                 };
                 day.note(sent_at, &actor, "referral.status", object.clone(), detail);
                 if self.rng.random_bool(0.3) {
@@ -1256,7 +1288,7 @@ impl Simulation {
                         &actor,
                         "referral.note",
                         object.clone(),
-                        String::new(),
+                        marker.trim().to_string(),
                     );
                 }
                 // What happens next, on later days (applied when the simulation gets there).
@@ -1272,7 +1304,7 @@ impl Simulation {
                     self.follow_ups.push(FollowUp {
                         at: answered,
                         referral_id: id,
-                        guest_code: visitor.code.clone(),
+                        marker,
                         from: "sent",
                         to: "accepted",
                     });
@@ -1290,7 +1322,7 @@ impl Simulation {
                     self.follow_ups.push(FollowUp {
                         at: outcome_at,
                         referral_id: id,
-                        guest_code: visitor.code.clone(),
+                        marker,
                         from: "accepted",
                         to,
                     });
@@ -1298,7 +1330,7 @@ impl Simulation {
                     self.follow_ups.push(FollowUp {
                         at: answered,
                         referral_id: id,
-                        guest_code: visitor.code.clone(),
+                        marker,
                         from: "sent",
                         to: "declined",
                     });
@@ -1308,24 +1340,21 @@ impl Simulation {
         Ok(())
     }
 
-    /// The consent in force for this guest and partner, recorded now when there is none.
+    /// Record the guest's consent for a referral to a partner outside the center.
     fn consent_for(
         &mut self,
         tx: &rusqlite::Connection,
         day: &mut DayContext,
         visitor: &Visitor,
+        (referral_id, category): (i64, &str),
         partner_id: i64,
         at: DateTime<Utc>,
     ) -> Result<i64> {
-        if let Some((id, expires)) = self.consents.get(&(visitor.guest_id, partner_id)) {
-            if *expires >= day.date {
-                return Ok(*id);
-            }
-        }
         let expires_on = day.date + Duration::days(365);
         let id = storage::insert_consent(
             tx,
             &storage::ConsentRow {
+                referral_id,
                 guest_id: visitor.guest_id,
                 partner_id,
                 information: "Name or nickname, and the service asked for",
@@ -1336,16 +1365,17 @@ impl Simulation {
                 by: day.supervisor.0,
             },
         )?;
-        self.consents
-            .insert((visitor.guest_id, partner_id), (id, expires_on));
         self.counts.consents += 1;
         let actor = day.supervisor.1.clone();
         day.note(
             at,
             &actor,
             "consent.record",
-            format!("guest:{}", visitor.code),
-            format!("consent={id} until={expires_on}"),
+            format!("referral:{referral_id}"),
+            format!(
+                "consent={id} until={expires_on}{}",
+                referral_marker(category)
+            ),
         );
         Ok(id)
     }
@@ -1371,8 +1401,8 @@ impl Simulation {
                 follow_up.at,
                 &actor,
                 "referral.status",
-                format!("guest:{}", follow_up.guest_code),
-                format!("{} -> {}", follow_up.from, follow_up.to),
+                format!("referral:{}", follow_up.referral_id),
+                format!("{} -> {}{}", follow_up.from, follow_up.to, follow_up.marker),
             );
         }
         Ok(())

@@ -165,6 +165,16 @@ pub struct DeskLine {
     pub waited_seconds: i64,
 }
 
+/// What a queue action answers. The desk's line always; the whole entry (guest, reason,
+/// note) only for those who may read the clinical side of the queue, so the front desk
+/// never gets back more than its own view shows, whatever it does.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct QueueAnswer {
+    pub line: DeskLine,
+    pub entry: Option<QueueEntry>,
+}
+
 /// Today's queue for the front desk: numbers and states only.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -243,10 +253,11 @@ pub fn join(
     clock: &dyn Clock,
     session: &mut Session,
     input: &JoinInput,
-) -> Result<QueueEntry> {
+) -> Result<QueueAnswer> {
     auth::authorize(db, clock, session, Operation::QueueAddAndView)?;
     let note = guests::clean_text("note", input.note.as_deref(), MAX_DESK_NOTE_CHARS)?;
     let today = Today::of(db, clock)?;
+    let clinical = sees_clinical_side(session);
     let (actor, staff_id) = actor_of(session);
     db.write(|tx| {
         let reason = storage::reason(tx, &input.reason)?
@@ -307,7 +318,7 @@ pub fn join(
                 &detail,
             ),
         )?;
-        entry_view(tx, &today, row)
+        answer(tx, &today, clinical, row)
     })
 }
 
@@ -388,7 +399,7 @@ pub fn change(
     entry_id: i64,
     to: QueueState,
     clinical_note: Option<&str>,
-) -> Result<QueueEntry> {
+) -> Result<QueueAnswer> {
     // The permission depends on where the entry is now: only those who may see the queue
     // look, then the transition's own permission, then the transaction checks that nothing
     // moved in between.
@@ -419,6 +430,7 @@ pub fn change(
         None => None,
     };
     let today = Today::of(db, clock)?;
+    let clinical = sees_clinical_side(session);
     let (actor, staff_id) = actor_of(session);
     db.write(|tx| {
         let row = storage::entry(tx, entry_id)?.ok_or_else(entry_not_found)?;
@@ -442,7 +454,7 @@ pub fn change(
             write_note(tx, &today, &actor, staff_id, &row, body, None)?;
         }
         let row = storage::entry(tx, row.id)?.ok_or_else(entry_not_found)?;
-        entry_view(tx, &today, row)
+        answer(tx, &today, clinical, row)
     })
 }
 
@@ -454,7 +466,7 @@ pub fn undo_last(
     clock: &dyn Clock,
     session: &mut Session,
     entry_id: i64,
-) -> Result<QueueEntry> {
+) -> Result<QueueAnswer> {
     auth::authorize(db, clock, session, Operation::QueueAddAndView)?;
     let seen = storage::entry(db.conn(), entry_id)?.ok_or_else(entry_not_found)?;
     let last = storage::last_event(db.conn(), entry_id)?;
@@ -463,6 +475,7 @@ pub fn undo_last(
     let operation = transition_permission(back_to, seen.state).unwrap_or(Operation::QueueServe);
     auth::authorize(db, clock, session, operation)?;
     let today = Today::of(db, clock)?;
+    let clinical = sees_clinical_side(session);
     let (actor, staff_id) = actor_of(session);
     db.write(|tx| {
         let row = storage::entry(tx, entry_id)?.ok_or_else(entry_not_found)?;
@@ -521,7 +534,7 @@ pub fn undo_last(
             ),
         )?;
         let row = storage::entry(tx, row.id)?.ok_or_else(entry_not_found)?;
-        entry_view(tx, &today, row)
+        answer(tx, &today, clinical, row)
     })
 }
 
@@ -552,6 +565,18 @@ fn undoable(
     }
 }
 
+/// How many days back a guest who left the queue without being seen is still someone the
+/// desk should ask to see the nurse team.
+pub const LEFT_UNSEEN_REMINDER_DAYS: i64 = 7;
+
+/// Guests who left the queue without being seen in the last week (today included) and have
+/// not been seen since: the desk asks them to see the nurse team. Guest ids only; the
+/// caller decides what of them to show.
+pub(crate) fn left_unseen_recently(conn: &rusqlite::Connection, today: &Today) -> Result<Vec<i64>> {
+    let from = today.date - chrono::Duration::days(LEFT_UNSEEN_REMINDER_DAYS - 1);
+    storage::left_unseen(conn, &from.to_string(), &today.date.to_string())
+}
+
 /// Today's queue for the front desk: numbers, states and stations, nothing clinical.
 pub fn desk_view(db: &mut Database, clock: &dyn Clock, session: &mut Session) -> Result<DeskQueue> {
     auth::authorize(db, clock, session, Operation::QueueAddAndView)?;
@@ -560,14 +585,8 @@ pub fn desk_view(db: &mut Database, clock: &dyn Clock, session: &mut Session) ->
     let rows = storage::active_entries(conn, &today.date.to_string())?;
     let stations = storage::stations(conn)?;
     let lines = rows
-        .into_iter()
-        .map(|row| DeskLine {
-            id: row.id,
-            number: number_text(row.number),
-            state: row.state,
-            station: station_name(&stations, row.station_id),
-            waited_seconds: waited_seconds(&row, today.now),
-        })
+        .iter()
+        .map(|row| desk_line(row, &stations, today.now))
         .collect();
     Ok(DeskQueue {
         lines,
@@ -617,6 +636,41 @@ pub fn nurse_view(
         stations,
         reasons: storage::reasons(conn, false)?,
     })
+}
+
+/// Whether a session may see the queue's clinical side (reasons, notes, guests).
+fn sees_clinical_side(session: &Session) -> bool {
+    auth::allows(&session.roles, Operation::ReadClinicalNotes)
+}
+
+fn desk_line(
+    row: &storage::EntryRow,
+    stations: &[storage::StationRow],
+    now: DateTime<Utc>,
+) -> DeskLine {
+    DeskLine {
+        id: row.id,
+        number: number_text(row.number),
+        state: row.state,
+        station: station_name(stations, row.station_id),
+        waited_seconds: waited_seconds(row, now),
+    }
+}
+
+/// The answer to a queue action, cut to what the session may see.
+fn answer(
+    conn: &rusqlite::Connection,
+    today: &Today,
+    clinical: bool,
+    row: storage::EntryRow,
+) -> Result<QueueAnswer> {
+    let line = desk_line(&row, &storage::stations(conn)?, today.now);
+    let entry = if clinical {
+        Some(entry_view(conn, today, row)?)
+    } else {
+        None
+    };
+    Ok(QueueAnswer { line, entry })
 }
 
 fn station_name(stations: &[storage::StationRow], id: Option<i64>) -> Option<String> {

@@ -10,13 +10,14 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::audit::{self, Event};
+use crate::audit::{self, Event, Outcome};
 use crate::auth::{self, Operation, Session};
 use crate::clock::Clock;
 use crate::days::{self, Today};
 use crate::db::Database;
 use crate::error::{AppError, ErrorCode, Result};
 use crate::guests::{self, GuestCard};
+use crate::queue;
 
 pub(crate) mod storage;
 
@@ -189,7 +190,7 @@ pub struct ConsentInput {
     pub expires_on: Option<String>,
 }
 
-/// One referral with its notes, the consents for its partner, and its history.
+/// One referral with its notes, the consents recorded for it, and its history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct ReferralDetail {
@@ -222,8 +223,7 @@ pub struct GuestReferrals {
     pub referrals: Vec<Referral>,
 }
 
-/// A follow-up on someone's list. Confidential ones (for the front desk) say only that a
-/// follow-up is due, for whom.
+/// A follow-up due on a referral the reader may handle.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct FollowUp {
@@ -233,11 +233,20 @@ pub struct FollowUp {
     pub guest_nickname: Option<String>,
     pub follow_up_date: String,
     pub overdue: bool,
-    /// The reader may not see what the referral is about.
-    pub confidential: bool,
-    pub category_label: Option<String>,
-    pub partner_name: Option<String>,
-    pub status: Option<ReferralStatus>,
+    pub category_label: String,
+    pub partner_name: String,
+    pub status: ReferralStatus,
+}
+
+/// "Ask the guest to see the nurse team." It says nothing of why: a confidential
+/// referral's follow-up (for readers who may not handle it) and a guest who left the nurse
+/// queue without being seen look exactly alike, so the reminder cannot be used to learn
+/// that a guest has a substance-use or clinical referral.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct NurseTeamReminder {
+    pub guest_code: String,
+    pub guest_nickname: Option<String>,
 }
 
 /// An on-site partner here today, with today's referrals to it the reader may see.
@@ -256,6 +265,8 @@ pub struct ReferralsToday {
     pub partners: Vec<Partner>,
     pub handoffs: Vec<WarmHandoff>,
     pub follow_ups: Vec<FollowUp>,
+    /// One per guest, ordered by code.
+    pub nurse_team_reminders: Vec<NurseTeamReminder>,
 }
 
 /// A printable referral: the text ends with the Part 2 notice.
@@ -338,6 +349,34 @@ fn audit_sensitive_read(
     )
 }
 
+/// Record an audit entry about one referral. Entries about a sensitive referral carry
+/// [`audit::SENSITIVE_MARKER`], which keeps their details from viewers without the clinical
+/// permission.
+fn audit_referral(
+    tx: &rusqlite::Connection,
+    today: &Today,
+    reader: &Reader,
+    action: &str,
+    row: &storage::ReferralRow,
+    detail: String,
+) -> Result<()> {
+    let detail = match (row.sensitive, detail.is_empty()) {
+        (false, _) => detail,
+        (true, true) => audit::SENSITIVE_MARKER.to_string(),
+        (true, false) => format!("{detail} {}", audit::SENSITIVE_MARKER),
+    };
+    audit::record(
+        tx,
+        &Event::ok(
+            today.now,
+            &reader.actor,
+            action,
+            &format!("referral:{}", row.id),
+            &detail,
+        ),
+    )
+}
+
 /// Make a referral (front desk for general categories; nurses and supervisors for all).
 pub fn make(
     db: &mut Database,
@@ -366,6 +405,13 @@ pub fn make(
     }
     db.write(|tx| {
         let guest = guests::card(tx, input.guest_id)?;
+        // Referrals are made with the guest at the desk (README: "a guest who is inside").
+        if guest.open_visit_id.is_none() {
+            return Err(AppError::new(
+                ErrorCode::Conflict,
+                format!("{} is not checked in; check them in first", guest.label()),
+            ));
+        }
         let partner = storage::partner(tx, input.partner_id)?
             .filter(|p| p.active)
             .ok_or_else(|| {
@@ -388,7 +434,7 @@ pub fn make(
         }
         // The audit detail names the category only when it is not sensitive.
         let detail = if category.sensitive {
-            format!("referral={id} sensitive")
+            format!("referral={id} {}", audit::SENSITIVE_MARKER)
         } else {
             format!(
                 "referral={id} category={} partner={}",
@@ -444,9 +490,22 @@ fn load_for_work(
 ) -> Result<(Reader, storage::ReferralRow)> {
     let reader = reader(db, clock, session)?;
     let row = storage::referral(db.conn(), referral_id)?.ok_or_else(not_found)?;
-    // Work on a sensitive referral needs the clinical permission (a refusal is audited).
+    // Work on a sensitive referral needs the clinical permission. Without it the referral
+    // answers exactly like one that does not exist, so its id cannot be probed; the refused
+    // read is audited all the same.
     if row.sensitive && !reader.clinical {
-        auth::authorize(db, clock, session, Operation::ReferralsClinical)?;
+        audit::record_alone(
+            db,
+            &Event {
+                at: clock.now(),
+                actor: &reader.actor,
+                action: "referral.read",
+                object: &format!("referral:{}", row.id),
+                outcome: Outcome::Refused,
+                detail: "sensitive",
+            },
+        )?;
+        return Err(not_found());
     }
     Ok((reader, row))
 }
@@ -470,7 +529,7 @@ fn may_move(from: ReferralStatus, to: ReferralStatus, on_site: bool) -> bool {
 }
 
 /// Move a referral on. Marking a referral to an outside partner sent needs a consent in
-/// force today for that partner; the referral keeps the consent it was sent under.
+/// force today recorded for this referral; the referral keeps the consent it was sent under.
 pub fn change_status(
     db: &mut Database,
     clock: &dyn Clock,
@@ -493,22 +552,20 @@ pub fn change_status(
             ));
         }
         let consent = if to == ReferralStatus::Sent && !row.partner_on_site {
-            let consent = storage::consent_in_force(
-                tx,
-                row.guest_id,
-                row.partner_id,
-                &today.date.to_string(),
-            )?
-            .ok_or_else(|| {
-                AppError::new(
-                    ErrorCode::Conflict,
-                    format!(
-                        "{} is outside the center: record the guest's consent to disclose to \
-                         them first (a consent that has not expired or been revoked)",
-                        row.partner_name
-                    ),
-                )
-            })?;
+            // Only a consent recorded for this referral counts: one given for another
+            // referral (perhaps a confidential one) to the same partner never does.
+            let consent = storage::consent_in_force(tx, row.id, &today.date.to_string())?
+                .ok_or_else(|| {
+                    AppError::new(
+                        ErrorCode::Conflict,
+                        format!(
+                            "{} is outside the center: record the guest's consent to disclose \
+                             to them for this referral first (a consent that has not expired \
+                             or been revoked)",
+                            row.partner_name
+                        ),
+                    )
+                })?;
             Some(consent)
         } else {
             None
@@ -518,16 +575,7 @@ pub fn change_status(
             Some(id) => format!("{} -> {} consent={id}", row.status.as_str(), to.as_str()),
             None => format!("{} -> {}", row.status.as_str(), to.as_str()),
         };
-        audit::record(
-            tx,
-            &Event::ok(
-                today.now,
-                &reader.actor,
-                "referral.status",
-                &format!("referral:{}", row.id),
-                &detail,
-            ),
-        )?;
+        audit_referral(tx, &today, &reader, "referral.status", &row, detail)?;
         view(tx, &today, row.id)
     })
 }
@@ -561,15 +609,13 @@ pub fn set_follow_up(
             }
         }
         storage::set_follow_up(tx, row.id, date.map(|d| d.to_string()).as_deref())?;
-        audit::record(
+        audit_referral(
             tx,
-            &Event::ok(
-                today.now,
-                &reader.actor,
-                "referral.follow_up",
-                &format!("referral:{}", row.id),
-                &date.map(|d| d.to_string()).unwrap_or_default(),
-            ),
+            &today,
+            &reader,
+            "referral.follow_up",
+            &row,
+            date.map(|d| d.to_string()).unwrap_or_default(),
         )?;
         view(tx, &today, row.id)
     })
@@ -584,7 +630,7 @@ pub fn add_note(
     body: &str,
     corrects: Option<i64>,
 ) -> Result<ReferralNote> {
-    let (reader, _) = load_for_work(db, clock, session, referral_id)?;
+    let (reader, row) = load_for_work(db, clock, session, referral_id)?;
     let body = guests::clean_note("note", body, MAX_NOTE_CHARS)?
         .ok_or_else(|| AppError::invalid_input("note", "write the note first"))?;
     let today = Today::of(db, clock)?;
@@ -603,16 +649,7 @@ pub fn add_note(
             Some(old) => format!("note={id} corrects={old}"),
             None => format!("note={id}"),
         };
-        audit::record(
-            tx,
-            &Event::ok(
-                today.now,
-                &reader.actor,
-                "referral.note",
-                &format!("referral:{referral_id}"),
-                &detail,
-            ),
-        )?;
+        audit_referral(tx, &today, &reader, "referral.note", &row, detail)?;
         storage::notes(tx, referral_id)?
             .into_iter()
             .find(|note| note.id == id)
@@ -632,7 +669,7 @@ fn note_view(today: &Today, note: storage::NoteRow) -> ReferralNote {
     }
 }
 
-/// Record the guest's consent to disclose to the referral's partner.
+/// Record the guest's consent to disclose to the referral's partner, for this referral.
 pub fn record_consent(
     db: &mut Database,
     clock: &dyn Clock,
@@ -669,6 +706,7 @@ pub fn record_consent(
         let id = storage::insert_consent(
             tx,
             &storage::NewConsent {
+                referral_id: row.id,
                 guest_id: row.guest_id,
                 partner_id: row.partner_id,
                 information: &information,
@@ -679,23 +717,21 @@ pub fn record_consent(
                 staff_id: reader.staff_id,
             },
         )?;
-        audit::record(
+        audit_referral(
             tx,
-            &Event::ok(
-                today.now,
-                &reader.actor,
-                "consent.record",
-                &format!("referral:{}", row.id),
-                &format!(
-                    "consent={id}{} until={}",
-                    // As for referral.make: a sensitive referral's partner is not logged.
-                    if row.sensitive {
-                        String::new()
-                    } else {
-                        format!(" partner={}", row.partner_name)
-                    },
-                    expires.map_or_else(|| "until revoked".to_string(), |d| d.to_string())
-                ),
+            &today,
+            &reader,
+            "consent.record",
+            &row,
+            format!(
+                "consent={id}{} until={}",
+                // As for referral.make: a sensitive referral's partner is not logged.
+                if row.sensitive {
+                    String::new()
+                } else {
+                    format!(" partner={}", row.partner_name)
+                },
+                expires.map_or_else(|| "until revoked".to_string(), |d| d.to_string())
             ),
         )?;
         consent_view(tx, &today, id)
@@ -714,7 +750,7 @@ pub fn revoke_consent(
     let today = Today::of(db, clock)?;
     db.write(|tx| {
         let consent = storage::consent(tx, consent_id)?
-            .filter(|c| c.guest_id == row.guest_id && c.partner_id == row.partner_id)
+            .filter(|c| c.referral_id == Some(row.id))
             .ok_or_else(|| {
                 AppError::new(ErrorCode::NotFound, "that consent is not this referral's")
             })?;
@@ -725,15 +761,13 @@ pub fn revoke_consent(
             ));
         }
         storage::revoke_consent(tx, consent_id, today.now, reader.staff_id)?;
-        audit::record(
+        audit_referral(
             tx,
-            &Event::ok(
-                today.now,
-                &reader.actor,
-                "consent.revoke",
-                &format!("referral:{}", row.id),
-                &format!("consent={consent_id}"),
-            ),
+            &today,
+            &reader,
+            "consent.revoke",
+            &row,
+            format!("consent={consent_id}"),
         )?;
         consent_view(tx, &today, consent_id)
     })
@@ -819,7 +853,7 @@ pub fn open(
             .into_iter()
             .map(|note| note_view(&today, note))
             .collect();
-        let consents = storage::consents(tx, row.guest_id, row.partner_id)?
+        let consents = storage::consents(tx, row.id)?
             .into_iter()
             .map(|c| to_consent(&today, c))
             .collect();
@@ -840,7 +874,8 @@ pub fn open(
 }
 
 /// The Referrals screen's opening data: categories the reader may use, partners, today's
-/// warm hand-offs and the follow-ups due today or overdue (confidential for the front desk).
+/// warm hand-offs, the follow-ups due today or overdue that the reader may handle, and the
+/// guests to ask to see the nurse team (where confidential follow-ups go for the front desk).
 pub fn today(
     db: &mut Database,
     clock: &dyn Clock,
@@ -874,30 +909,45 @@ pub fn today(
                 referrals,
             });
         }
-        let follow_ups = storage::follow_ups_due(tx, &date)?
+        let mut follow_ups = Vec::new();
+        let mut reminded: Vec<i64> = Vec::new();
+        for row in storage::follow_ups_due(tx, &date)? {
+            // Even the bare fact that a confidential follow-up is due is a read.
+            if row.sensitive {
+                read.push(row.id);
+            }
+            if row.sensitive && !reader.clinical {
+                reminded.push(row.guest_id);
+                continue;
+            }
+            follow_ups.push(FollowUp {
+                referral_id: row.id,
+                guest_code: guests::code::display(&row.guest_code),
+                guest_nickname: row.guest_nickname.clone(),
+                overdue: row
+                    .follow_up_date
+                    .as_deref()
+                    .is_some_and(|d| d < date.as_str()),
+                follow_up_date: row.follow_up_date.clone().unwrap_or_default(),
+                category_label: row.category_label.clone(),
+                partner_name: row.partner_name.clone(),
+                status: row.status,
+            });
+        }
+        reminded.extend(queue::left_unseen_recently(tx, &today)?);
+        reminded.sort_unstable();
+        reminded.dedup();
+        let mut nurse_team_reminders = reminded
             .into_iter()
-            .map(|row| {
-                let confidential = row.sensitive && !reader.clinical;
-                // Even the bare fact that a confidential follow-up is due is a read.
-                if row.sensitive {
-                    read.push(row.id);
-                }
-                FollowUp {
-                    referral_id: row.id,
-                    guest_code: guests::code::display(&row.guest_code),
-                    guest_nickname: row.guest_nickname.clone(),
-                    overdue: row
-                        .follow_up_date
-                        .as_deref()
-                        .is_some_and(|d| d < date.as_str()),
-                    follow_up_date: row.follow_up_date.clone().unwrap_or_default(),
-                    confidential,
-                    category_label: (!confidential).then(|| row.category_label.clone()),
-                    partner_name: (!confidential).then(|| row.partner_name.clone()),
-                    status: (!confidential).then_some(row.status),
-                }
+            .map(|guest_id| {
+                let guest = guests::card(tx, guest_id)?;
+                Ok(NurseTeamReminder {
+                    guest_code: guest.code,
+                    guest_nickname: guest.nickname,
+                })
             })
-            .collect();
+            .collect::<Result<Vec<_>>>()?;
+        nurse_team_reminders.sort_by(|a, b| a.guest_code.cmp(&b.guest_code));
         read.sort_unstable();
         read.dedup();
         audit_sensitive_read(tx, &today, &reader, "referrals:today", &read)?;
@@ -906,6 +956,7 @@ pub fn today(
             partners,
             handoffs,
             follow_ups,
+            nurse_team_reminders,
         })
     })
 }
@@ -920,16 +971,7 @@ pub fn printout(
     let (reader, row) = load_for_work(db, clock, session, referral_id)?;
     let today = Today::of(db, clock)?;
     db.write(|tx| {
-        audit::record(
-            tx,
-            &Event::ok(
-                today.now,
-                &reader.actor,
-                "referral.print",
-                &format!("referral:{}", row.id),
-                "",
-            ),
-        )?;
+        audit_referral(tx, &today, &reader, "referral.print", &row, String::new())?;
         let referral = to_view(&today, row.clone());
         let mut lines = vec![
             format!("Guest: {}", referral.guest_code),

@@ -39,6 +39,8 @@ import type { IncidentOutcome } from './bindings/IncidentOutcome';
 import type { JoinInput } from './bindings/JoinInput';
 import type { NurseQueue } from './bindings/NurseQueue';
 import type { Priority } from './bindings/Priority';
+import type { DeskLine } from './bindings/DeskLine';
+import type { QueueAnswer } from './bindings/QueueAnswer';
 import type { QueueEntry } from './bindings/QueueEntry';
 import type { QueueState } from './bindings/QueueState';
 import type { ReasonOption } from './bindings/ReasonOption';
@@ -48,6 +50,7 @@ import type { Consent } from './bindings/Consent';
 import type { ConsentInput } from './bindings/ConsentInput';
 import type { FollowUp } from './bindings/FollowUp';
 import type { GuestReferrals } from './bindings/GuestReferrals';
+import type { NurseTeamReminder } from './bindings/NurseTeamReminder';
 import type { Partner } from './bindings/Partner';
 import type { PartnerInput } from './bindings/PartnerInput';
 import type { Printout } from './bindings/Printout';
@@ -74,8 +77,8 @@ export type { BackupFile, BackupMade, BackupOverview, ListedBackup, RestoreDone 
 
 export type { BlockInput, KindInput, KindSummary, ResourceInput };
 export type { ClinicalNote, DeskQueue, Incident, IncidentInput, IncidentKind, IncidentOutcome, JoinInput };
-export type { NurseQueue, Priority, QueueEntry, QueueState, ReasonOption, Station };
-export type { Category, Consent, ConsentInput, FollowUp, GuestReferrals, Partner, PartnerInput, Printout };
+export type { DeskLine, NurseQueue, Priority, QueueAnswer, QueueEntry, QueueState, ReasonOption, Station };
+export type { Category, Consent, ConsentInput, FollowUp, GuestReferrals, NurseTeamReminder, Partner, PartnerInput, Printout };
 export type { DayCounts, DayStatus, ExportFormat, HourOccupancy, Report };
 export type { Referral, ReferralDetail, ReferralInput, ReferralNote, ReferralStatus, ReferralsToday, WarmHandoff };
 export type { Board, Booking, BookingState, BookingTarget, WaitingGuest };
@@ -217,16 +220,19 @@ export const queueDeskView = () => call<DeskQueue>('queue_desk_view');
 /** Today's nurse queue with reasons, priorities and stations (nurses and supervisors). */
 export const queueNurseView = () => call<NurseQueue>('queue_nurse_view');
 
-/** Add a checked-in guest to the nurse queue; the entry carries the number to call out. */
-export const queueJoin = (input: JoinInput) => call<QueueEntry>('queue_join', { input });
+/**
+ * Add a checked-in guest to the nurse queue; the answer carries the number to call out. Queue
+ * actions answer with the desk's line, and the whole entry only for nurses and supervisors.
+ */
+export const queueJoin = (input: JoinInput) => call<QueueAnswer>('queue_join', { input });
 
 export const queueCallNext = (stationId: number) => call<QueueEntry>('queue_call_next', { stationId });
 
 /** Start, finish (with an optional clinical note), mark left, or cancel an entry. */
 export const queueChange = (entryId: number, to: QueueState, clinicalNote: string | null = null) =>
-  call<QueueEntry>('queue_change', { entryId, to, clinicalNote });
+  call<QueueAnswer>('queue_change', { entryId, to, clinicalNote });
 
-export const queueUndo = (entryId: number) => call<QueueEntry>('queue_undo', { entryId });
+export const queueUndo = (entryId: number) => call<QueueAnswer>('queue_undo', { entryId });
 
 export const queueAddNote = (entryId: number, body: string, corrects: number | null) =>
   call<ClinicalNote>('queue_add_note', { entryId, body, corrects });

@@ -497,3 +497,206 @@ fn typed_control_and_direction_characters_are_escaped_in_the_log() {
         "the escaped entry is what the chain covers"
     );
 }
+
+/// A morning with clinical events of every kind: a queue reason, an incident with naloxone,
+/// a clinical note written and read, a sensitive referral with its consent and status.
+#[test]
+fn clinical_details_in_the_viewer_are_for_roles_with_the_clinical_permission_only() {
+    use crate::auth::Role;
+    use crate::queue::{self, incidents, JoinInput, Priority, QueueState};
+    use crate::referrals::{self, ConsentInput, PartnerInput, ReferralInput, ReferralStatus};
+
+    let mut d = crate::guests::tests::desk();
+    let mut pat = d.person("pat", &[Role::FrontDesk]);
+    let mut nina = d.person("nina", &[Role::Nurse]);
+    let mut sam = d.person("sam", &[Role::Supervisor]);
+    let mut both = d.person("ada", &[Role::Admin, Role::Supervisor]);
+    let sunny = d.arrive(&mut pat, "Sunny");
+    let joined = queue::join(
+        &mut d.db,
+        &d.clock,
+        &mut pat,
+        &JoinInput {
+            guest_id: sunny.id,
+            reason: "wound_care".into(),
+            priority: Priority::Urgent,
+            note: None,
+        },
+    )
+    .expect("joins");
+    queue::call_next(&mut d.db, &d.clock, &mut nina, 1).expect("called");
+    queue::change(
+        &mut d.db,
+        &d.clock,
+        &mut nina,
+        joined.line.id,
+        QueueState::InService,
+        None,
+    )
+    .expect("in service");
+    queue::add_note(
+        &mut d.db,
+        &d.clock,
+        &mut nina,
+        joined.line.id,
+        "Abscess.",
+        None,
+    )
+    .expect("note");
+    queue::read_notes(&mut d.db, &d.clock, &mut sam, joined.line.id).expect("read");
+    incidents::record(
+        &mut d.db,
+        &d.clock,
+        &mut nina,
+        &incidents::IncidentInput {
+            kind: incidents::IncidentKind::Overdose,
+            occurred: None,
+            naloxone_doses: "2".into(),
+            ems_called: true,
+            outcome: incidents::IncidentOutcome::Transported,
+            guest_code: Some(sunny.code.clone()),
+            note: None,
+        },
+    )
+    .expect("incident");
+    let partner = referrals::save_partner(
+        &mut d.db,
+        &d.clock,
+        &mut sam,
+        &PartnerInput {
+            id: None,
+            name: "Bay Treatment Center".into(),
+            on_site: false,
+            on_site_days: String::new(),
+            active: true,
+        },
+    )
+    .expect("partner");
+    let detox = referrals::make(
+        &mut d.db,
+        &d.clock,
+        &mut nina,
+        &ReferralInput {
+            guest_id: sunny.id,
+            category: "sud_detox".into(),
+            partner_id: partner,
+            follow_up_date: None,
+            note: None,
+        },
+    )
+    .expect("referral");
+    referrals::record_consent(
+        &mut d.db,
+        &d.clock,
+        &mut nina,
+        detox.id,
+        &ConsentInput {
+            information: "intake".into(),
+            purpose: "admission".into(),
+            agreed_on: None,
+            expires_on: None,
+        },
+    )
+    .expect("consent");
+    referrals::change_status(
+        &mut d.db,
+        &d.clock,
+        &mut nina,
+        detox.id,
+        ReferralStatus::Sent,
+    )
+    .expect("sent");
+    referrals::open(&mut d.db, &d.clock, &mut sam, detox.id).expect("opened");
+
+    let clinical_actions = [
+        "queue.join",
+        "clinical_note.write",
+        "clinical_note.read",
+        "incident.record",
+        "referral.make",
+        "consent.record",
+        "referral.status",
+        "referral.read",
+    ];
+    let facts = [
+        "wound_care",
+        "urgent",
+        "overdose",
+        "naloxone",
+        "sensitive",
+        "transported",
+        &format!("referral:{}", detox.id),
+    ];
+    let admin_page = view_log(
+        &mut d.db,
+        &d.clock,
+        &mut Actor::Staff(&mut d.admin),
+        &LogQuery::default(),
+    )
+    .expect("the administrator looks");
+    for action in clinical_actions {
+        let lines: Vec<&LogLine> = admin_page
+            .lines
+            .iter()
+            .filter(|line| line.action == action)
+            .collect();
+        assert!(
+            !lines.is_empty(),
+            "the administrator sees that {action} happened"
+        );
+        for line in lines {
+            assert!(
+                line.restricted && line.object.is_empty() && line.detail == "details restricted",
+                "the administrator sees {action} with its actor and time only: {line:?}"
+            );
+            assert!(
+                !line.actor.is_empty() && !line.at_local.is_empty(),
+                "who and when stay"
+            );
+        }
+    }
+    let json = serde_json::to_string(&admin_page.lines).expect("json");
+    for fact in facts {
+        assert!(
+            !json.contains(fact),
+            "no clinical fact ({fact:?}) reaches the administrator: {json}"
+        );
+    }
+    assert!(
+        admin_page
+            .lines
+            .iter()
+            .any(|line| line.action == "visit.check_in" && !line.restricted),
+        "entries without clinical facts are shown whole"
+    );
+
+    for (who, session) in [
+        ("a supervisor", &mut sam),
+        ("an admin who is also a supervisor", &mut both),
+    ] {
+        let page = view_log(
+            &mut d.db,
+            &d.clock,
+            &mut Actor::Staff(session),
+            &LogQuery::default(),
+        )
+        .unwrap_or_else(|e| panic!("{who} looks: {}", e.message));
+        assert!(
+            page.lines.iter().all(|line| !line.restricted),
+            "{who} holds the clinical permission and reads every detail"
+        );
+        let incident = page
+            .lines
+            .iter()
+            .find(|line| line.action == "incident.record")
+            .expect("the incident");
+        assert!(
+            incident.detail.contains("naloxone=2") && incident.detail.contains("overdose"),
+            "{who} reads the incident's details: {incident:?}"
+        );
+    }
+    assert!(
+        verify(&d.db).expect("verify").first_broken.is_none(),
+        "the chain still covers the full text"
+    );
+}

@@ -380,6 +380,7 @@ pub(super) fn insert_flag(conn: &Connection, flag: &FlagRow<'_>) -> Result<i64> 
 }
 
 pub(super) struct ConsentRow<'a> {
+    pub referral_id: i64,
     pub guest_id: i64,
     pub partner_id: i64,
     pub information: &'a str,
@@ -393,8 +394,8 @@ pub(super) struct ConsentRow<'a> {
 pub(super) fn insert_consent(conn: &Connection, consent: &ConsentRow<'_>) -> Result<i64> {
     conn.prepare_cached(
         "INSERT INTO consents (guest_id, partner_id, information, purpose, agreed_on, expires_on,
-                               recorded_at, recorded_by)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                               recorded_at, recorded_by, referral_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?
     .execute(params![
         consent.guest_id,
@@ -405,6 +406,7 @@ pub(super) fn insert_consent(conn: &Connection, consent: &ConsentRow<'_>) -> Res
         day(consent.expires_on),
         stamp(consent.at),
         consent.by,
+        consent.referral_id,
     ])?;
     Ok(conn.last_insert_rowid())
 }
@@ -415,7 +417,6 @@ pub(super) struct ReferralRow<'a> {
     pub partner_id: i64,
     pub date: NaiveDate,
     pub follow_up: Option<NaiveDate>,
-    pub consent_id: Option<i64>,
     pub made: (DateTime<Utc>, i64),
 }
 
@@ -424,8 +425,8 @@ pub(super) fn insert_referral(conn: &Connection, referral: &ReferralRow<'_>) -> 
     let (at, by) = referral.made;
     conn.prepare_cached(
         "INSERT INTO referrals (guest_id, category, partner_id, service_date, status, follow_up_date,
-                                consent_id, made_at, made_by, changed_at, changed_by)
-         VALUES (?1, ?2, ?3, ?4, 'made', ?5, ?6, ?7, ?8, ?7, ?8)",
+                                made_at, made_by, changed_at, changed_by)
+         VALUES (?1, ?2, ?3, ?4, 'made', ?5, ?6, ?7, ?6, ?7)",
     )?
     .execute(params![
         referral.guest_id,
@@ -433,13 +434,19 @@ pub(super) fn insert_referral(conn: &Connection, referral: &ReferralRow<'_>) -> 
         referral.partner_id,
         day(referral.date),
         referral.follow_up.map(day),
-        referral.consent_id,
         stamp(at),
         by,
     ])?;
     let id = conn.last_insert_rowid();
     insert_referral_event(conn, id, at, by, None, "made")?;
     Ok(id)
+}
+
+/// The consent a referral was sent under.
+pub(super) fn sent_under(conn: &Connection, referral_id: i64, consent_id: i64) -> Result<()> {
+    conn.prepare_cached("UPDATE referrals SET consent_id = ?2 WHERE id = ?1")?
+        .execute(params![referral_id, consent_id])?;
+    Ok(())
 }
 
 fn insert_referral_event(

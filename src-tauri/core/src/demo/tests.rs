@@ -293,3 +293,18 @@ fn years_outside_one_to_ten_are_refused_before_any_file_is_made() {
         assert!(!path.exists(), "no file is made for a refused plan");
     }
 }
+
+#[test]
+fn demo_referral_entries_carry_the_apps_sensitive_marker() {
+    assert_eq!(
+        super::SENSITIVE_SUFFIX.trim(),
+        crate::audit::SENSITIVE_MARKER,
+        "the demo marks sensitive referrals' audit entries as the app does"
+    );
+    assert_eq!(
+        super::referral_marker("sud_detox"),
+        super::SENSITIVE_SUFFIX,
+        "detox is sensitive"
+    );
+    assert_eq!(super::referral_marker("shelter"), "", "shelter is not");
+}

@@ -385,6 +385,21 @@ fn station_row(row: &Row<'_>) -> rusqlite::Result<StationRow> {
     })
 }
 
+/// Guests who left the queue without being seen on a day from `from` to `to` and have not
+/// been seen by the nurse team since, by guest id.
+pub(super) fn left_unseen(conn: &Connection, from: &str, to: &str) -> Result<Vec<i64>> {
+    let mut statement = conn.prepare_cached(
+        "SELECT DISTINCT e.guest_id FROM queue_entries e
+         WHERE e.state = 'left' AND e.service_date BETWEEN ?1 AND ?2
+           AND NOT EXISTS (SELECT 1 FROM queue_entries seen
+                           WHERE seen.guest_id = e.guest_id AND seen.id > e.id
+                             AND seen.state IN ('called', 'in_service', 'done'))
+         ORDER BY e.guest_id",
+    )?;
+    let rows = statement.query_map(params![from, to], |row| row.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
 pub(super) fn stations(conn: &Connection) -> Result<Vec<StationRow>> {
     let mut statement =
         conn.prepare_cached("SELECT id, name, active FROM nurse_stations ORDER BY name, id")?;

@@ -45,13 +45,33 @@ fn joined_for(
     reason: &str,
     priority: Priority,
 ) -> QueueEntry {
-    join(
+    let answer = join(
         &mut d.db,
         &d.clock,
         session,
         &input(guest_id, reason, priority, None),
     )
-    .expect("joined")
+    .expect("joined");
+    full(d, answer)
+}
+
+/// The whole entry behind an answer, as nurses see it (the answer itself carries it only
+/// for those who may read the clinical side).
+fn full(d: &mut Desk, answer: QueueAnswer) -> QueueEntry {
+    let today = Today::of(&mut d.db, &d.clock).expect("today");
+    let row = storage::entry(d.db.conn(), answer.line.id)
+        .expect("read")
+        .expect("the answer names an entry");
+    let entry = entry_view(d.db.conn(), &today, row).expect("entry view");
+    if let Some(given) = &answer.entry {
+        assert_eq!(given, &entry, "the answer's entry is the stored one");
+    }
+    assert_eq!(
+        (&answer.line.number, answer.line.state),
+        (&entry.number, entry.state),
+        "the desk's line names the same number and state"
+    );
+    entry
 }
 
 fn called(d: &mut Desk, nurse: &mut Session, station: i64) -> QueueEntry {
@@ -59,13 +79,15 @@ fn called(d: &mut Desk, nurse: &mut Session, station: i64) -> QueueEntry {
 }
 
 fn moved(d: &mut Desk, session: &mut Session, entry: i64, to: QueueState) -> QueueEntry {
-    change(&mut d.db, &d.clock, session, entry, to, None)
-        .unwrap_or_else(|err| panic!("moved to {to:?}: {}", err.message))
+    let answer = change(&mut d.db, &d.clock, session, entry, to, None)
+        .unwrap_or_else(|err| panic!("moved to {to:?}: {}", err.message));
+    full(d, answer)
 }
 
 fn undone(d: &mut Desk, session: &mut Session, entry: i64) -> QueueEntry {
-    undo_last(&mut d.db, &d.clock, session, entry)
-        .unwrap_or_else(|err| panic!("undone: {}", err.message))
+    let answer = undo_last(&mut d.db, &d.clock, session, entry)
+        .unwrap_or_else(|err| panic!("undone: {}", err.message));
+    full(d, answer)
 }
 
 /// Call the next guest to `station`, see them and finish; returns who it was.
@@ -957,6 +979,7 @@ fn two_stations_calling_next_at_the_same_moment_never_get_the_same_guest() {
                     &input(guest.id, "wound_care", priority, None),
                 )
                 .expect("joined")
+                .line
                 .id
             })
             .collect();
@@ -1167,7 +1190,12 @@ fn every_queue_operation_is_allowed_or_refused_by_role() {
         if role == Admin {
             denied(&mut d, &what, |d| join(&mut d.db, &d.clock, session, &add));
         } else {
-            entries.push(join(&mut d.db, &d.clock, session, &add).expect(&what).id);
+            entries.push(
+                join(&mut d.db, &d.clock, session, &add)
+                    .expect(&what)
+                    .line
+                    .id,
+            );
         }
     }
     let [first, second, third] = [entries[0], entries[1], entries[2]];
@@ -1701,6 +1729,86 @@ fn the_desk_view_shows_numbers_states_and_stations_and_nothing_clinical() {
     }
 }
 
+#[test]
+fn every_queue_action_the_front_desk_may_take_answers_with_the_desk_line_only() {
+    let mut d = desk();
+    let mut pat = d.person("pat", &[Role::FrontDesk]);
+    let mut nina = d.person("nina", &[Role::Nurse]);
+    let mut sam = d.person("sam", &[Role::Supervisor]);
+    let sunny = d.arrive(&mut pat, "Sunny");
+    let secrets = |card: &GuestCard| {
+        vec![
+            card.code.clone(),
+            card.code.replace('-', ""),
+            "Sunny".to_string(),
+            "Wound care".to_string(),
+            "wound_care".to_string(),
+            "urgent".to_string(),
+            "came with a friend".to_string(),
+            "guestId".to_string(),
+            "reason".to_string(),
+        ]
+    };
+    let desk_only = |what: &str, answer: &QueueAnswer| {
+        assert_eq!(answer.entry, None, "{what}: the front desk gets no entry");
+        let json = serde_json::to_string(answer).expect("json");
+        for secret in secrets(&sunny) {
+            assert!(
+                !json.contains(&secret),
+                "{what}: the answer to the front desk does not carry {secret:?}: {json}"
+            );
+        }
+    };
+    let sunny_input = input(
+        sunny.id,
+        "wound_care",
+        Priority::Urgent,
+        Some("came with a friend"),
+    );
+    let joined = join(&mut d.db, &d.clock, &mut pat, &sunny_input).expect("joins");
+    desk_only("join", &joined);
+    assert_eq!(
+        (joined.line.number.as_str(), joined.line.state),
+        ("N-001", QueueState::Waiting),
+        "the desk learns the number to tell the guest"
+    );
+    let cancelled = change(
+        &mut d.db,
+        &d.clock,
+        &mut pat,
+        joined.line.id,
+        QueueState::Cancelled,
+        None,
+    )
+    .expect("the desk takes it back");
+    desk_only("cancel", &cancelled);
+    let back = undo_last(&mut d.db, &d.clock, &mut pat, joined.line.id).expect("undone");
+    desk_only("undo of a cancel", &back);
+    assert_eq!(back.line.state, QueueState::Waiting, "waiting again");
+
+    // Nurses and supervisors get the whole entry with the same line.
+    for (who, session) in [("a nurse", &mut nina), ("a supervisor", &mut sam)] {
+        let answer = change(
+            &mut d.db,
+            &d.clock,
+            session,
+            joined.line.id,
+            QueueState::Cancelled,
+            None,
+        )
+        .unwrap_or_else(|e| panic!("{who} cancels: {}", e.message));
+        let entry = answer.entry.clone().expect("the whole entry");
+        assert_eq!(
+            (entry.reason.as_str(), entry.note.as_deref(), entry.guest_id),
+            ("wound_care", Some("came with a friend"), sunny.id),
+            "{who} sees why the guest waits"
+        );
+        assert_eq!(answer.line.number, entry.number, "the same number");
+        let again = undo_last(&mut d.db, &d.clock, session, joined.line.id).expect("undone");
+        assert!(again.entry.is_some(), "{who} gets the entry on undo too");
+    }
+}
+
 // 9. Bad input on join.
 
 #[test]
@@ -1823,8 +1931,11 @@ fn bad_joins_are_refused_with_a_clear_message_and_nothing_written() {
         &input(other, "other", Priority::Routine, Some(&fits)),
     )
     .expect("exactly 200 fits");
-    assert_eq!(second.number, "N-002", "refused joins used up no number");
-    moved(&mut d, &mut pat, second.id, QueueState::Cancelled);
+    assert_eq!(
+        second.line.number, "N-002",
+        "refused joins used up no number"
+    );
+    moved(&mut d, &mut pat, second.line.id, QueueState::Cancelled);
     let blank = join(
         &mut d.db,
         &d.clock,
@@ -1832,6 +1943,7 @@ fn bad_joins_are_refused_with_a_clear_message_and_nothing_written() {
         &input(other, "other", Priority::Routine, Some("   ")),
     )
     .expect("rejoined after a cancel");
+    let blank = full(&mut d, blank);
     assert_eq!(blank.note, None, "a blank note is no note");
     assert_eq!(blank.number, "N-003", "a new number for the new place");
 }

@@ -376,6 +376,7 @@ pub(super) fn notes(conn: &Connection, referral_id: i64) -> Result<Vec<NoteRow>>
 }
 
 pub(super) struct NewConsent<'a> {
+    pub referral_id: i64,
     pub guest_id: i64,
     pub partner_id: i64,
     pub information: &'a str,
@@ -390,8 +391,8 @@ pub(super) fn insert_consent(conn: &Connection, new: &NewConsent<'_>) -> Result<
     crate::db::cached_execute(
         conn,
         "INSERT INTO consents (guest_id, partner_id, information, purpose, agreed_on, expires_on,
-            recorded_at, recorded_by)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            recorded_at, recorded_by, referral_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         params![
             new.guest_id,
             new.partner_id,
@@ -400,7 +401,8 @@ pub(super) fn insert_consent(conn: &Connection, new: &NewConsent<'_>) -> Result<
             new.agreed_on,
             new.expires_on,
             stamp(new.at),
-            new.staff_id
+            new.staff_id,
+            new.referral_id
         ],
     )?;
     Ok(conn.last_insert_rowid())
@@ -409,8 +411,9 @@ pub(super) fn insert_consent(conn: &Connection, new: &NewConsent<'_>) -> Result<
 #[derive(Debug, Clone)]
 pub(crate) struct ConsentRow {
     pub id: i64,
-    pub guest_id: i64,
-    pub partner_id: i64,
+    /// The referral it was recorded for (none only for a consent from before schema 9 that
+    /// no referral could be found for: shown nowhere, used for nothing).
+    pub referral_id: Option<i64>,
     pub partner_name: String,
     pub information: String,
     pub purpose: String,
@@ -420,22 +423,21 @@ pub(crate) struct ConsentRow {
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
-const CONSENT: &str = "SELECT c.id, c.guest_id, c.partner_id, p.name, c.information, c.purpose,
+const CONSENT: &str = "SELECT c.id, c.referral_id, p.name, c.information, c.purpose,
         c.agreed_on, c.expires_on, s.display_name, c.revoked_at
     FROM consents c JOIN partners p ON p.id = c.partner_id JOIN staff s ON s.id = c.recorded_by";
 
 fn consent_row(row: &Row<'_>) -> rusqlite::Result<ConsentRow> {
-    let revoked: Option<String> = row.get(9)?;
+    let revoked: Option<String> = row.get(8)?;
     Ok(ConsentRow {
         id: row.get(0)?,
-        guest_id: row.get(1)?,
-        partner_id: row.get(2)?,
-        partner_name: row.get(3)?,
-        information: row.get(4)?,
-        purpose: row.get(5)?,
-        agreed_on: row.get(6)?,
-        expires_on: row.get(7)?,
-        recorded_by: row.get(8)?,
+        referral_id: row.get(1)?,
+        partner_name: row.get(2)?,
+        information: row.get(3)?,
+        purpose: row.get(4)?,
+        agreed_on: row.get(5)?,
+        expires_on: row.get(6)?,
+        recorded_by: row.get(7)?,
         revoked_at: revoked.as_deref().map(instant).transpose()?,
     })
 }
@@ -447,32 +449,28 @@ pub(super) fn consent(conn: &Connection, id: i64) -> Result<Option<ConsentRow>> 
         .optional()?)
 }
 
-pub(super) fn consents(
-    conn: &Connection,
-    guest_id: i64,
-    partner_id: i64,
-) -> Result<Vec<ConsentRow>> {
+/// The consents recorded for one referral, newest first.
+pub(super) fn consents(conn: &Connection, referral_id: i64) -> Result<Vec<ConsentRow>> {
     let mut statement = conn.prepare_cached(&format!(
-        "{CONSENT} WHERE c.guest_id = ?1 AND c.partner_id = ?2 ORDER BY c.id DESC"
+        "{CONSENT} WHERE c.referral_id = ?1 ORDER BY c.id DESC"
     ))?;
-    let rows = statement.query_map(params![guest_id, partner_id], consent_row)?;
+    let rows = statement.query_map(params![referral_id], consent_row)?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
-/// The newest consent of a guest for a partner in force on `date`.
+/// The newest consent recorded for a referral that is in force on `date`.
 pub(super) fn consent_in_force(
     conn: &Connection,
-    guest_id: i64,
-    partner_id: i64,
+    referral_id: i64,
     date: &str,
 ) -> Result<Option<i64>> {
     Ok(crate::db::cached_row(
         conn,
         "SELECT id FROM consents
-             WHERE guest_id = ?1 AND partner_id = ?2 AND revoked_at IS NULL
-               AND agreed_on <= ?3 AND (expires_on IS NULL OR expires_on >= ?3)
+             WHERE referral_id = ?1 AND revoked_at IS NULL
+               AND agreed_on <= ?2 AND (expires_on IS NULL OR expires_on >= ?2)
              ORDER BY id DESC LIMIT 1",
-        params![guest_id, partner_id, date],
+        params![referral_id, date],
         |row| row.get(0),
     )
     .optional()?)

@@ -273,7 +273,7 @@ fn who_may_make_a_referral_depends_on_its_category_for_every_category() {
 }
 
 #[test]
-fn front_desk_sees_sensitive_referrals_only_as_a_confidential_follow_up() {
+fn front_desk_sees_sensitive_referrals_only_as_a_neutral_nurse_team_reminder() {
     let mut c = center();
     let mut made = Vec::new();
     for name in SENSITIVE.iter().chain(GENERAL.iter()) {
@@ -301,6 +301,26 @@ fn front_desk_sees_sensitive_referrals_only_as_a_confidential_follow_up() {
         "an administrator sees no referrals",
     );
 
+    // A sensitive referral answers the front desk exactly like an id that does not exist.
+    let missing = 999_999;
+    let nothing = |d: &mut Desk, pat: &mut Session, id: i64| -> Vec<AppError> {
+        vec![
+            open(&mut d.db, &d.clock, pat, id).unwrap_err(),
+            add_note(&mut d.db, &d.clock, pat, id, "seen", None).unwrap_err(),
+            change_status(&mut d.db, &d.clock, pat, id, ReferralStatus::Cancelled).unwrap_err(),
+            printout(&mut d.db, &d.clock, pat, id).unwrap_err(),
+            set_follow_up(&mut d.db, &d.clock, pat, id, Some(TOMORROW)).unwrap_err(),
+            record_consent(&mut d.db, &d.clock, pat, id, &consent_input(None, None)).unwrap_err(),
+            revoke_consent(&mut d.db, &d.clock, pat, id, 1).unwrap_err(),
+        ]
+    };
+    let answers_for_missing = nothing(&mut c.d, &mut c.pat, missing);
+    assert!(
+        answers_for_missing
+            .iter()
+            .all(|e| e.code == ErrorCode::NotFound),
+        "an id that does not exist is not found: {answers_for_missing:?}"
+    );
     for r in &made {
         let name = r.category.as_str();
         if !r.sensitive {
@@ -310,48 +330,19 @@ fn front_desk_sees_sensitive_referrals_only_as_a_confidential_follow_up() {
             continue;
         }
         let before = rows(&c.d);
-        let why = |what: &str| format!("front desk may not {what} a {name} referral");
-        assert_refused(
-            open(&mut c.d.db, &c.d.clock, &mut c.pat, r.id),
-            ErrorCode::PermissionDenied,
-            &why("open"),
-        );
-        assert_refused(
-            add_note(&mut c.d.db, &c.d.clock, &mut c.pat, r.id, "seen", None),
-            ErrorCode::PermissionDenied,
-            &why("add a note to"),
-        );
-        assert_refused(
-            change_status(
-                &mut c.d.db,
-                &c.d.clock,
-                &mut c.pat,
-                r.id,
-                ReferralStatus::Cancelled,
-            ),
-            ErrorCode::PermissionDenied,
-            &why("change the status of"),
-        );
-        assert_refused(
-            printout(&mut c.d.db, &c.d.clock, &mut c.pat, r.id),
-            ErrorCode::PermissionDenied,
-            &why("print"),
-        );
-        assert_refused(
-            set_follow_up(&mut c.d.db, &c.d.clock, &mut c.pat, r.id, Some(TOMORROW)),
-            ErrorCode::PermissionDenied,
-            &why("move the follow-up of"),
-        );
-        assert_refused(
-            record_consent(
-                &mut c.d.db,
-                &c.d.clock,
-                &mut c.pat,
-                r.id,
-                &consent_input(None, None),
-            ),
-            ErrorCode::PermissionDenied,
-            &why("record consent for"),
+        let refused_reads = |d: &Desk| {
+            d.count(&format!(
+                "SELECT count(*) FROM audit_log WHERE action = 'referral.read'
+                 AND result = 'refused' AND actor = 'staff:pat' AND object = 'referral:{}'",
+                r.id
+            ))
+        };
+        let refused_before = refused_reads(&c.d);
+        assert_eq!(
+            nothing(&mut c.d, &mut c.pat, r.id),
+            answers_for_missing,
+            "every answer about the {name} referral is word for word the answer about an id \
+             that does not exist, so its id cannot be probed"
         );
         assert_eq!(rows(&c.d), before, "refusals on {name} wrote nothing");
         let now = stored(&c.d, r.id);
@@ -359,6 +350,11 @@ fn front_desk_sees_sensitive_referrals_only_as_a_confidential_follow_up() {
             (now.status, now.follow_up_date.as_deref()),
             (ReferralStatus::Made, Some(TODAY)),
             "{name} is as the nurse left it"
+        );
+        assert_eq!(
+            refused_reads(&c.d) - refused_before,
+            7,
+            "each refused look at the {name} referral is audited as a refused sensitive read"
         );
     }
 
@@ -373,61 +369,49 @@ fn front_desk_sees_sensitive_referrals_only_as_a_confidential_follow_up() {
         GENERAL.to_vec(),
         "front desk is offered only the general categories"
     );
+    let mut followed: Vec<&str> = desk_day
+        .follow_ups
+        .iter()
+        .map(|f| f.category_label.as_str())
+        .collect();
+    followed.sort_unstable();
+    let mut general_labels: Vec<&str> = made
+        .iter()
+        .filter(|r| !r.sensitive)
+        .map(|r| r.category_label.as_str())
+        .collect();
+    general_labels.sort_unstable();
     assert_eq!(
-        desk_day.follow_ups.len(),
-        13,
-        "every due follow-up is on the front desk's list, so someone follows up"
+        followed, general_labels,
+        "the front desk's follow-ups are the general referrals' only"
+    );
+    assert_eq!(
+        desk_day.nurse_team_reminders,
+        vec![NurseTeamReminder {
+            guest_code: c.guest.code.clone(),
+            guest_nickname: Some("Sunny".into()),
+        }],
+        "the sensitive follow-ups reach the front desk as one neutral reminder for the guest"
     );
     let whole = serde_json::to_string(&desk_day).expect("json");
-    for f in &desk_day.follow_ups {
-        let r = made
-            .iter()
-            .find(|r| r.id == f.referral_id)
-            .expect("a listed follow-up is one of the referrals");
-        assert_eq!(
-            f.guest_code, c.guest.code,
-            "the front desk learns whose follow-up is due"
-        );
-        if r.sensitive {
+    for r in made.iter().filter(|r| r.sensitive) {
+        for secret in [&r.category_label, &r.category] {
             assert!(
-                f.confidential,
-                "{} is confidential to the front desk",
-                r.category
-            );
-            assert_eq!(
-                (&f.category_label, &f.partner_name, f.status),
-                (&None, &None, None),
-                "front desk never sees what a {} follow-up is about",
-                r.category
-            );
-            let json = serde_json::to_string(f).expect("json");
-            for secret in [&r.category_label, &r.category, &r.partner_name] {
-                assert!(
-                    !json.contains(secret.as_str()),
-                    "the follow-up sent to the front desk does not carry {secret:?}: {json}"
-                );
-            }
-            assert!(
-                !whole.contains(r.category_label.as_str()),
-                "nothing on the front desk's screen names {:?}",
-                r.category_label
-            );
-        } else {
-            assert!(!f.confidential, "{} is general", r.category);
-            assert_eq!(
-                (
-                    f.category_label.as_deref(),
-                    f.partner_name.as_deref(),
-                    f.status
-                ),
-                (
-                    Some(r.category_label.as_str()),
-                    Some("Bay Treatment Center"),
-                    Some(ReferralStatus::Made)
-                ),
-                "front desk sees the details of a general follow-up"
+                !whole.contains(secret.as_str()),
+                "nothing on the front desk's screen names {secret:?}"
             );
         }
+        assert!(
+            !whole.contains(&format!("\"referralId\":{},", r.id)),
+            "nor the id of the {} referral",
+            r.category
+        );
+    }
+    for word in ["confidential", "Confidential", "\"sensitive\":true"] {
+        assert!(
+            !whole.contains(word),
+            "the front desk's day never says {word:?}: {whole}"
+        );
     }
 
     let nurse_day = today(&mut c.d.db, &c.d.clock, &mut c.nina).expect("nurse's day");
@@ -436,12 +420,14 @@ fn front_desk_sees_sensitive_referrals_only_as_a_confidential_follow_up() {
         13,
         "a nurse is offered every category"
     );
+    assert_eq!(
+        nurse_day.follow_ups.len(),
+        13,
+        "a nurse follows up every referral, with what it is about"
+    );
     assert!(
-        nurse_day
-            .follow_ups
-            .iter()
-            .all(|f| !f.confidential && f.category_label.is_some() && f.partner_name.is_some()),
-        "nothing is confidential to a nurse"
+        nurse_day.nurse_team_reminders.is_empty(),
+        "a nurse is not asked to send the guest to the nurse team for a referral of theirs"
     );
     assert_refused(
         today(&mut c.d.db, &c.d.clock, &mut c.d.admin),
@@ -1355,8 +1341,16 @@ fn follow_ups_due_today_and_overdue_are_listed_and_closed_ones_are_not() {
     );
     assert_eq!(
         listed(&mut c, "pat"),
-        vec![(shelter, true), (sent, true), (tomorrow, false)],
-        "the front desk's list has the same follow-ups (sensitive ones confidential)"
+        vec![(shelter, true)],
+        "the front desk's list has the general follow-ups only"
+    );
+    let reminders = today(&mut c.d.db, &c.d.clock, &mut c.pat)
+        .expect("today")
+        .nurse_team_reminders;
+    assert_eq!(
+        reminders.len(),
+        1,
+        "the sensitive ones ask the desk to send the guest to the nurse team, once: {reminders:?}"
     );
     let _ = later;
 
@@ -1497,7 +1491,7 @@ fn a_printout_carries_the_part_2_notice_and_is_audited() {
             (
                 "staff:nina".into(),
                 format!("referral:{}", detox.id),
-                String::new()
+                crate::audit::SENSITIVE_MARKER.to_string()
             ),
             (
                 "staff:pat".into(),
@@ -1505,12 +1499,12 @@ fn a_printout_carries_the_part_2_notice_and_is_audited() {
                 String::new()
             ),
         ],
-        "each printout is audited: who printed which"
+        "each printout is audited: who printed which (a sensitive one marked so)"
     );
     assert_refused(
         printout(&mut c.d.db, &c.d.clock, &mut c.pat, detox.id),
-        ErrorCode::PermissionDenied,
-        "front desk does not print a detox referral",
+        ErrorCode::NotFound,
+        "front desk does not print a detox referral (for the desk it does not exist)",
     );
     assert_refused(
         printout(&mut c.d.db, &c.d.clock, &mut c.d.admin, shelter.id),
@@ -1763,5 +1757,251 @@ fn only_supervisors_keep_the_partner_list_and_bad_partners_are_refused() {
         audited(&c.d, "partner.save").len(),
         4,
         "two partners at the start, one added, one changed: each audited"
+    );
+}
+
+#[test]
+fn a_consent_belongs_to_the_referral_it_was_recorded_for() {
+    let mut c = center();
+    // A nurse records the guest's consent for a detox referral to an outside partner.
+    let detox = refer(
+        &mut c.d,
+        &mut c.nina,
+        &input(c.guest.id, "sud_detox", c.outside),
+    );
+    let secret = ConsentInput {
+        information: "Detox intake: opioid use history".into(),
+        purpose: "Admission to the withdrawal unit".into(),
+        agreed_on: None,
+        expires_on: None,
+    };
+    let detox_consent = record_consent(&mut c.d.db, &c.d.clock, &mut c.nina, detox.id, &secret)
+        .expect("the nurse records consent for the detox referral");
+
+    // The front desk then refers the same guest to the same partner for housing.
+    let housing = refer(
+        &mut c.d,
+        &mut c.pat,
+        &input(c.guest.id, "housing_advocate", c.outside),
+    );
+    let seen = open(&mut c.d.db, &c.d.clock, &mut c.pat, housing.id).expect("desk opens it");
+    assert!(
+        seen.consents.is_empty(),
+        "the housing referral shows no consent: the detox one is not its own"
+    );
+    let json = serde_json::to_string(&seen).expect("json");
+    for leak in ["Detox", "opioid", "withdrawal", "Admission"] {
+        assert!(
+            !json.contains(leak),
+            "nothing of the detox consent reaches the front desk ({leak:?}): {json}"
+        );
+    }
+    let before = rows(&c.d);
+    assert_refused(
+        change_status(
+            &mut c.d.db,
+            &c.d.clock,
+            &mut c.pat,
+            housing.id,
+            ReferralStatus::Sent,
+        ),
+        ErrorCode::Conflict,
+        "sending the housing referral never relies on the detox referral's consent",
+    );
+    let refused = assert_refused(
+        revoke_consent(
+            &mut c.d.db,
+            &c.d.clock,
+            &mut c.pat,
+            housing.id,
+            detox_consent.id,
+        ),
+        ErrorCode::NotFound,
+        "the front desk cannot revoke the detox consent through the housing referral",
+    );
+    assert!(
+        !refused.message.contains("Detox") && !refused.message.contains("revoked"),
+        "the refusal says nothing of the consent: {}",
+        refused.message
+    );
+    assert_eq!(rows(&c.d), before, "the refusals wrote nothing");
+    assert!(
+        open(&mut c.d.db, &c.d.clock, &mut c.nina, detox.id)
+            .expect("the nurse opens the detox referral")
+            .consents
+            .iter()
+            .any(|k| k.id == detox_consent.id && k.valid),
+        "the detox consent is still in force on its own referral"
+    );
+
+    // Even a nurse's second referral to the same partner needs its own consent.
+    let outpatient = refer(
+        &mut c.d,
+        &mut c.nina,
+        &input(c.guest.id, "sud_outpatient", c.outside),
+    );
+    assert_refused(
+        change_status(
+            &mut c.d.db,
+            &c.d.clock,
+            &mut c.nina,
+            outpatient.id,
+            ReferralStatus::Sent,
+        ),
+        ErrorCode::Conflict,
+        "a consent covers the referral it was given for, not every referral to the partner",
+    );
+
+    // The housing referral goes out under a consent recorded for it.
+    let own = record_consent(
+        &mut c.d.db,
+        &c.d.clock,
+        &mut c.pat,
+        housing.id,
+        &consent_input(None, None),
+    )
+    .expect("the desk records the guest's consent for the housing referral");
+    let sent = moved(&mut c.d, &mut c.pat, housing.id, ReferralStatus::Sent);
+    assert_eq!(sent.consent_id, Some(own.id), "sent under its own consent");
+    let detox_now = open(&mut c.d.db, &c.d.clock, &mut c.nina, detox.id).expect("opened");
+    assert_eq!(
+        detox_now.consents.iter().map(|k| k.id).collect::<Vec<_>>(),
+        vec![detox_consent.id],
+        "the detox referral lists only its own consent"
+    );
+}
+
+#[test]
+fn a_referral_is_made_only_for_a_guest_who_is_inside() {
+    let mut c = center();
+    let card = c.d.arrive(&mut c.pat, "Robin");
+    let visit = card.open_visit_id.expect("Robin is inside");
+    crate::visits::check_out(&mut c.d.db, &c.d.clock, &mut c.pat, visit).expect("Robin leaves");
+    let before = rows(&c.d);
+    let refused = assert_refused(
+        make(
+            &mut c.d.db,
+            &c.d.clock,
+            &mut c.pat,
+            &input(card.id, "shelter", c.clinic),
+        ),
+        ErrorCode::Conflict,
+        "a guest who has left is not referred from the desk",
+    );
+    assert!(
+        refused.message.contains("not checked in"),
+        "the message says why: {}",
+        refused.message
+    );
+    assert_eq!(rows(&c.d), before, "nothing was written");
+}
+
+#[test]
+fn a_nurse_team_reminder_looks_the_same_for_a_confidential_follow_up_and_a_guest_who_left_the_queue() {
+    use crate::queue::{self, JoinInput, Priority, QueueState};
+    let mut c = center();
+    // Sunny has a treatment follow-up due; Robin left the nurse queue without being seen.
+    refer(
+        &mut c.d,
+        &mut c.nina,
+        &due(c.guest.id, "sud_moud", c.clinic, TODAY),
+    );
+    let robin = c.d.arrive(&mut c.pat, "Robin");
+    let join = |guest_id| JoinInput {
+        guest_id,
+        reason: "general_health".into(),
+        priority: Priority::Routine,
+        note: None,
+    };
+    let robin_entry = queue::join(&mut c.d.db, &c.d.clock, &mut c.pat, &join(robin.id))
+        .expect("Robin waits");
+    queue::change(
+        &mut c.d.db,
+        &c.d.clock,
+        &mut c.nina,
+        robin_entry.line.id,
+        QueueState::Left,
+        None,
+    )
+    .expect("Robin left before being called");
+
+    let desk_day = today(&mut c.d.db, &c.d.clock, &mut c.pat).expect("desk");
+    let mut expected = vec![
+        NurseTeamReminder {
+            guest_code: c.guest.code.clone(),
+            guest_nickname: Some("Sunny".into()),
+        },
+        NurseTeamReminder {
+            guest_code: robin.code.clone(),
+            guest_nickname: Some("Robin".into()),
+        },
+    ];
+    expected.sort_by(|a, b| a.guest_code.cmp(&b.guest_code));
+    assert_eq!(
+        desk_day.nurse_team_reminders, expected,
+        "both guests get the same reminder, in code order, with nothing that says why"
+    );
+    for reminder in &desk_day.nurse_team_reminders {
+        let value = serde_json::to_value(reminder).expect("json");
+        let mut keys: Vec<&String> = value.as_object().expect("object").keys().collect();
+        keys.sort();
+        assert_eq!(
+            keys,
+            ["guestCode", "guestNickname"],
+            "a reminder carries the guest and nothing else"
+        );
+    }
+
+    // A week later Robin's reminder has lapsed (and Sunny's follow-up is still overdue).
+    c.d.clock.advance(Duration::days(queue::LEFT_UNSEEN_REMINDER_DAYS));
+    let mut pat = login(&mut c.d, "pat");
+    let later = today(&mut c.d.db, &c.d.clock, &mut pat).expect("desk");
+    assert_eq!(
+        later
+            .nurse_team_reminders
+            .iter()
+            .map(|r| r.guest_nickname.as_deref())
+            .collect::<Vec<_>>(),
+        [Some("Sunny")],
+        "a guest who left the queue is asked about for a week, an overdue follow-up until done"
+    );
+}
+
+#[test]
+fn a_guest_seen_by_the_nurse_team_after_leaving_the_queue_is_no_longer_reminded() {
+    use crate::queue::{self, JoinInput, Priority, QueueState};
+    let mut c = center();
+    let join = JoinInput {
+        guest_id: c.guest.id,
+        reason: "general_health".into(),
+        priority: Priority::Routine,
+        note: None,
+    };
+    let first = queue::join(&mut c.d.db, &c.d.clock, &mut c.pat, &join).expect("waits");
+    queue::change(
+        &mut c.d.db,
+        &c.d.clock,
+        &mut c.nina,
+        first.line.id,
+        QueueState::Left,
+        None,
+    )
+    .expect("left");
+    assert_eq!(
+        today(&mut c.d.db, &c.d.clock, &mut c.pat)
+            .expect("desk")
+            .nurse_team_reminders
+            .len(),
+        1,
+        "reminded after leaving unseen"
+    );
+    queue::join(&mut c.d.db, &c.d.clock, &mut c.pat, &join).expect("back in the queue");
+    queue::call_next(&mut c.d.db, &c.d.clock, &mut c.nina, 1).expect("called");
+    assert!(
+        today(&mut c.d.db, &c.d.clock, &mut c.pat)
+            .expect("desk")
+            .nurse_team_reminders
+            .is_empty(),
+        "once called by a nurse the reminder is done"
     );
 }

@@ -135,6 +135,7 @@ fn join(c: &mut Center, guest_id: i64, reason: &str, priority: Priority) -> i64 
     };
     queue::join(&mut c.d.db, &c.d.clock, &mut c.pat, &input)
         .unwrap_or_else(|e| panic!("joins the queue for {reason}: {}", e.message))
+        .line
         .id
 }
 

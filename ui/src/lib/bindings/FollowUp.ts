@@ -2,11 +2,6 @@
 import type { ReferralStatus } from "./ReferralStatus";
 
 /**
- * A follow-up on someone's list. Confidential ones (for the front desk) say only that a
- * follow-up is due, for whom.
+ * A follow-up due on a referral the reader may handle.
  */
-export type FollowUp = { referralId: number, guestCode: string, guestNickname: string | null, followUpDate: string, overdue: boolean, 
-/**
- * The reader may not see what the referral is about.
- */
-confidential: boolean, categoryLabel: string | null, partnerName: string | null, status: ReferralStatus | null, };
+export type FollowUp = { referralId: number, guestCode: string, guestNickname: string | null, followUpDate: string, overdue: boolean, categoryLabel: string, partnerName: string, status: ReferralStatus, };

@@ -3,4 +3,9 @@
 /**
  * One entry as the viewer shows it, with the time on the center's wall clock.
  */
-export type LogLine = { id: number, atLocal: string, actor: string, action: string, object: string, result: string, detail: string, };
+export type LogLine = { id: number, atLocal: string, actor: string, action: string, object: string, result: string, detail: string, 
+/**
+ * The object and detail carry clinical or substance-use facts that the viewer's roles
+ * may not read: both are left out and the detail says "details restricted".
+ */
+restricted: boolean, };

@@ -4,7 +4,7 @@ import type { Referral } from "./Referral";
 import type { ReferralNote } from "./ReferralNote";
 
 /**
- * One referral with its notes, the consents for its partner, and its history.
+ * One referral with its notes, the consents recorded for it, and its history.
  */
 export type ReferralDetail = { referral: Referral, notes: Array<ReferralNote>, consents: Array<Consent>, 
 /**
