@@ -962,6 +962,65 @@ async fn the_nurse_queue_calls_numbers_and_keeps_clinical_notes_from_the_front_d
         .await
         .expect_err("the nurse view is not the front desk's");
     assert_eq!(refused["code"], "permission_denied", "{refused}");
+
+    // The desk takes a waiting number off the queue and puts it back; the answers it gets
+    // are its own line (number, state, station, wait), never the guest, reason or note.
+    desk.click_button("Take off the queue N-001").await;
+    desk.wait_for_text("[data-testid=queue-notice]", "N-001 is cancelled")
+        .await;
+    desk.click_button("Put N-001 back in the queue").await;
+    desk.wait_for_text(
+        "[data-testid=queue-notice]",
+        "Undone: N-001 is waiting again",
+    )
+    .await;
+    desk.wait_for_text("[data-testid=desk-queue]", "N-001")
+        .await;
+    let cancelled = desk
+        .invoke(
+            "queue_change",
+            serde_json::json!({ "entryId": 1, "to": "cancelled", "clinicalNote": null }),
+        )
+        .await
+        .expect("the desk may take a waiting number off");
+    let back = desk
+        .invoke("queue_undo", serde_json::json!({ "entryId": 1 }))
+        .await
+        .expect("and undo that");
+    for answer in [&cancelled, &back] {
+        assert_eq!(answer["entry"], serde_json::Value::Null, "{answer}");
+        let text = answer.to_string();
+        for private in [
+            "wound", "Wound", "cane", "Sunny", "guestId", "reason", "note",
+        ] {
+            assert!(
+                !text.contains(private),
+                "the desk's answer carries nothing but its line ({private:?}): {text}"
+            );
+        }
+    }
+    assert_eq!(
+        back["line"]["state"], "waiting",
+        "N-001 waits again: {back}"
+    );
+    // (The join form offers every reason and priority; what was chosen is never shown.)
+    let table = desk
+        .wait_for_text("[data-testid=desk-queue]", "N-001")
+        .await;
+    let notice = desk
+        .wait_for_text("[data-testid=queue-notice]", "N-001")
+        .await;
+    for private in ["Wound care", "cane", "Urgent", "Sunny"] {
+        assert!(
+            !table.contains(private) && !notice.contains(private),
+            "nothing clinical reached the desk's queue ({private:?}): {table} / {notice}"
+        );
+    }
+    assert!(
+        !desk.page_text().await.contains("cane"),
+        "the desk's note is not shown back"
+    );
+    desk.screenshot("nurse-queue-desk").await;
     desk.close().await;
 }
 

@@ -502,7 +502,7 @@ fn load_for_work(
                 action: "referral.read",
                 object: &format!("referral:{}", row.id),
                 outcome: Outcome::Refused,
-                detail: "sensitive",
+                detail: audit::SENSITIVE_MARKER,
             },
         )?;
         return Err(not_found());

@@ -1897,7 +1897,8 @@ fn a_referral_is_made_only_for_a_guest_who_is_inside() {
 }
 
 #[test]
-fn a_nurse_team_reminder_looks_the_same_for_a_confidential_follow_up_and_a_guest_who_left_the_queue() {
+fn a_nurse_team_reminder_looks_the_same_for_a_confidential_follow_up_and_a_guest_who_left_the_queue(
+) {
     use crate::queue::{self, JoinInput, Priority, QueueState};
     let mut c = center();
     // Sunny has a treatment follow-up due; Robin left the nurse queue without being seen.
@@ -1913,8 +1914,8 @@ fn a_nurse_team_reminder_looks_the_same_for_a_confidential_follow_up_and_a_guest
         priority: Priority::Routine,
         note: None,
     };
-    let robin_entry = queue::join(&mut c.d.db, &c.d.clock, &mut c.pat, &join(robin.id))
-        .expect("Robin waits");
+    let robin_entry =
+        queue::join(&mut c.d.db, &c.d.clock, &mut c.pat, &join(robin.id)).expect("Robin waits");
     queue::change(
         &mut c.d.db,
         &c.d.clock,
@@ -1953,7 +1954,8 @@ fn a_nurse_team_reminder_looks_the_same_for_a_confidential_follow_up_and_a_guest
     }
 
     // A week later Robin's reminder has lapsed (and Sunny's follow-up is still overdue).
-    c.d.clock.advance(Duration::days(queue::LEFT_UNSEEN_REMINDER_DAYS));
+    c.d.clock
+        .advance(Duration::days(queue::LEFT_UNSEEN_REMINDER_DAYS));
     let mut pat = login(&mut c.d, "pat");
     let later = today(&mut c.d.db, &c.d.clock, &mut pat).expect("desk");
     assert_eq!(
