@@ -10,9 +10,10 @@
 //! the identities ([`disclosures`]).
 //!
 //! What a reader knows of a cell: a number shown; a small count hidden (`<N`) is 1 to the
-//! threshold; a count hidden to protect another (`suppressed`) is above the threshold
-//! (zeros and small counts are never hidden that way); the people still in the nurse
-//! queue are never published and are 0 or more.
+//! threshold (zeros are always shown); a count written `suppressed` is 1 or more, of any
+//! size: a count above the threshold hidden to protect another, or a small one whose `<N`
+//! would itself help pin others (ten days of `<11` under a total of `<11` are ten ones);
+//! the people still in the nurse queue are never published and are 0 or more.
 
 /// What the reader is told about a cell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,8 +22,9 @@ pub enum Mark {
     Shown,
     /// A count from 1 to the threshold, written `<N`.
     Small,
-    /// A count above the threshold hidden so that a small one cannot be worked out,
-    /// written `suppressed`.
+    /// A count hidden so that a small one cannot be worked out, written `suppressed`: of
+    /// any size above zero (a count above the threshold, or a small one whose `<N` would
+    /// help pin another).
     Complementary,
     /// Never published (the people still in the nurse queue): 0 or more.
     Unpublished,
@@ -79,10 +81,7 @@ impl Bounds {
                 lo: 1,
                 hi: Some(threshold),
             },
-            Mark::Complementary => Bounds {
-                lo: threshold + 1,
-                hi: None,
-            },
+            Mark::Complementary => Bounds { lo: 1, hi: None },
             Mark::Unpublished => Bounds { lo: 0, hi: None },
         }
     }
@@ -131,25 +130,13 @@ fn tighten(bounds: &mut [Bounds], identity: &Identity) -> bool {
         Relation::PartsAtMost => (true, false),
         Relation::PartsAtLeast => (false, true),
     };
-    let mut changed = false;
-    let mut set = |cell: usize, lo: Option<i64>, hi: Option<i64>| {
-        let b = &mut bounds[cell];
-        if let Some(lo) = lo.filter(|lo| *lo > b.lo) {
-            b.lo = lo;
-            changed = true;
-        }
-        if let Some(hi) = hi.filter(|hi| b.hi.is_none_or(|old| *hi < old)) {
-            b.hi = Some(hi);
-            changed = true;
-        }
-    };
+    // New bounds (cell, lo, hi), worked out from the bounds as they were, then applied.
     let total = bounds[identity.total];
-    // The total against the parts' sum.
-    set(
+    let mut updates = vec![(
         identity.total,
         at_most.then_some(sum_lo),
         if at_least { sum_hi } else { None },
-    );
+    )];
     for part in &identity.parts {
         let b = bounds[*part];
         // The other parts at their smallest and at their largest.
@@ -169,7 +156,19 @@ fn tighten(bounds: &mut [Bounds], identity: &Identity) -> bool {
         } else {
             None
         };
-        set(*part, lo, hi);
+        updates.push((*part, lo, hi));
+    }
+    let mut changed = false;
+    for (cell, lo, hi) in updates {
+        let b = &mut bounds[cell];
+        if let Some(lo) = lo.filter(|lo| *lo > b.lo) {
+            b.lo = lo;
+            changed = true;
+        }
+        if let Some(hi) = hi.filter(|hi| b.hi.is_none_or(|old| *hi < old)) {
+            b.hi = Some(hi);
+            changed = true;
+        }
     }
     changed
 }
@@ -265,15 +264,16 @@ pub fn protect(
             }
         })
         .collect();
-    let mut state = State::new(values, &mut marks, identities, threshold);
-    loop {
-        state.local_rules();
-        let found = disclosures(values, state.marks, identities, threshold);
-        if found.is_empty() || !state.resolve(&found) {
-            break;
+    {
+        let mut state = State::new(values, &mut marks, identities, threshold);
+        loop {
+            state.local_rules();
+            let found = disclosures(values, state.marks, identities, threshold);
+            if found.is_empty() || !state.resolve(&found) {
+                break;
+            }
         }
     }
-    drop(state);
     marks
 }
 
@@ -321,15 +321,17 @@ impl<'a> State<'a> {
         }
     }
 
+    /// Hide a shown count, or take the `<N` off a small one, as `suppressed`.
     fn hide(&mut self, cell: usize) {
-        if self.marks[cell] != Mark::Shown {
-            return;
+        match self.marks[cell] {
+            Mark::Shown => {}
+            Mark::Small => {
+                self.marks[cell] = Mark::Complementary;
+                return;
+            }
+            Mark::Complementary | Mark::Unpublished => return,
         }
-        self.marks[cell] = if self.values[cell] <= self.threshold {
-            Mark::Small
-        } else {
-            Mark::Complementary
-        };
+        self.marks[cell] = Mark::Complementary;
         for index in &self.member_of[cell] {
             self.hidden[*index] += 1;
         }
@@ -364,11 +366,11 @@ impl<'a> State<'a> {
     /// parts whose sum is from 1 to the threshold, or one cell hidden alone, gets one more
     /// cell hidden.
     fn local_rules(&mut self) {
+        let identities = self.identities;
         let mut changed = true;
         while changed {
             changed = false;
-            for index in 0..self.identities.len() {
-                let identity = &self.identities[index];
+            for (index, identity) in identities.iter().enumerate() {
                 if identity.relation != Relation::Equal || self.hidden[index] == 0 {
                     continue;
                 }
@@ -433,6 +435,17 @@ impl<'a> State<'a> {
                 .min_by_key(|cell| (self.identities_total_first(*cell), self.values[*cell]));
             if best.is_some() {
                 return best;
+            }
+            // Nothing left to hide here: the `<N` of a small count (the total first) is
+            // what pins, so it becomes `suppressed`.
+            let small = level.iter().find_map(|index| {
+                let identity = &self.identities[*index];
+                identity
+                    .members()
+                    .find(|c| self.marks[*c] == Mark::Small)
+            });
+            if small.is_some() {
+                return small;
             }
             let mut next = Vec::new();
             for index in &level {

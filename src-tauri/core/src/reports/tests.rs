@@ -1235,14 +1235,14 @@ fn the_csv_has_the_stable_columns_one_row_per_day_and_hides_small_cells() {
     );
     assert_eq!(row["referrals_made"], "23", "the total is not small");
     assert_eq!(
-        row["referrals_housing"], "<11",
-        "another part is hidden so the 3 cannot be worked out from the total"
+        row["referrals_housing"], "suppressed",
+        "another part (20, not small) is hidden so the 3 cannot be worked out from the total"
     );
     assert_eq!(row["referrals_clinical"], "0", "zeros need no hiding");
     let row = &rows[1];
     assert_eq!(row["referrals_declined"], "<11", "4 is small");
     assert_eq!(
-        row["referrals_open"], "<11",
+        row["referrals_open"], "suppressed",
         "the only other outcome with referrals is hidden too"
     );
     assert_eq!(
@@ -1256,9 +1256,12 @@ fn the_csv_has_the_stable_columns_one_row_per_day_and_hides_small_cells() {
     // Whatever the rows, no total shown has exactly one hidden part.
     for row in &rows[..2] {
         for parts in [&groups[..], &outcomes[..]] {
-            let hidden = parts.iter().filter(|p| row[**p].starts_with('<')).count();
+            let hidden = parts
+                .iter()
+                .filter(|p| row[**p].parse::<i64>().is_err())
+                .count();
             assert!(
-                row["referrals_made"].starts_with('<') || hidden != 1,
+                row["referrals_made"].parse::<i64>().is_err() || hidden != 1,
                 "{}: a shown total with one hidden part gives it away: {row:?}",
                 row["date"]
             );
@@ -1273,7 +1276,10 @@ fn the_csv_has_the_stable_columns_one_row_per_day_and_hides_small_cells() {
         ("suppressed", "suppressed"),
         "waits of 4 people are suppressed"
     );
-    assert_eq!(row["nurse_left_without_being_seen"], "11", "11 shows");
+    assert_eq!(
+        row["nurse_left_without_being_seen"], "suppressed",
+        "11 is hidden too: 15 joined less 11 left and none cancelled would give the 4 seen away"
+    );
     let row = &rows[3];
     assert_eq!(
         (
@@ -1519,7 +1525,7 @@ fn a_total_over_the_range_does_not_give_away_a_hidden_day() {
     // and 30 would give it away (58 - 25 - 30 = 3).
     let mut first = blank_day("2026-11-19");
     first.visits = 3;
-    // New guests 4, 5 and 20: two hidden days; 29 - 20 = 9 cannot be split.
+    // New guests 4, 5 and 20: two hidden days; 29 - 20 = 9 would be their sum.
     first.new_guests = 4;
     // Peaks 3, 25 and 30: the highest is not a sum and gives nothing away.
     first.peak_occupancy = 3;
@@ -1562,8 +1568,8 @@ fn a_total_over_the_range_does_not_give_away_a_hidden_day() {
     );
     assert_eq!(
         text(days.get_value((6, column("referrals_housing")))),
-        Some("<11"),
-        "and its housing referrals with the detox ones"
+        Some("suppressed"),
+        "and its housing referrals (20) with the detox ones"
     );
     let summary = book.worksheet_range("Summary").expect("Summary");
     let over_range = |name: &str| summary.get_value((6 + column(name), 1)).cloned();
@@ -1574,14 +1580,14 @@ fn a_total_over_the_range_does_not_give_away_a_hidden_day() {
     ] {
         assert_eq!(
             over_range(name),
-            Some(Data::String("<11".into())),
-            "{name}: a range total beside one hidden day is hidden too"
+            Some(Data::String("suppressed".into())),
+            "{name}: a range total beside one hidden day is hidden too (it is not small)"
         );
     }
     assert_eq!(
         over_range("new_guests"),
-        Some(Data::Float(29.0)),
-        "two hidden days cannot be told apart: the total shows"
+        Some(Data::String("suppressed".into())),
+        "two hidden days would add up to 29 - 20 = 9, a small number: the total is hidden"
     );
     assert_eq!(
         over_range("referrals_made"),
@@ -1892,8 +1898,8 @@ fn stored_instants_read_directly_are_what_rfc_3339_parsing_gives() {
 // ---- Complementary suppression against subtraction (issue 17, item 9) ----
 
 /// What a reader of a suppressed export knows of a published text: a number; `<N`: 1 to
-/// N - 1; `suppressed`: hidden to protect another, so above the threshold (small counts
-/// are `<N`, zeros are shown). `(lo, hi)`, `hi` none when unbounded.
+/// N - 1 (zeros are shown); `suppressed`: a hidden count, 1 or more. `(lo, hi)`, `hi` none
+/// when unbounded.
 fn reader_prior(text: &str, threshold: i64) -> (i64, Option<i64>) {
     if let Ok(n) = text.parse::<i64>() {
         return (n, Some(n));
@@ -1902,7 +1908,7 @@ fn reader_prior(text: &str, threshold: i64) -> (i64, Option<i64>) {
         return (1, Some(threshold));
     }
     if text == "suppressed" {
-        return (threshold + 1, None);
+        return (1, None);
     }
     (0, None)
 }
@@ -1934,7 +1940,11 @@ fn reader_disclosures(published: &export::Published, threshold: i64) -> Vec<Stri
     }
     let identities = export::identities(published.days.len());
     let sum_hi = |hi: &[Option<i64>], cells: &mut dyn Iterator<Item = usize>| {
-        cells.try_fold(0i64, |acc, c| hi[c].map(|h| acc + h))
+        let mut sum = 0i64;
+        for c in cells {
+            sum += hi[c]?;
+        }
+        Some(sum)
     };
     let mut changed = true;
     while changed {
@@ -2067,7 +2077,7 @@ fn assert_identities_hold(report: &Report) {
 }
 
 /// Every published text tells the truth: numbers are the counts, `<N` only for 1..=t,
-/// `suppressed` counts above t, and every count from 1 to t is hidden.
+/// `suppressed` only for counts above zero, and every count from 1 to t is hidden.
 fn assert_truthful(report: &Report, published: &export::Published, threshold: i64) {
     let plain = export::published(report, NONE);
     let rows = plain.days.iter().zip(&published.days);
@@ -2096,11 +2106,7 @@ fn assert_truthful(report: &Report, published: &export::Published, threshold: i6
                     "{}: {shown} for {value}",
                     column.name
                 ),
-                Err(_) => assert!(
-                    value > threshold,
-                    "{}: suppressed for {value}, which is small or zero",
-                    column.name
-                ),
+                Err(_) => assert!(value >= 1, "{}: suppressed for a zero", column.name),
             }
         }
     }
