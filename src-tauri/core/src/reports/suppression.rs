@@ -115,8 +115,9 @@ pub fn propagate(bounds: &mut [Bounds], identities: &[Identity]) {
     }
 }
 
-/// One identity's tightening; whether any bound moved.
-fn tighten(bounds: &mut [Bounds], identity: &Identity) -> bool {
+/// What one identity says of each of its cells given the others' bounds: (cell, lowest,
+/// highest), none where it says nothing.
+fn implied(bounds: &[Bounds], identity: &Identity) -> Vec<(usize, Option<i64>, Option<i64>)> {
     let (sum_lo, sum_hi) = add(identity.parts.iter().map(|p| bounds[*p]));
     // Parts without an upper bound, and the sum of the known ones.
     let open = identity
@@ -130,7 +131,6 @@ fn tighten(bounds: &mut [Bounds], identity: &Identity) -> bool {
         Relation::PartsAtMost => (true, false),
         Relation::PartsAtLeast => (false, true),
     };
-    // New bounds (cell, lo, hi), worked out from the bounds as they were, then applied.
     let total = bounds[identity.total];
     let mut updates = vec![(
         identity.total,
@@ -158,6 +158,12 @@ fn tighten(bounds: &mut [Bounds], identity: &Identity) -> bool {
         };
         updates.push((*part, lo, hi));
     }
+    updates
+}
+
+/// One identity's tightening; whether any bound moved.
+fn tighten(bounds: &mut [Bounds], identity: &Identity) -> bool {
+    let updates = implied(bounds, identity);
     let mut changed = false;
     for (cell, lo, hi) in updates {
         let b = &mut bounds[cell];
@@ -190,6 +196,16 @@ pub fn disclosures(
     identities: &[Identity],
     threshold: i64,
 ) -> Vec<Disclosure> {
+    solve(values, marks, identities, threshold).1
+}
+
+/// The bounds a reader gets for every cell, and the disclosures among them.
+fn solve(
+    values: &[i64],
+    marks: &[Mark],
+    identities: &[Identity],
+    threshold: i64,
+) -> (Vec<Bounds>, Vec<Disclosure>) {
     let mut bounds: Vec<Bounds> = values
         .iter()
         .zip(marks)
@@ -238,7 +254,7 @@ pub fn disclosures(
             found.push(Disclosure::Sum(index, v));
         }
     }
-    found
+    (bounds, found)
 }
 
 /// The marks for `values`: `counts` says which positions are published counts (the rest
@@ -268,8 +284,8 @@ pub fn protect(
         let mut state = State::new(values, &mut marks, identities, threshold);
         loop {
             state.local_rules();
-            let found = disclosures(values, state.marks, identities, threshold);
-            if found.is_empty() || !state.resolve(&found) {
+            let (bounds, found) = solve(values, state.marks, identities, threshold);
+            if found.is_empty() || !state.resolve(&bounds, &found) {
                 break;
             }
         }
@@ -405,11 +421,11 @@ impl<'a> State<'a> {
     /// Hide more for what the solver found; whether anything more was hidden. Each
     /// disclosure hides a cell of an identity it comes from, or, when those have nothing
     /// left to hide, of the identities around them.
-    fn resolve(&mut self, found: &[Disclosure]) -> bool {
+    fn resolve(&mut self, bounds: &[Bounds], found: &[Disclosure]) -> bool {
         let mut progress = false;
         for disclosure in found {
             let start: Vec<usize> = match disclosure {
-                Disclosure::Cell(cell, _) => self.member_of[*cell].clone(),
+                Disclosure::Cell(cell, _) => self.pinning(bounds, *cell),
                 Disclosure::Sum(index, _) => vec![*index],
             };
             if let Some(cell) = self.nearest_candidate(start) {
@@ -418,6 +434,26 @@ impl<'a> State<'a> {
             }
         }
         progress
+    }
+
+    /// The identities of a pinned cell that give it its lowest or its highest bound (all of
+    /// its identities if none does by itself).
+    fn pinning(&self, bounds: &[Bounds], cell: usize) -> Vec<usize> {
+        let own = bounds[cell];
+        let pinning: Vec<usize> = self.member_of[cell]
+            .iter()
+            .copied()
+            .filter(|index| {
+                implied(bounds, &self.identities[*index])
+                    .iter()
+                    .any(|(c, lo, hi)| *c == cell && (*lo == Some(own.lo) || (hi.is_some() && *hi == own.hi)))
+            })
+            .collect();
+        if pinning.is_empty() {
+            self.member_of[cell].clone()
+        } else {
+            pinning
+        }
     }
 
     /// The best candidate of the first identities, or of the identities reached through

@@ -2293,3 +2293,4 @@ proptest::proptest! {
         assert_truthful(&report, &published, threshold);
     }
 }
+
