@@ -383,8 +383,15 @@ fn a_queue_of_twelve() -> TempDb {
         );
     }
     let last = entries.pop().expect("twelve");
-    queue::change(&mut database, &clock, &mut nina, last, QueueState::Left, None)
-        .expect("one leaves before being seen");
+    queue::change(
+        &mut database,
+        &clock,
+        &mut nina,
+        last,
+        QueueState::Left,
+        None,
+    )
+    .expect("one leaves before being seen");
     for _ in entries {
         let called = queue::call_next(&mut database, &clock, &mut nina, 1).expect("called");
         for to in [QueueState::InService, QueueState::Done] {

@@ -280,7 +280,10 @@ pub fn identities(days: usize) -> Vec<Identity> {
         for (total, relation, parts) in ROW_IDENTITIES {
             let (Some(total), Some(parts)) = (
                 position(total),
-                parts.iter().map(|p| position(p)).collect::<Option<Vec<_>>>(),
+                parts
+                    .iter()
+                    .map(|p| position(p))
+                    .collect::<Option<Vec<_>>>(),
             ) else {
                 continue;
             };
@@ -780,9 +783,15 @@ pub fn xlsx_bytes(report: &Report, suppression: Suppression) -> Result<Vec<u8>> 
             "EMS called",
         ],
         Rows::Texts(&|d, _| {
-            vec![["date", "incidents", "overdoses", "naloxone_doses", "ems_called"]
-                .map(|name| of_day(d, name))
-                .to_vec()]
+            vec![[
+                "date",
+                "incidents",
+                "overdoses",
+                "naloxone_doses",
+                "ems_called",
+            ]
+            .map(|name| of_day(d, name))
+            .to_vec()]
         }),
     )
     .map_err(failed)?;

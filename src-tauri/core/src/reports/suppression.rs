@@ -95,7 +95,10 @@ impl Bounds {
 /// The sum of bounds: (sum of `lo`, sum of `hi` when every `hi` is known).
 fn add(bounds: impl Iterator<Item = Bounds>) -> (i64, Option<i64>) {
     bounds.fold((0, Some(0)), |(lo, hi), b| {
-        (lo.saturating_add(b.lo), hi.zip(b.hi).map(|(a, h)| a.saturating_add(h)))
+        (
+            lo.saturating_add(b.lo),
+            hi.zip(b.hi).map(|(a, h)| a.saturating_add(h)),
+        )
     })
 }
 
@@ -446,7 +449,9 @@ impl<'a> State<'a> {
             .filter(|index| {
                 implied(bounds, &self.identities[*index])
                     .iter()
-                    .any(|(c, lo, hi)| *c == cell && (*lo == Some(own.lo) || (hi.is_some() && *hi == own.hi)))
+                    .any(|(c, lo, hi)| {
+                        *c == cell && (*lo == Some(own.lo) || (hi.is_some() && *hi == own.hi))
+                    })
             })
             .collect();
         if pinning.is_empty() {
@@ -476,9 +481,7 @@ impl<'a> State<'a> {
             // what pins, so it becomes `suppressed`.
             let small = level.iter().find_map(|index| {
                 let identity = &self.identities[*index];
-                identity
-                    .members()
-                    .find(|c| self.marks[*c] == Mark::Small)
+                identity.members().find(|c| self.marks[*c] == Mark::Small)
             });
             if small.is_some() {
                 return small;

@@ -1987,10 +1987,8 @@ fn reader_disclosures(published: &export::Published, threshold: i64) -> Vec<Stri
                     }
                 }
                 for p in &identity.parts {
-                    let others = sum_hi(
-                        &hi,
-                        &mut identity.parts.iter().copied().filter(|o| o != p),
-                    );
+                    let others =
+                        sum_hi(&hi, &mut identity.parts.iter().copied().filter(|o| o != p));
                     if let Some(others) = others {
                         if lo[t] - others > lo[*p] {
                             lo[*p] = lo[t] - others;
@@ -2003,7 +2001,9 @@ fn reader_disclosures(published: &export::Published, threshold: i64) -> Vec<Stri
     }
     let name = |cell: usize| {
         let (row, column) = (cell / export::WIDTH, cell % export::WIDTH);
-        let column = COLUMNS.get(column).map_or("nurse_still_in_queue", |c| c.name);
+        let column = COLUMNS
+            .get(column)
+            .map_or("nurse_still_in_queue", |c| c.name);
         format!("row {row} {column}")
     };
     let small = |v: i64| (1..=threshold).contains(&v);
@@ -2193,7 +2193,10 @@ fn the_csv_and_the_workbook_write_the_same_protected_texts_and_the_identities_ho
     let (_, rows) = read_csv(&export::csv_bytes(&report, TEN).expect("a CSV"));
     for (row, texts) in rows.iter().zip(&published.days) {
         for (column, text) in COLUMNS.iter().zip(texts) {
-            assert_eq!(&row[column.name], text, "the CSV writes the protected texts");
+            assert_eq!(
+                &row[column.name], text,
+                "the CSV writes the protected texts"
+            );
         }
     }
     assert_eq!(reader_disclosures(&published, 10), Vec::<String>::new());
@@ -2293,4 +2296,3 @@ proptest::proptest! {
         assert_truthful(&report, &published, threshold);
     }
 }
-
