@@ -342,3 +342,113 @@ fn bad_requests_exit_1_with_a_clear_message_and_write_nothing() {
     assert_eq!(run.code, Some(1), "no database, no export");
     assert!(run.stderr.contains("no database"), "{}", run.stderr);
 }
+
+/// A day at the nurse station: twelve guests join the queue, eleven are seen and one
+/// leaves before being seen.
+fn a_queue_of_twelve() -> TempDb {
+    use engagement_desk_core::queue::{self, JoinInput, Priority, QueueState};
+    let db = TempDb::new();
+    let clock = FixedClock::new(Utc.with_ymd_and_hms(2026, 11, 30, 15, 0, 0).unwrap());
+    let mut database = Database::open(&db.path).expect("new database");
+    story_staff(
+        &mut database,
+        &clock,
+        &[("pat", Role::FrontDesk), ("nina", Role::Nurse)],
+    );
+    let login = |database: &mut Database, name: &str| {
+        engagement_desk_core::auth::login(database, &clock, name, STORY_PASSWORD).expect(name)
+    };
+    let mut pat = login(&mut database, "pat");
+    let mut nina = login(&mut database, "nina");
+    let mut entries = Vec::new();
+    for n in 0..12 {
+        let new = NewGuest {
+            nickname: Some(format!("Guest {n}")),
+            ..Default::default()
+        };
+        let guest = visits::register_and_check_in(&mut database, &clock, &mut pat, &new, false)
+            .expect("in")
+            .guest
+            .id;
+        let input = JoinInput {
+            guest_id: guest,
+            reason: "wound_care".into(),
+            priority: Priority::Routine,
+            note: None,
+        };
+        entries.push(
+            queue::join(&mut database, &clock, &mut pat, &input)
+                .expect("joins")
+                .id,
+        );
+    }
+    let last = entries.pop().expect("twelve");
+    queue::change(
+        &mut database,
+        &clock,
+        &mut nina,
+        last,
+        QueueState::Left,
+        None,
+    )
+    .expect("one leaves before being seen");
+    for _ in entries {
+        let called = queue::call_next(&mut database, &clock, &mut nina, 1).expect("called");
+        for to in [QueueState::InService, QueueState::Done] {
+            queue::change(&mut database, &clock, &mut nina, called.id, to, None).expect("seen");
+        }
+    }
+    db
+}
+
+#[test]
+fn a_hidden_count_cannot_be_worked_out_by_subtracting_shown_ones() {
+    // 12 joined = 11 seen + 1 left + 0 cancelled: with only the 1 hidden, 12 - 11 - 0
+    // would give it away, so one more of them is hidden too.
+    let db = a_queue_of_twelve();
+    let out = db.dir.path().join("queue.csv");
+    let run = export(
+        &db,
+        &[
+            "--from",
+            "2026-11-30",
+            "--to",
+            "2026-11-30",
+            "--format",
+            "csv",
+            "--out",
+            out.to_str().unwrap(),
+            "--suppress-small-cells",
+        ],
+    );
+    assert_eq!(run.code, Some(0), "exported: {}", run.stderr);
+    let text = std::fs::read_to_string(&out).expect("the file");
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .expect("header")
+        .iter()
+        .map(String::from)
+        .collect();
+    let row = reader.records().next().expect("a day").expect("a row");
+    let cell = |name: &str| {
+        let at = header.iter().position(|h| h == name).expect(name);
+        row[at].to_string()
+    };
+    assert_eq!(cell("nurse_left_without_being_seen"), "<11", "1 is small");
+    let joined = cell("nurse_joined");
+    let seen = cell("nurse_seen");
+    let cancelled = cell("nurse_cancelled");
+    assert!(
+        [&joined, &seen, &cancelled]
+            .iter()
+            .any(|t| t.as_str() == "suppressed"),
+        "joined {joined}, seen {seen}, cancelled {cancelled}: one more is hidden"
+    );
+    for shown in [&joined, &seen, &cancelled] {
+        assert!(
+            shown == "suppressed" || shown.parse::<i64>().is_ok(),
+            "a count above 10 or zero is a number or suppressed: {shown}"
+        );
+    }
+}

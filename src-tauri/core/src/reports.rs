@@ -22,6 +22,7 @@ use crate::schedule::KindCounts;
 
 pub mod export;
 pub(crate) mod storage;
+pub mod suppression;
 
 /// The longest range one report covers (five years and a leap day).
 pub const MAX_RANGE_DAYS: i64 = 5 * 365 + 2;

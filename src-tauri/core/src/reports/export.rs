@@ -1,14 +1,17 @@
 //! The daily counts as files: CSV (one row per day, the columns below in this order, a
 //! header row) and XLSX (a summary sheet and one sheet per section, each with a title, the
 //! range and when it was generated). With small-cell suppression, counts from 1 to the
-//! threshold are written as `<N` (N = threshold + 1), and a total that would reveal a
-//! suppressed part is handled by suppressing one more part (or the total).
+//! threshold are written as `<N` (N = threshold + 1), and more counts are written as
+//! `suppressed` until none of them, and no sum of them, can be worked out from the
+//! published identities ([`identities`], [`super::suppression`]).
 
 use std::io::Write;
 use std::path::Path;
 
 use rust_xlsxwriter::{Format, Workbook, Worksheet};
 
+use super::suppression::{self, Mark};
+pub use super::suppression::{Identity, Relation};
 use super::{DayCounts, Report};
 use crate::error::{AppError, ErrorCode, Result};
 
@@ -192,10 +195,26 @@ pub const COLUMNS: &[Column] = &[
     ),
 ];
 
-/// Totals and their parts among the columns: when one part is hidden, another must be too.
-const SUMS: &[(&str, &[&str])] = &[
+/// The referral outcomes, in column order.
+const REFERRAL_OUTCOMES: [&str; 6] = [
+    "referrals_open",
+    "referrals_accepted",
+    "referrals_completed",
+    "referrals_declined",
+    "referrals_no_show",
+    "referrals_cancelled",
+];
+
+/// The people still in the nurse queue (joined, not yet seen, gone or cancelled): never
+/// published, but what a reader gets from `nurse_joined` less its published parts.
+const STILL_IN_QUEUE: &str = "nurse_still_in_queue";
+
+/// Every identity that holds within a row of published counts (each day, and the range on
+/// the Summary sheet): (total, how it relates to its parts, parts).
+pub const ROW_IDENTITIES: &[(&str, Relation, &[&str])] = &[
     (
         "referrals_made",
+        Relation::Equal,
         &[
             "referrals_substance_use_treatment",
             "referrals_clinical",
@@ -204,30 +223,112 @@ const SUMS: &[(&str, &[&str])] = &[
             "referrals_other",
         ],
     ),
+    ("referrals_made", Relation::Equal, &REFERRAL_OUTCOMES),
     (
-        "referrals_made",
+        "nurse_joined",
+        Relation::Equal,
         &[
-            "referrals_open",
-            "referrals_accepted",
-            "referrals_completed",
-            "referrals_declined",
-            "referrals_no_show",
-            "referrals_cancelled",
+            "nurse_seen",
+            "nurse_left_without_being_seen",
+            "nurse_cancelled",
+            STILL_IN_QUEUE,
         ],
     ),
+    // Every guest counted checked in at least once.
+    ("visits", Relation::PartsAtMost, &["unique_guests"]),
+    // Corrections are visits and tallies recorded late.
+    (
+        "corrections_after_close",
+        Relation::PartsAtLeast,
+        &["visits", "anonymous_tallies"],
+    ),
+    ("incidents", Relation::PartsAtMost, &["overdoses"]),
+    ("incidents", Relation::PartsAtMost, &["ems_called"]),
 ];
 
-/// [`SUMS`] as column positions.
-fn column_sums() -> Vec<(usize, Vec<usize>)> {
-    let index = |name: &str| COLUMNS.iter().position(|c| c.name == name);
-    SUMS.iter()
-        .filter_map(|(total, parts)| {
-            Some((
-                index(total)?,
-                parts.iter().map(|p| index(p)).collect::<Option<Vec<_>>>()?,
-            ))
-        })
-        .collect()
+/// Counts over a range that are not the sum of the days: distinct guests (at most the
+/// days' sum, at least any day) and the highest peak (a maximum: it only says that no day
+/// was higher, and a peak is never hidden to protect another cell).
+const NOT_ADDED_OVER_RANGE: [&str; 2] = ["unique_guests", "peak_occupancy"];
+
+/// Whether a column holds counts of people or events (subject to suppression).
+fn is_count(column: &Column) -> bool {
+    !matches!(column.unit, "text" | "YYYY-MM-DD" | "minutes")
+}
+
+/// The width of a row of the grid that suppression works on: [`COLUMNS`], then the people
+/// still in the nurse queue.
+pub const WIDTH: usize = COLUMNS.len() + 1;
+
+/// A column's position in a row of the grid.
+fn position(name: &str) -> Option<usize> {
+    if name == STILL_IN_QUEUE {
+        return Some(COLUMNS.len());
+    }
+    COLUMNS.iter().position(|c| c.name == name)
+}
+
+/// Every identity between the published counts of a range of `days` days, as positions
+/// in the grid: row `d` (0-based) is day `d`, row `days` the range (the Summary sheet),
+/// each [`WIDTH`] cells wide. Within every row, [`ROW_IDENTITIES`]; down each column, the
+/// range total is the sum of the days for every count but [`NOT_ADDED_OVER_RANGE`];
+/// distinct guests over the range are at most the days' sum and at least each day.
+pub fn identities(days: usize) -> Vec<Identity> {
+    let at = |row: usize, column: usize| row * WIDTH + column;
+    let mut list = Vec::new();
+    for row in 0..=days {
+        for (total, relation, parts) in ROW_IDENTITIES {
+            let (Some(total), Some(parts)) = (
+                position(total),
+                parts
+                    .iter()
+                    .map(|p| position(p))
+                    .collect::<Option<Vec<_>>>(),
+            ) else {
+                continue;
+            };
+            list.push(Identity {
+                total: at(row, total),
+                parts: parts.into_iter().map(|p| at(row, p)).collect(),
+                relation: *relation,
+                prefer_total: false,
+            });
+        }
+    }
+    if days == 0 {
+        return list;
+    }
+    let summed = COLUMNS
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| is_count(c) && !NOT_ADDED_OVER_RANGE.contains(&c.name))
+        .map(|(i, _)| i)
+        .chain(std::iter::once(COLUMNS.len()));
+    for column in summed {
+        list.push(Identity {
+            total: at(days, column),
+            parts: (0..days).map(|d| at(d, column)).collect(),
+            relation: Relation::Equal,
+            prefer_total: true,
+        });
+    }
+    if let Some(guests) = position("unique_guests") {
+        list.push(Identity {
+            total: at(days, guests),
+            parts: (0..days).map(|d| at(d, guests)).collect(),
+            relation: Relation::PartsAtLeast,
+            prefer_total: true,
+        });
+        for d in 0..days {
+            list.push(Identity {
+                total: at(days, guests),
+                parts: vec![at(d, guests)],
+                relation: Relation::PartsAtMost,
+                prefer_total: true,
+            });
+        }
+    }
+    list
 }
 
 fn sum(values: impl Iterator<Item = u32>) -> i64 {
@@ -321,73 +422,137 @@ impl Suppression {
     }
 }
 
-/// The text of each cell of a row of [`COLUMNS`], small cells hidden when asked.
-pub fn row_texts(cells: &[Cell], suppression: Suppression) -> Vec<String> {
-    texts(cells, suppression, &column_sums())
+/// The texts of an export's counts: each day's row and the range's row (the Summary
+/// sheet), each of [`COLUMNS`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Published {
+    pub days: Vec<Vec<String>>,
+    /// Empty when the range has no day.
+    pub range: Vec<String>,
 }
 
-/// The text of each cell, small cells hidden when asked: first every small count, then,
-/// for each total with its parts (positions in `cells`), one more part (the smallest shown,
-/// or the total itself) wherever exactly one part is hidden and the total shows.
-fn texts(cells: &[Cell], suppression: Suppression, sums: &[(usize, Vec<usize>)]) -> Vec<String> {
-    texts_hiding(cells, suppression, sums, &[])
-}
-
-/// [`texts`], with the counts at the positions marked in `also` hidden from the start.
-fn texts_hiding(
-    cells: &[Cell],
-    suppression: Suppression,
-    sums: &[(usize, Vec<usize>)],
-    also: &[bool],
-) -> Vec<String> {
-    let mut hidden: Vec<bool> = cells
+/// The range's row: each count over the whole range (sums, the highest peak, distinct
+/// guests).
+fn range_cells(report: &Report, days: &[Vec<Cell>]) -> Vec<Cell> {
+    if days.is_empty() {
+        return Vec::new();
+    }
+    COLUMNS
         .iter()
         .enumerate()
-        .map(|(i, cell)| match cell {
-            Cell::Count(n) => suppression.small(*n) || also.get(i).copied().unwrap_or(false),
-            Cell::Wait { people, .. } => {
-                suppression.threshold.is_some() && suppression.small(*people)
-            }
-            _ => false,
+        .map(|(i, column)| match column.name {
+            "date" => Cell::Text(format!("{} to {}", report.from, report.to)),
+            "status" => Cell::Text(
+                if report
+                    .days
+                    .iter()
+                    .all(|d| d.status == super::DayStatus::Final)
+                {
+                    "final"
+                } else {
+                    "provisional"
+                }
+                .to_string(),
+            ),
+            "unique_guests" => Cell::Count(i64::from(report.unique_guests_in_range)),
+            "peak_occupancy" => Cell::Count(
+                report
+                    .days
+                    .iter()
+                    .map(|d| i64::from(d.peak_occupancy))
+                    .max()
+                    .unwrap_or(0),
+            ),
+            _ => match days.first().and_then(|d| d.get(i)) {
+                Some(Cell::Amount(_)) => Cell::Amount(days.iter().map(|d| number(&d[i])).sum()),
+                Some(Cell::Wait { .. }) => Cell::Text("see the days".to_string()),
+                _ => Cell::Count(days.iter().map(|d| number(&d[i])).sum()),
+            },
         })
-        .collect();
-    if suppression.threshold.is_some() {
-        let mut changed = true;
-        while changed {
-            changed = false;
-            for (total, parts) in sums {
-                let total = *total;
-                let in_row = total < cells.len() && parts.iter().all(|p| *p < cells.len());
-                if !in_row || parts.len() < 2 || hidden[total] {
-                    continue;
+        .collect()
+}
+
+/// The people still in the nurse queue of a row: joined less seen, gone and cancelled.
+fn still_in_queue(cells: &[Cell]) -> i64 {
+    let value = |name: &str| position(name).and_then(|i| cells.get(i)).map_or(0, number);
+    value("nurse_joined")
+        - value("nurse_seen")
+        - value("nurse_left_without_being_seen")
+        - value("nurse_cancelled")
+}
+
+/// The report's counts as texts, with small cells hidden when asked, and as many more as
+/// it takes that no hidden count, and no sum of hidden counts in an identity, can be
+/// worked out from what is published to a value from 1 to the threshold (see
+/// [`identities`] and the `suppression` module). The CSV and every sheet of the workbook
+/// write these texts, so a CSV and a workbook of the same range hide the same cells.
+pub fn published(report: &Report, suppression: Suppression) -> Published {
+    let days: Vec<Vec<Cell>> = report.days.iter().map(day_cells).collect();
+    let range = range_cells(report, &days);
+    let rows: Vec<&Vec<Cell>> = days.iter().chain(std::iter::once(&range)).collect();
+    let marks: Vec<Mark> = match suppression.threshold {
+        Some(threshold) if !days.is_empty() => {
+            let mut values = Vec::with_capacity(rows.len() * WIDTH);
+            let mut counts = Vec::with_capacity(rows.len() * WIDTH);
+            let mut unpublished = Vec::with_capacity(rows.len() * WIDTH);
+            for row in &rows {
+                for cell in row.iter() {
+                    values.push(number(cell));
+                    counts.push(matches!(cell, Cell::Count(_)));
+                    unpublished.push(false);
                 }
-                if parts.iter().filter(|p| hidden[**p]).count() == 1 {
-                    let next = parts
-                        .iter()
-                        .filter(|p| !hidden[**p])
-                        .filter_map(|p| match cells[*p] {
-                            Cell::Count(n) if n > 0 => Some((n, *p)),
-                            _ => None,
-                        })
-                        .min();
-                    match next {
-                        Some((_, p)) => hidden[p] = true,
-                        None => hidden[total] = true,
-                    }
-                    changed = true;
-                }
+                values.push(still_in_queue(row));
+                counts.push(false);
+                unpublished.push(true);
             }
+            suppression::protect(
+                &values,
+                &counts,
+                &unpublished,
+                &identities(days.len()),
+                i64::from(threshold),
+            )
         }
+        _ => vec![Mark::Shown; rows.len() * WIDTH],
+    };
+    let mut texts = rows.iter().enumerate().map(|(r, row)| {
+        row.iter()
+            .enumerate()
+            .map(|(c, cell)| text_of(cell, marks[r * WIDTH + c], suppression))
+            .collect::<Vec<_>>()
+    });
+    let days_texts = texts.by_ref().take(days.len()).collect();
+    Published {
+        days: days_texts,
+        range: texts.next().unwrap_or_default(),
     }
+}
+
+/// A cell's text: a small count as `<N`, a count hidden to protect another as
+/// `suppressed`, a wait of few people as `suppressed`.
+fn text_of(cell: &Cell, mark: Mark, suppression: Suppression) -> String {
+    match (cell, mark) {
+        (Cell::Text(text), _) => text.clone(),
+        (Cell::Amount(n), _) | (Cell::Count(n), Mark::Shown) => n.to_string(),
+        (Cell::Count(_), Mark::Small) => suppression.hidden_text(),
+        (Cell::Count(_), Mark::Complementary | Mark::Unpublished) => "suppressed".to_string(),
+        (Cell::Wait { people, .. }, _) if suppression.small(*people) => "suppressed".to_string(),
+        (Cell::Wait { minutes, .. }, _) => minutes.map(|m| m.to_string()).unwrap_or_default(),
+    }
+}
+
+/// The texts of cells that are in no identity (occupancy by hour: each hour's peak is at
+/// most the day's, a maximum, not a sum), or of a workbook that hides nothing: small
+/// counts hidden, nothing more.
+fn cell_texts(cells: &[Cell], suppression: Suppression) -> Vec<String> {
     cells
         .iter()
-        .zip(hidden)
-        .map(|(cell, hide)| match (cell, hide) {
-            (Cell::Wait { .. }, true) => "suppressed".to_string(),
-            (_, true) => suppression.hidden_text(),
-            (Cell::Text(text), _) => text.clone(),
-            (Cell::Count(n) | Cell::Amount(n), _) => n.to_string(),
-            (Cell::Wait { minutes, .. }, _) => minutes.map(|m| m.to_string()).unwrap_or_default(),
+        .map(|cell| {
+            let mark = match cell {
+                Cell::Count(n) if suppression.small(*n) => Mark::Small,
+                _ => Mark::Shown,
+            };
+            text_of(cell, mark, suppression)
         })
         .collect()
 }
@@ -407,10 +572,8 @@ pub fn csv_bytes(report: &Report, suppression: Suppression) -> Result<Vec<u8>> {
     let header = COLUMNS.iter().map(|c| c.name);
     let failed = |err: csv::Error| AppError::internal(format!("the CSV could not be made: {err}"));
     writer.write_record(header).map_err(failed)?;
-    for day in &report.days {
-        writer
-            .write_record(row_texts(&day_cells(day), suppression))
-            .map_err(failed)?;
+    for texts in published(report, suppression).days {
+        writer.write_record(texts).map_err(failed)?;
     }
     writer
         .into_inner()
@@ -456,43 +619,7 @@ pub fn xlsx_bytes(report: &Report, suppression: Suppression) -> Result<Vec<u8>> 
     let sheet = book.add_worksheet().set_name("Summary").map_err(failed)?;
     let mut row =
         heading(sheet, report, "Daily counts: summary", suppression, &bold).map_err(failed)?;
-    let days: Vec<Vec<Cell>> = report.days.iter().map(day_cells).collect();
-    let mut totals: Vec<Cell> = COLUMNS
-        .iter()
-        .enumerate()
-        .map(|(i, column)| match column.name {
-            "date" => Cell::Text(format!("{} to {}", report.from, report.to)),
-            "status" => Cell::Text(
-                if report
-                    .days
-                    .iter()
-                    .all(|d| d.status == super::DayStatus::Final)
-                {
-                    "final"
-                } else {
-                    "provisional"
-                }
-                .to_string(),
-            ),
-            "unique_guests" => Cell::Count(i64::from(report.unique_guests_in_range)),
-            "peak_occupancy" => Cell::Count(
-                report
-                    .days
-                    .iter()
-                    .map(|d| i64::from(d.peak_occupancy))
-                    .max()
-                    .unwrap_or(0),
-            ),
-            _ => match days.first().and_then(|d| d.get(i)) {
-                Some(Cell::Amount(_)) => Cell::Amount(days.iter().map(|d| number(&d[i])).sum()),
-                Some(Cell::Wait { .. }) => Cell::Text("see the days".to_string()),
-                _ => Cell::Count(days.iter().map(|d| number(&d[i])).sum()),
-            },
-        })
-        .collect();
-    if report.days.is_empty() {
-        totals.truncate(0);
-    }
+    let published = published(report, suppression);
     sheet
         .write_string_with_format(row, 0, "Column", &bold)
         .map_err(failed)?;
@@ -503,28 +630,9 @@ pub fn xlsx_bytes(report: &Report, suppression: Suppression) -> Result<Vec<u8>> 
         .write_string_with_format(row, 2, "Meaning", &bold)
         .map_err(failed)?;
     row += 1;
-    // A range total beside exactly one hidden day would give that day away (the total less
-    // the days shown), so it is hidden too. Distinct guests and the highest peak are not
-    // sums of the days.
-    let hidden_text = suppression.hidden_text();
-    let day_texts: Vec<Vec<String>> = days.iter().map(|d| row_texts(d, suppression)).collect();
-    let also: Vec<bool> = COLUMNS
-        .iter()
-        .enumerate()
-        .map(|(i, column)| {
-            suppression.threshold.is_some()
-                && !matches!(column.name, "unique_guests" | "peak_occupancy")
-                && day_texts
-                    .iter()
-                    .filter(|texts| texts.get(i) == Some(&hidden_text))
-                    .count()
-                    == 1
-        })
-        .collect();
-    let summary = texts_hiding(&totals, suppression, &column_sums(), &also);
-    for ((column, text), _) in COLUMNS.iter().zip(summary).zip(0..) {
+    for (column, text) in COLUMNS.iter().zip(&published.range) {
         sheet.write_string(row, 0, column.name).map_err(failed)?;
-        write_value(sheet, row, 1, &text).map_err(failed)?;
+        write_value(sheet, row, 1, text).map_err(failed)?;
         sheet
             .write_string(row, 2, format!("{} ({})", column.meaning, column.unit))
             .map_err(failed)?;
@@ -549,12 +657,18 @@ pub fn xlsx_bytes(report: &Report, suppression: Suppression) -> Result<Vec<u8>> 
             .map_err(failed)?;
     }
     row += 1;
-    for cells in &days {
-        for (i, text) in row_texts(cells, suppression).iter().enumerate() {
+    for texts in &published.days {
+        for (i, text) in texts.iter().enumerate() {
             write_value(sheet, row, col_index(i), text).map_err(failed)?;
         }
         row += 1;
     }
+    // A day's published text of a column, for the sheets that repeat Days columns.
+    let of_day = |d: usize, name: &str| {
+        position(name)
+            .and_then(|c| published.days.get(d)?.get(c).cloned())
+            .unwrap_or_default()
+    };
 
     // Breakdowns (per kind, per reason and priority, per referral group) add up to the
     // Days columns; with small cells hidden, their parts would give hidden numbers away,
@@ -567,8 +681,7 @@ pub fn xlsx_bytes(report: &Report, suppression: Suppression) -> Result<Vec<u8>> 
         suppression,
         "Occupancy by hour",
         &["date", "hour", "peak inside"],
-        &[],
-        |day| {
+        Rows::Cells(&|day: &DayCounts| {
             day.occupancy_by_hour
                 .iter()
                 .map(|h| {
@@ -579,7 +692,7 @@ pub fn xlsx_bytes(report: &Report, suppression: Suppression) -> Result<Vec<u8>> 
                     ]
                 })
                 .collect()
-        },
+        }),
     )
     .map_err(failed)?;
     if breakdowns {
@@ -596,8 +709,7 @@ pub fn xlsx_bytes(report: &Report, suppression: Suppression) -> Result<Vec<u8>> 
                 "cancelled",
                 "minutes in use",
             ],
-            &[],
-            |day| {
+            Rows::Cells(&|day: &DayCounts| {
                 day.services
                     .iter()
                     .map(|k| {
@@ -611,7 +723,7 @@ pub fn xlsx_bytes(report: &Report, suppression: Suppression) -> Result<Vec<u8>> 
                         ]
                     })
                     .collect()
-            },
+            }),
         )
         .map_err(failed)?;
     }
@@ -631,8 +743,7 @@ pub fn xlsx_bytes(report: &Report, suppression: Suppression) -> Result<Vec<u8>> 
                 "median wait (minutes)",
                 "90th percentile wait (minutes)",
             ],
-            &[],
-            |day| {
+            Rows::Cells(&|day: &DayCounts| {
                 std::iter::once(&day.nurse.all)
                     .chain(&day.nurse.by_priority)
                     .chain(&day.nurse.by_reason)
@@ -655,7 +766,7 @@ pub fn xlsx_bytes(report: &Report, suppression: Suppression) -> Result<Vec<u8>> 
                         ]
                     })
                     .collect()
-            },
+            }),
         )
         .map_err(failed)?;
     }
@@ -671,17 +782,17 @@ pub fn xlsx_bytes(report: &Report, suppression: Suppression) -> Result<Vec<u8>> 
             "naloxone doses",
             "EMS called",
         ],
-        &[],
-        |day| {
-            let i = &day.nurse.incidents;
-            vec![vec![
-                Cell::Text(day.date.clone()),
-                Cell::Count(i64::from(i.incidents)),
-                Cell::Count(i64::from(i.overdoses)),
-                Cell::Count(i.naloxone_doses),
-                Cell::Count(i64::from(i.ems_called)),
-            ]]
-        },
+        Rows::Texts(&|d, _| {
+            vec![[
+                "date",
+                "incidents",
+                "overdoses",
+                "naloxone_doses",
+                "ems_called",
+            ]
+            .map(|name| of_day(d, name))
+            .to_vec()]
+        }),
     )
     .map_err(failed)?;
     if breakdowns {
@@ -701,8 +812,7 @@ pub fn xlsx_bytes(report: &Report, suppression: Suppression) -> Result<Vec<u8>> 
                 "no-show",
                 "cancelled",
             ],
-            &[(2, vec![3, 4, 5, 6, 7, 8])],
-            |day| {
+            Rows::Cells(&|day: &DayCounts| {
                 day.referrals
                     .iter()
                     .map(|g| {
@@ -723,7 +833,7 @@ pub fn xlsx_bytes(report: &Report, suppression: Suppression) -> Result<Vec<u8>> 
                         cells
                     })
                     .collect()
-            },
+            }),
         )
         .map_err(failed)?;
     }
@@ -733,14 +843,11 @@ pub fn xlsx_bytes(report: &Report, suppression: Suppression) -> Result<Vec<u8>> 
         suppression,
         "Alerts and restrictions",
         &["date", "alerts issued", "restrictions issued"],
-        &[],
-        |day| {
-            vec![vec![
-                Cell::Text(day.date.clone()),
-                Cell::Count(i64::from(day.alerts_issued)),
-                Cell::Count(i64::from(day.restrictions_issued)),
-            ]]
-        },
+        Rows::Texts(&|d, _| {
+            vec![["date", "alerts_issued", "restrictions_issued"]
+                .map(|name| of_day(d, name))
+                .to_vec()]
+        }),
     )
     .map_err(failed)?;
     book.save_to_buffer().map_err(failed)
@@ -771,7 +878,8 @@ fn heading(
     sheet.write_string(2, 0, format!("Generated: {}", report.generated_local))?;
     let note = match suppression.threshold {
         Some(t) => format!(
-            "Counts from 1 to {t} are shown as <{}; breakdowns by kind, reason and group are \
+            "Counts from 1 to {t} are shown as <{}; other counts that would let one of them \
+             be worked out are shown as suppressed; breakdowns by kind, reason and group are \
              left out so that hidden counts cannot be worked out",
             t + 1
         ),
@@ -781,6 +889,14 @@ fn heading(
     Ok(5)
 }
 
+/// A section's rows for a day: cells (small counts hidden, nothing more: cells in no
+/// identity, or a workbook that hides nothing), or the texts already decided for the
+/// Days sheet (columns that the Days sheet repeats), by the day's index.
+enum Rows<'a> {
+    Cells(&'a dyn Fn(&DayCounts) -> Vec<Vec<Cell>>),
+    Texts(&'a dyn Fn(usize, &DayCounts) -> Vec<Vec<String>>),
+}
+
 /// A sheet of rows per day under a header.
 fn section(
     book: &mut Workbook,
@@ -788,8 +904,7 @@ fn section(
     suppression: Suppression,
     name: &str,
     header: &[&str],
-    sums: &[(usize, Vec<usize>)],
-    rows: impl Fn(&DayCounts) -> Vec<Vec<Cell>>,
+    rows: Rows<'_>,
 ) -> std::result::Result<(), rust_xlsxwriter::XlsxError> {
     let bold = Format::new().set_bold();
     let sheet = book.add_worksheet().set_name(name)?;
@@ -798,9 +913,16 @@ fn section(
         sheet.write_string_with_format(row, col_index(i), *text, &bold)?;
     }
     row += 1;
-    for day in &report.days {
-        for cells in rows(day) {
-            for (i, text) in texts(&cells, suppression, sums).iter().enumerate() {
+    for (d, day) in report.days.iter().enumerate() {
+        let texts = match &rows {
+            Rows::Cells(cells) => cells(day)
+                .iter()
+                .map(|cells| cell_texts(cells, suppression))
+                .collect(),
+            Rows::Texts(texts) => texts(d, day),
+        };
+        for texts in texts {
+            for (i, text) in texts.iter().enumerate() {
                 write_value(sheet, row, col_index(i), text)?;
             }
             row += 1;

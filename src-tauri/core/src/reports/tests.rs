@@ -1236,14 +1236,14 @@ fn the_csv_has_the_stable_columns_one_row_per_day_and_hides_small_cells() {
     );
     assert_eq!(row["referrals_made"], "23", "the total is not small");
     assert_eq!(
-        row["referrals_housing"], "<11",
-        "another part is hidden so the 3 cannot be worked out from the total"
+        row["referrals_housing"], "suppressed",
+        "another part (20, not small) is hidden so the 3 cannot be worked out from the total"
     );
     assert_eq!(row["referrals_clinical"], "0", "zeros need no hiding");
     let row = &rows[1];
     assert_eq!(row["referrals_declined"], "<11", "4 is small");
     assert_eq!(
-        row["referrals_open"], "<11",
+        row["referrals_open"], "suppressed",
         "the only other outcome with referrals is hidden too"
     );
     assert_eq!(
@@ -1257,9 +1257,12 @@ fn the_csv_has_the_stable_columns_one_row_per_day_and_hides_small_cells() {
     // Whatever the rows, no total shown has exactly one hidden part.
     for row in &rows[..2] {
         for parts in [&groups[..], &outcomes[..]] {
-            let hidden = parts.iter().filter(|p| row[**p].starts_with('<')).count();
+            let hidden = parts
+                .iter()
+                .filter(|p| row[**p].parse::<i64>().is_err())
+                .count();
             assert!(
-                row["referrals_made"].starts_with('<') || hidden != 1,
+                row["referrals_made"].parse::<i64>().is_err() || hidden != 1,
                 "{}: a shown total with one hidden part gives it away: {row:?}",
                 row["date"]
             );
@@ -1274,7 +1277,10 @@ fn the_csv_has_the_stable_columns_one_row_per_day_and_hides_small_cells() {
         ("suppressed", "suppressed"),
         "waits of 4 people are suppressed"
     );
-    assert_eq!(row["nurse_left_without_being_seen"], "11", "11 shows");
+    assert_eq!(
+        row["nurse_left_without_being_seen"], "suppressed",
+        "11 is hidden too: 15 joined less 11 left and none cancelled would give the 4 seen away"
+    );
     let row = &rows[3];
     assert_eq!(
         (
@@ -1520,7 +1526,7 @@ fn a_total_over_the_range_does_not_give_away_a_hidden_day() {
     // and 30 would give it away (58 - 25 - 30 = 3).
     let mut first = blank_day("2026-11-19");
     first.visits = 3;
-    // New guests 4, 5 and 20: two hidden days; 29 - 20 = 9 cannot be split.
+    // New guests 4, 5 and 20: two hidden days; 29 - 20 = 9 would be their sum.
     first.new_guests = 4;
     // Peaks 3, 25 and 30: the highest is not a sum and gives nothing away.
     first.peak_occupancy = 3;
@@ -1563,8 +1569,8 @@ fn a_total_over_the_range_does_not_give_away_a_hidden_day() {
     );
     assert_eq!(
         text(days.get_value((6, column("referrals_housing")))),
-        Some("<11"),
-        "and its housing referrals with the detox ones"
+        Some("suppressed"),
+        "and its housing referrals (20) with the detox ones"
     );
     let summary = book.worksheet_range("Summary").expect("Summary");
     let over_range = |name: &str| summary.get_value((6 + column(name), 1)).cloned();
@@ -1575,14 +1581,14 @@ fn a_total_over_the_range_does_not_give_away_a_hidden_day() {
     ] {
         assert_eq!(
             over_range(name),
-            Some(Data::String("<11".into())),
-            "{name}: a range total beside one hidden day is hidden too"
+            Some(Data::String("suppressed".into())),
+            "{name}: a range total beside one hidden day is hidden too (it is not small)"
         );
     }
     assert_eq!(
         over_range("new_guests"),
-        Some(Data::Float(29.0)),
-        "two hidden days cannot be told apart: the total shows"
+        Some(Data::String("suppressed".into())),
+        "two hidden days would add up to 29 - 20 = 9, a small number: the total is hidden"
     );
     assert_eq!(
         over_range("referrals_made"),
@@ -1887,5 +1893,407 @@ fn stored_instants_read_directly_are_what_rfc_3339_parsing_gives() {
     ] {
         assert!(storage::stored_instant(text).is_err(), "{text}");
         assert!(crate::days::instant(text).is_err(), "{text}");
+    }
+}
+
+// ---- Complementary suppression against subtraction (issue 17, item 9) ----
+
+/// What a reader of a suppressed export knows of a published text: a number; `<N`: 1 to
+/// N - 1 (zeros are shown); `suppressed`: a hidden count, 1 or more. `(lo, hi)`, `hi` none
+/// when unbounded.
+fn reader_prior(text: &str, threshold: i64) -> (i64, Option<i64>) {
+    if let Ok(n) = text.parse::<i64>() {
+        return (n, Some(n));
+    }
+    if text == format!("<{}", threshold + 1) {
+        return (1, Some(threshold));
+    }
+    if text == "suppressed" {
+        return (1, None);
+    }
+    (0, None)
+}
+
+/// A reader's solver, written apart from the export's: every published cell of the days
+/// and the range, the people still in the queue (never published) from 0 up, and the
+/// published identities; each identity bounds each of its cells by the others (a part is
+/// at least the total less the others at their largest, at most the total less the others
+/// at their smallest), repeated until nothing changes. Returns what it pins to 1..=t: a
+/// hidden cell, or the sum of an identity's hidden parts.
+fn reader_disclosures(published: &export::Published, threshold: i64) -> Vec<String> {
+    let rows: Vec<&Vec<String>> = published
+        .days
+        .iter()
+        .chain(std::iter::once(&published.range))
+        .collect();
+    let mut texts: Vec<String> = Vec::new();
+    for row in &rows {
+        assert_eq!(row.len(), COLUMNS.len(), "every row has every column");
+        texts.extend(row.iter().cloned());
+        texts.push("(never published)".into());
+    }
+    let mut lo: Vec<i64> = Vec::new();
+    let mut hi: Vec<Option<i64>> = Vec::new();
+    for text in &texts {
+        let (l, h) = reader_prior(text, threshold);
+        lo.push(l);
+        hi.push(h);
+    }
+    let identities = export::identities(published.days.len());
+    let sum_hi = |hi: &[Option<i64>], cells: &mut dyn Iterator<Item = usize>| {
+        let mut sum = 0i64;
+        for c in cells {
+            sum += hi[c]?;
+        }
+        Some(sum)
+    };
+    let mut changed = true;
+    while changed {
+        changed = false;
+        for identity in &identities {
+            let (upper, lower) = match identity.relation {
+                export::Relation::Equal => (true, true),
+                export::Relation::PartsAtMost => (true, false),
+                export::Relation::PartsAtLeast => (false, true),
+            };
+            let t = identity.total;
+            // upper: sum(parts) <= total; lower: sum(parts) >= total.
+            if upper {
+                let all_lo: i64 = identity.parts.iter().map(|p| lo[*p]).sum();
+                if all_lo > lo[t] {
+                    lo[t] = all_lo;
+                    changed = true;
+                }
+                if let Some(total_hi) = hi[t] {
+                    for p in &identity.parts {
+                        let others: i64 = identity
+                            .parts
+                            .iter()
+                            .filter(|o| *o != p)
+                            .map(|o| lo[*o])
+                            .sum();
+                        let bound = total_hi - others;
+                        if hi[*p].is_none_or(|h| bound < h) {
+                            hi[*p] = Some(bound);
+                            changed = true;
+                        }
+                    }
+                }
+            }
+            if lower {
+                if let Some(all_hi) = sum_hi(&hi, &mut identity.parts.iter().copied()) {
+                    if hi[t].is_none_or(|h| all_hi < h) {
+                        hi[t] = Some(all_hi);
+                        changed = true;
+                    }
+                }
+                for p in &identity.parts {
+                    let others =
+                        sum_hi(&hi, &mut identity.parts.iter().copied().filter(|o| o != p));
+                    if let Some(others) = others {
+                        if lo[t] - others > lo[*p] {
+                            lo[*p] = lo[t] - others;
+                            changed = true;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let name = |cell: usize| {
+        let (row, column) = (cell / export::WIDTH, cell % export::WIDTH);
+        let column = COLUMNS
+            .get(column)
+            .map_or("nurse_still_in_queue", |c| c.name);
+        format!("row {row} {column}")
+    };
+    let small = |v: i64| (1..=threshold).contains(&v);
+    let shown = |cell: usize| texts[cell].parse::<i64>().is_ok();
+    let mut found = Vec::new();
+    for cell in 0..texts.len() {
+        if !shown(cell) && hi[cell] == Some(lo[cell]) && small(lo[cell]) {
+            found.push(format!("{} is {}", name(cell), lo[cell]));
+        }
+    }
+    for identity in &identities {
+        let hidden: Vec<usize> = identity
+            .parts
+            .iter()
+            .copied()
+            .filter(|p| !shown(*p))
+            .collect();
+        if hidden.is_empty() {
+            continue;
+        }
+        let published: i64 = identity
+            .parts
+            .iter()
+            .filter(|p| shown(**p))
+            .map(|p| texts[*p].parse::<i64>().unwrap_or(0))
+            .sum();
+        let mut sum_lo: i64 = hidden.iter().map(|p| lo[*p]).sum();
+        let mut sum_hi_now = sum_hi(&hi, &mut hidden.iter().copied());
+        if identity.relation != export::Relation::PartsAtMost {
+            sum_lo = sum_lo.max(lo[identity.total] - published);
+        }
+        if identity.relation != export::Relation::PartsAtLeast {
+            if let Some(total_hi) = hi[identity.total] {
+                let bound = total_hi - published;
+                sum_hi_now = Some(sum_hi_now.map_or(bound, |h| h.min(bound)));
+            }
+        }
+        if sum_hi_now == Some(sum_lo) && small(sum_lo) {
+            let names: Vec<String> = hidden.iter().map(|p| name(*p)).collect();
+            found.push(format!("{names:?} add up to {sum_lo}"));
+        }
+    }
+    found
+}
+
+/// Every identity holds on the report's own numbers (so the list the export protects is
+/// true of the counts).
+fn assert_identities_hold(report: &Report) {
+    let plain = export::published(report, NONE);
+    let mut values: Vec<i64> = Vec::new();
+    for row in plain.days.iter().chain(std::iter::once(&plain.range)) {
+        let number = |name: &str| row[column(name) as usize].parse::<i64>().unwrap_or(0);
+        values.extend(row.iter().map(|t| t.parse::<i64>().unwrap_or(0)));
+        values.push(
+            number("nurse_joined")
+                - number("nurse_seen")
+                - number("nurse_left_without_being_seen")
+                - number("nurse_cancelled"),
+        );
+    }
+    for identity in export::identities(report.days.len()) {
+        let parts: i64 = identity.parts.iter().map(|p| values[*p]).sum();
+        let total = values[identity.total];
+        let holds = match identity.relation {
+            export::Relation::Equal => parts == total,
+            export::Relation::PartsAtMost => parts <= total,
+            export::Relation::PartsAtLeast => parts >= total,
+        };
+        assert!(holds, "{identity:?}: parts {parts}, total {total}");
+    }
+}
+
+/// Every published text tells the truth: numbers are the counts, `<N` only for 1..=t,
+/// `suppressed` only for counts above zero, and every count from 1 to t is hidden.
+fn assert_truthful(report: &Report, published: &export::Published, threshold: i64) {
+    let plain = export::published(report, NONE);
+    let rows = plain.days.iter().zip(&published.days);
+    for (truth, shown) in rows.chain(std::iter::once((&plain.range, &published.range))) {
+        for ((column, truth), shown) in COLUMNS.iter().zip(truth).zip(shown) {
+            let Ok(value) = truth.parse::<i64>() else {
+                continue;
+            };
+            if column.unit == "minutes" {
+                if column.name.ends_with("in_use") {
+                    assert_eq!(shown, truth, "{}: minutes are never hidden", column.name);
+                }
+                continue;
+            }
+            match shown.parse::<i64>() {
+                Ok(n) => {
+                    assert_eq!(n, value, "{}: a number shown is the count", column.name);
+                    assert!(
+                        !(1..=threshold).contains(&n),
+                        "{}: {n} is small and shown",
+                        column.name
+                    );
+                }
+                Err(_) if shown.starts_with('<') => assert!(
+                    (1..=threshold).contains(&value),
+                    "{}: {shown} for {value}",
+                    column.name
+                ),
+                Err(_) => assert!(value >= 1, "{}: suppressed for a zero", column.name),
+            }
+        }
+    }
+}
+
+#[test]
+fn a_queue_that_adds_up_does_not_give_away_who_left() {
+    // 9 joined, 7 seen, 2 left, none cancelled, threshold 5: today's export showed 9, 7
+    // and 0 beside <6, and 9 - 7 - 0 = 2.
+    let mut day = blank_day("2026-11-19");
+    day.nurse.all.joined = 9;
+    day.nurse.all.seen = 7;
+    day.nurse.all.left_without_being_seen = 2;
+    day.nurse.all.median_wait_minutes = Some(12);
+    day.nurse.all.p90_wait_minutes = Some(30);
+    let report = report_of_days(vec![day]);
+    let five = Suppression { threshold: Some(5) };
+    let (_, rows) = read_csv(&export::csv_bytes(&report, five).expect("a CSV"));
+    let row = &rows[0];
+    assert_eq!(row["nurse_left_without_being_seen"], "<6", "2 is small");
+    let shown = ["nurse_joined", "nurse_seen", "nurse_cancelled"]
+        .iter()
+        .all(|c| row[*c].parse::<i64>().is_ok());
+    assert!(
+        !shown,
+        "joined, seen and cancelled cannot all show beside the hidden 2: {row:?}"
+    );
+    let published = export::published(&report, five);
+    assert_eq!(
+        reader_disclosures(&published, 5),
+        Vec::<String>::new(),
+        "nothing can be worked out"
+    );
+    assert_truthful(&report, &published, 5);
+}
+
+#[test]
+fn two_hidden_days_that_add_up_to_a_small_number_hide_the_range_total() {
+    // Alerts 1, 2 and 20 on three days: the two small days are hidden, and a range total
+    // of 23 beside the 20 would say that they add up to 3.
+    let mut days: Vec<DayCounts> = ["2026-11-19", "2026-11-20", "2026-11-21"]
+        .iter()
+        .map(|d| blank_day(d))
+        .collect();
+    days[0].alerts_issued = 1;
+    days[1].alerts_issued = 2;
+    days[2].alerts_issued = 20;
+    let report = report_of_days(days);
+    let dir = tempfile::tempdir().expect("a folder");
+    let mut book = open_xlsx(
+        dir.path(),
+        "alerts.xlsx",
+        &export::xlsx_bytes(&report, TEN).expect("a workbook"),
+    );
+    let summary = book.worksheet_range("Summary").expect("Summary");
+    assert_ne!(
+        summary.get_value((6 + column("alerts_issued"), 1)),
+        Some(&Data::Float(23.0)),
+        "the range total would give the two hidden days' sum away"
+    );
+    let published = export::published(&report, TEN);
+    assert_eq!(reader_disclosures(&published, 10), Vec::<String>::new());
+    // The Alerts sheet repeats the Days sheet's texts.
+    let alerts = book
+        .worksheet_range("Alerts and restrictions")
+        .expect("the alerts sheet");
+    for (d, texts) in published.days.iter().enumerate() {
+        let row = 6 + u32::try_from(d).expect("few days");
+        let cell = alerts.get_value((row, 1)).cloned();
+        let expected = match texts[column("alerts_issued") as usize].parse::<f64>() {
+            Ok(n) => Data::Float(n),
+            Err(_) => Data::String(texts[column("alerts_issued") as usize].clone()),
+        };
+        assert_eq!(cell, Some(expected), "day {d}: as on the Days sheet");
+    }
+}
+
+#[test]
+fn the_csv_and_the_workbook_write_the_same_protected_texts_and_the_identities_hold() {
+    let mut c = scenario();
+    let report = c.report(DAY_BEFORE, DAY);
+    assert_identities_hold(&report);
+    let published = export::published(&report, TEN);
+    let (_, rows) = read_csv(&export::csv_bytes(&report, TEN).expect("a CSV"));
+    for (row, texts) in rows.iter().zip(&published.days) {
+        for (column, text) in COLUMNS.iter().zip(texts) {
+            assert_eq!(
+                &row[column.name], text,
+                "the CSV writes the protected texts"
+            );
+        }
+    }
+    assert_eq!(reader_disclosures(&published, 10), Vec::<String>::new());
+    assert_truthful(&report, &published, 10);
+    // Which columns are counts follows from their units.
+    let cells = export::day_cells(&report.days[0]);
+    for (column, cell) in COLUMNS.iter().zip(&cells) {
+        let count = !matches!(column.unit, "text" | "YYYY-MM-DD" | "minutes");
+        assert_eq!(
+            matches!(cell, export::Cell::Count(_)),
+            count,
+            "{}: a count by its unit",
+            column.name
+        );
+    }
+}
+
+/// A random day from 52 small numbers, kept to what the counts can be (guests at most
+/// visits, overdoses and EMS calls at most incidents, corrections at most visits and
+/// tallies; referrals made = their outcomes).
+fn random_day(date: &str, n: &[u32]) -> DayCounts {
+    let mut day = blank_day(date);
+    day.visits = n[0];
+    day.unique_guests = n[1].min(n[0]);
+    day.new_guests = n[2].min(day.unique_guests);
+    day.anonymous_tallies = n[3];
+    day.corrections_after_close = n[4].min(n[0] + n[3]);
+    day.peak_occupancy = n[5];
+    for (k, first) in [(2, 6), (0, 9)] {
+        let kind = &mut day.services[k];
+        kind.done = n[first];
+        kind.no_shows = n[first + 1];
+        kind.cancelled = n[first + 2];
+        kind.minutes_in_use = i64::from(n[first]) * 15;
+    }
+    let all = &mut day.nurse.all;
+    all.seen = n[12];
+    all.left_without_being_seen = n[13];
+    all.cancelled = n[14];
+    all.joined = n[12] + n[13] + n[14] + n[15];
+    if n[12] > 0 {
+        all.median_wait_minutes = Some(10);
+        all.p90_wait_minutes = Some(20);
+    }
+    let incidents = &mut day.nurse.incidents;
+    incidents.incidents = n[16];
+    incidents.overdoses = n[17].min(n[16]);
+    incidents.ems_called = n[18].min(n[16]);
+    incidents.naloxone_doses = i64::from(n[19]);
+    day.alerts_issued = n[20];
+    day.restrictions_issued = n[21];
+    for (g, group) in day.referrals.iter_mut().enumerate() {
+        let o = &n[22 + g * 6..28 + g * 6];
+        group.open = o[0];
+        group.accepted = o[1];
+        group.completed = o[2];
+        group.declined = o[3];
+        group.no_show = o[4];
+        group.cancelled = o[5];
+        group.made = o.iter().sum();
+    }
+    day
+}
+
+fn small_number() -> impl proptest::strategy::Strategy<Value = u32> {
+    use proptest::prelude::*;
+    prop_oneof![5 => Just(0u32), 3 => 1..=12u32, 2 => 0..=40u32]
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+
+    /// Random days of small numbers and a random threshold: what the export publishes
+    /// (every day and the range) lets a reader solving the identities pin no hidden count,
+    /// and no sum of an identity's hidden counts, to 1..=threshold; and it tells no lies.
+    #[test]
+    fn solving_the_published_identities_never_pins_a_small_count(
+        numbers in proptest::collection::vec(proptest::collection::vec(small_number(), 52), 1..=5),
+        threshold in 2i64..=12,
+        spread in 0u32..=100,
+    ) {
+        let dates = ["2026-11-16", "2026-11-17", "2026-11-18", "2026-11-19", "2026-11-20"];
+        let days: Vec<DayCounts> = numbers
+            .iter()
+            .zip(dates)
+            .map(|(n, date)| random_day(date, n))
+            .collect();
+        let most = days.iter().map(|d| d.unique_guests).max().unwrap_or(0);
+        let all: u32 = days.iter().map(|d| d.unique_guests).sum();
+        let mut report = report_of_days(days);
+        report.unique_guests_in_range = most + (all - most) * spread / 100;
+        assert_identities_hold(&report);
+        let suppression = Suppression { threshold: Some(u32::try_from(threshold).expect("small")) };
+        let published = export::published(&report, suppression);
+        let found = reader_disclosures(&published, threshold);
+        proptest::prop_assert!(found.is_empty(), "worked out: {found:?}\n{published:?}");
+        assert_truthful(&report, &published, threshold);
     }
 }
