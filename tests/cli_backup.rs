@@ -350,7 +350,11 @@ fn restore_refuses_a_backup_with_a_schema_of_its_own_and_changes_nothing() {
         "the message names the trigger: {}",
         refused.stderr
     );
-    assert_eq!(fs::read(&copy).expect("backup"), backup_bytes, "the backup is as it was");
+    assert_eq!(
+        fs::read(&copy).expect("backup"),
+        backup_bytes,
+        "the backup is as it was"
+    );
     assert_eq!(
         fs::read(&db.path).expect("database"),
         live_bytes,
@@ -414,7 +418,9 @@ fn the_database_its_backups_and_their_folders_are_their_owners_only() {
         checked.push(entry.expect("entry").path());
     }
     assert!(
-        checked.iter().any(|path| path.to_string_lossy().contains("before-restore-")),
+        checked
+            .iter()
+            .any(|path| path.to_string_lossy().contains("before-restore-")),
         "the copy made before the restore is among them: {checked:?}"
     );
     checked.push(db.dir.path().join("engagement-desk.db.audit-anchor"));

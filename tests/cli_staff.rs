@@ -286,8 +286,11 @@ fn audit_verify_reports_a_log_whose_newest_entries_were_removed() {
     let cut = run_cli(&["--db", db_arg(&db), "audit", "verify"], &[]);
     assert_eq!(cut.code, Some(1), "a cut-off log fails: {}", cut.stdout);
     assert!(
-        cut.stderr.contains("the audit log ends at entry 1 but entry 3 with hash")
-            && cut.stderr.contains("entries were removed or the database was rolled back"),
+        cut.stderr
+            .contains("the audit log ends at entry 1 but entry 3 with hash")
+            && cut
+                .stderr
+                .contains("entries were removed or the database was rolled back"),
         "it says where the log ends and what was anchored: {}",
         cut.stderr
     );

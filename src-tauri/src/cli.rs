@@ -267,12 +267,17 @@ fn password_from_stdin() -> Result<String> {
 /// Run a command that writes on `database`, then move the audit anchor beside it to the
 /// newest entry (see `audit::anchor`): the command line's clean exit. Also after a refusal,
 /// which is logged too.
+/// What was done stands either way: an anchor that cannot be written now (a full disk) is
+/// a warning, and the next backup or command moves it.
 fn anchored<T>(mut database: Database, work: impl FnOnce(&mut Database) -> Result<T>) -> Result<T> {
     let outcome = work(&mut database);
-    let moved = audit::anchor_head(&mut database);
-    let value = outcome?;
-    moved?;
-    Ok(value)
+    if let Err(err) = audit::anchor_head(&mut database) {
+        eprintln!(
+            "warning: the audit anchor beside the database was not moved: {}",
+            err.message
+        );
+    }
+    outcome
 }
 
 fn run_staff(path: &Path, command: StaffCommand) -> Result<Vec<String>> {
@@ -360,10 +365,16 @@ fn verify_audit(path: &Path) -> Result<Vec<String>> {
     let database = Database::open(path)?;
     let report = audit::verify(&database)?;
     match report.first_broken {
-        None => Ok(vec![format!(
-            "ok: {} audit entries, the hash chain is intact",
-            report.entries
-        )]),
+        None => {
+            let anchored = match audit::anchor::read(path)? {
+                Some(anchor) => format!(" and reaches the anchored entry {}", anchor.id),
+                None => " (there is no anchor beside the database yet)".to_string(),
+            };
+            Ok(vec![format!(
+                "ok: {} audit entries, the hash chain is intact{anchored}",
+                report.entries
+            )])
+        }
         Some(broken) => Err(AppError::new(
             ErrorCode::DatabaseCorrupt,
             format!(
@@ -429,14 +440,7 @@ fn export_opened(
             eprintln!("counted {done} of {total} days");
         }
     };
-    let report = reports::compute(
-        database,
-        &SystemClock,
-        &mut actor,
-        from,
-        to,
-        &mut progress,
-    )?;
+    let report = reports::compute(database, &SystemClock, &mut actor, from, to, &mut progress)?;
     let suppression = export::Suppression {
         threshold: suppress.then(|| reports::small_cell_threshold(database)),
     };

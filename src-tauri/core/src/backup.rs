@@ -573,9 +573,10 @@ pub fn restore(
         };
         // The restore is the first entry after the backup's own, and names the head of the
         // log it replaces: the anchor beside the database moves back legitimately.
-        let replaced = anchor::head(db.conn())?
-            .map(|head| format!("; {}", anchor::replaced_head(&head)))
-            .unwrap_or_default();
+        let replaced = match anchor::replaced(db.conn(), db.path())? {
+            named if named.is_empty() => named,
+            named => format!("; {named}"),
+        };
         let detail = format!(
             "schema {} -> {}; previous database saved to {}{replaced}",
             done.backup_schema_version,

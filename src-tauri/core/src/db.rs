@@ -110,14 +110,21 @@ impl Schema {
     ) -> Result<()> {
         let expected = self.objects_at(version)?;
         let found = schema_objects(conn).map_err(|err| err.context(path.display().to_string()))?;
-        let differences = schema_differences(&expected, &found);
+        let mut differences = schema_differences(&expected, &found);
         if differences.is_empty() {
             return Ok(());
+        }
+        // Messages are kept short (`MAX_MESSAGE_CHARS`): the first few, triggers first.
+        const SHOWN: usize = 4;
+        if differences.len() > SHOWN {
+            let more = differences.len() - SHOWN;
+            differences.truncate(SHOWN);
+            differences.push(format!("and {more} more"));
         }
         Err(AppError::new(
             ErrorCode::DatabaseCorrupt,
             format!(
-                "{} does not have the schema Engagement Desk makes for version {version}: {}. It was changed outside Engagement Desk and is not used; nothing was changed",
+                "{} is not as Engagement Desk makes schema version {version}, so it is not used and nothing was changed: {}",
                 path.display(),
                 differences.join("; ")
             ),
@@ -155,7 +162,8 @@ fn schema_objects(conn: &Connection) -> Result<Vec<SchemaObject>> {
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
-/// What `found` has that `expected` has not, lacks, or has otherwise, in words.
+/// What `found` has that `expected` has not, lacks, or has otherwise, in words: triggers
+/// first (they act unseen), then views, tables and indexes.
 fn schema_differences(expected: &[SchemaObject], found: &[SchemaObject]) -> Vec<String> {
     let key = |object: &SchemaObject| (object.kind.clone(), object.name.clone());
     let describe = |object: &SchemaObject| {
@@ -168,19 +176,26 @@ fn schema_differences(expected: &[SchemaObject], found: &[SchemaObject]) -> Vec<
     let mut differences = Vec::new();
     for object in found {
         match expected.iter().find(|other| key(other) == key(object)) {
-            None => differences.push(format!("it has an extra {}", describe(object))),
+            None => differences.push((object, format!("it has an extra {}", describe(object)))),
             Some(other) if other != object => {
-                differences.push(format!("its {} is not as made", describe(object)));
+                differences.push((object, format!("its {} is not as made", describe(object))));
             }
             Some(_) => {}
         }
     }
     for object in expected {
         if !found.iter().any(|other| key(other) == key(object)) {
-            differences.push(format!("it lacks the {}", describe(object)));
+            differences.push((object, format!("it lacks the {}", describe(object))));
         }
     }
-    differences
+    let rank = |object: &SchemaObject| match object.kind.as_str() {
+        "trigger" => 0,
+        "view" => 1,
+        "table" => 2,
+        _ => 3,
+    };
+    differences.sort_by_key(|(object, _)| (rank(object), object.name.clone()));
+    differences.into_iter().map(|(_, text)| text).collect()
 }
 
 /// What [`inspect`] found at a path. Inspecting never changes the file.
@@ -390,17 +405,17 @@ pub fn inspect(path: &Path) -> Result<Inspection> {
 }
 
 fn inspect_with(path: &Path, schema: &Schema) -> Result<Inspection> {
-    inspect_opened(path, schema, open_flags())
+    inspect_opened(path, schema, false)
 }
 
 /// [`inspect`] through a read-only connection: for a file that is only looked at (a
 /// backup), which SQLite then cannot change either (no journal rolled back, no
 /// write-ahead log folded in).
 pub(crate) fn inspect_read_only(path: &Path) -> Result<Inspection> {
-    inspect_opened(path, &Schema::embedded()?, read_only_flags())
+    inspect_opened(path, &Schema::embedded()?, true)
 }
 
-fn inspect_opened(path: &Path, schema: &Schema, flags: OpenFlags) -> Result<Inspection> {
+fn inspect_opened(path: &Path, schema: &Schema, read_only: bool) -> Result<Inspection> {
     let shown = path.display();
     let metadata = match fs::metadata(path) {
         Ok(metadata) => metadata,
@@ -427,8 +442,13 @@ fn inspect_opened(path: &Path, schema: &Schema, flags: OpenFlags) -> Result<Insp
 
     // The header says the file is ours; SQLite itself now confirms it. Only reads follow.
     let unreadable = |err: rusqlite::Error| damaged(path, err);
-    let conn = Connection::open_with_flags(path, flags).map_err(unreadable)?;
-    conn.busy_timeout(BUSY_TIMEOUT)?;
+    let conn = if read_only {
+        open_read_only(path)?
+    } else {
+        let conn = Connection::open_with_flags(path, open_flags()).map_err(unreadable)?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        conn
+    };
     let application_id: i32 = conn
         .query_row("PRAGMA application_id", [], |row| row.get(0))
         .map_err(unreadable)?;
@@ -479,20 +499,51 @@ pub fn check_was_deferred(path: &Path) -> bool {
 /// The full read that opening a large database leaves for later: `quick_check` on a
 /// read-only connection of its own. Changes nothing.
 pub fn deferred_check(path: &Path) -> Result<()> {
-    quick_check_conn(&open_read_only(path)?, path)
+    let conn =
+        Connection::open_with_flags(path, read_only_flags()).map_err(|err| damaged(path, err))?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    quick_check_conn(&conn, path)
 }
 
 fn read_only_flags() -> OpenFlags {
     OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI
 }
 
-/// A read-only connection to an existing database (a backup looked at, a full read):
-/// nothing done through it can change the file.
+/// A read-only connection to a database file that is only looked at (a backup): nothing
+/// done through it can change the file. A write-ahead-logging file with no log
+/// beside it (a copy made without one) is opened as immutable, so that SQLite does not
+/// leave an empty log and index beside a file that was only looked at.
 pub(crate) fn open_read_only(path: &Path) -> Result<Connection> {
-    let conn =
-        Connection::open_with_flags(path, read_only_flags()).map_err(|err| damaged(path, err))?;
+    let immutable = immutable_uri(path);
+    let conn = match &immutable {
+        Some(uri) => Connection::open_with_flags(uri, read_only_flags()),
+        None => Connection::open_with_flags(path, read_only_flags()),
+    }
+    .map_err(|err| damaged(path, err))?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
     Ok(conn)
+}
+
+/// `file:<path>?immutable=1` for a write-ahead-logging database with no `-wal` beside it
+/// (all its content is in the file itself); `None` otherwise.
+fn immutable_uri(path: &Path) -> Option<String> {
+    let header = read_header(path).ok()?;
+    // Bytes 18 and 19: the file's write and read versions, 2 in write-ahead logging.
+    let wal = header.get(18..20) == Some(&[2, 2][..]);
+    if !wal || files::sidecar(path, "-wal").exists() {
+        return None;
+    }
+    let text = path.to_str()?;
+    let mut escaped = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        match c {
+            '%' => escaped.push_str("%25"),
+            '?' => escaped.push_str("%3f"),
+            '#' => escaped.push_str("%23"),
+            _ => escaped.push(c),
+        }
+    }
+    Some(format!("file:{escaped}?immutable=1"))
 }
 
 /// A database that cannot be written is refused up front with a clear message (SQLite

@@ -12,7 +12,8 @@
 //! out) and when the window closes. It is moved only when the chain still holds the
 //! anchored entry, so a cut-off log keeps the evidence against it. A restore is the one
 //! legitimate way back: its audit entry, the first one written after the backup's, names
-//! the head it replaced (`replaced_head=<id>:<hash>`), and that supersedes the anchor.
+//! the head it replaced (`replaced_head=<id>:<hash>`, and `replaced_anchor=` when the
+//! anchor was another entry), and that supersedes the anchor.
 //!
 //! Every backup carries the anchor of its own head beside it (`<backup>.audit-anchor`), so
 //! a backup whose log was cut short after it was made is refused at restore.
@@ -30,8 +31,10 @@ use crate::error::{AppError, ErrorCode, Result};
 use crate::files;
 
 const HEADER: &str = "Engagement Desk audit anchor";
-/// The restore entry's detail names the head it replaced with this key.
-pub(crate) const REPLACED_HEAD: &str = "replaced_head=";
+/// The restore entry's detail names the head it replaced with this key...
+const REPLACED_HEAD: &str = "replaced_head=";
+/// ... and the anchor it replaced, when that was behind the head, with this one.
+const REPLACED_ANCHOR: &str = "replaced_anchor=";
 
 /// The chain's head as last anchored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,9 +57,7 @@ pub fn read(database: &Path) -> Result<Option<Anchor>> {
     let text = match std::fs::read_to_string(&path) {
         Ok(text) => text,
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(err) => {
-            return Err(AppError::from(err).context(format!("reading {}", path.display())))
-        }
+        Err(err) => return Err(AppError::from(err).context(format!("reading {}", path.display()))),
     };
     parse(&text).map(Some).ok_or_else(|| {
         AppError::new(
@@ -128,17 +129,38 @@ fn holds(conn: &Connection, anchor: &Anchor) -> Result<bool> {
     if hash.as_deref() == Some(anchor.hash.as_str()) {
         return Ok(true);
     }
+    let [head, anchor] = names(anchor);
     let named: bool = conn.query_row(
-        "SELECT count(*) > 0 FROM audit_log WHERE action = 'backup.restore' AND instr(detail, ?1) > 0",
-        [replaced_head(anchor)],
+        "SELECT count(*) > 0 FROM audit_log
+         WHERE action = 'backup.restore' AND (instr(detail, ?1) > 0 OR instr(detail, ?2) > 0)",
+        [head, anchor],
         |row| row.get(0),
     )?;
     Ok(named)
 }
 
-/// `replaced_head=<id>:<hash>`, as a restore entry names the head it replaced.
-pub(crate) fn replaced_head(head: &Anchor) -> String {
-    format!("{REPLACED_HEAD}{}:{}", head.id, head.hash)
+/// How a restore entry names `entry` as the head or the anchor it replaced.
+fn names(entry: &Anchor) -> [String; 2] {
+    let at = format!("{}:{}", entry.id, entry.hash);
+    [format!("{REPLACED_HEAD}{at}"), format!("{REPLACED_ANCHOR}{at}")]
+}
+
+/// What a restore writes into its audit entry about the log it replaces (read from the
+/// live database behind `conn`, anchored beside `database`): `replaced_head=<id>:<hash>`,
+/// and `replaced_anchor=<id>:<hash>` when the anchor is another entry (an earlier one, or
+/// one the log no longer holds: a restore is the way back from that too, on the record).
+pub(crate) fn replaced(conn: &Connection, database: Option<&Path>) -> Result<String> {
+    let mut named = Vec::new();
+    let head = head(conn)?;
+    if let Some(head) = &head {
+        named.push(format!("{REPLACED_HEAD}{}:{}", head.id, head.hash));
+    }
+    if let Some(Ok(Some(anchor))) = database.map(read) {
+        if head.as_ref() != Some(&anchor) {
+            named.push(format!("{REPLACED_ANCHOR}{}:{}", anchor.id, anchor.hash));
+        }
+    }
+    Ok(named.join(" "))
 }
 
 /// Move the anchor beside `database` to the head of the log behind `conn`, unless the log
@@ -162,13 +184,24 @@ pub(crate) fn advance(conn: &Connection, database: &Path) -> Result<()> {
 /// copy holds. A copy with no log gets no anchor.
 pub(crate) fn anchor_copy(target: &Path, head: Option<&Anchor>) -> Result<()> {
     match head {
-        Some(head) => write(target, head),
-        None => Ok(()),
+        Some(head) if name_fits(target) => write(target, head),
+        _ => Ok(()),
     }
+}
+
+/// False for a backup name so long that its anchor's would be too long for the file
+/// system (255 bytes): such a backup goes without an anchor (its chain is still checked).
+fn name_fits(target: &Path) -> bool {
+    anchor_path(target)
+        .file_name()
+        .is_some_and(|name| name.as_encoded_bytes().len() <= 255)
 }
 
 /// Remove the anchor beside `target` (a backup about to be replaced by a newer copy).
 pub(crate) fn remove(target: &Path) -> Result<()> {
+    if !name_fits(target) {
+        return Ok(());
+    }
     match std::fs::remove_file(anchor_path(target)) {
         Err(err) if err.kind() != std::io::ErrorKind::NotFound => Err(AppError::from(err)),
         _ => Ok(()),
@@ -180,10 +213,11 @@ pub(crate) fn remove(target: &Path) -> Result<()> {
 /// how many entries before it are intact, and why.
 pub(crate) fn compare(entries: &[AuditEntry], anchor: &Anchor) -> Option<(i64, u32, String)> {
     let superseded = || {
-        let named = replaced_head(anchor);
-        entries
-            .iter()
-            .any(|entry| entry.action == "backup.restore" && entry.detail.contains(&named))
+        let [head, anchored] = names(anchor);
+        entries.iter().any(|entry| {
+            entry.action == "backup.restore"
+                && (entry.detail.contains(&head) || entry.detail.contains(&anchored))
+        })
     };
     match entries.iter().position(|entry| entry.id == anchor.id) {
         Some(index) if entries[index].hash == anchor.hash => None,

@@ -1,9 +1,9 @@
 use super::*;
 use crate::auth::{NewStaff, Role, Session};
 use crate::clock::FixedClock;
+use crate::files::sidecar;
 use crate::guests::NewGuest;
 use crate::visits;
-use crate::files::sidecar;
 use chrono::TimeZone;
 
 const PASSWORD: &str = "orchard lantern pebble violin";
@@ -103,7 +103,26 @@ fn audit_actions(db: &Database) -> Vec<String> {
         .unwrap()
 }
 
+/// The files in `folder` but the audit anchors beside backups and the database (their own
+/// tests look at those: [`anchors_in`]).
 fn files_in(folder: &Path) -> Vec<String> {
+    let mut names: Vec<String> = all_names_in(folder)
+        .into_iter()
+        .filter(|name| !name.ends_with(".audit-anchor"))
+        .collect();
+    names.sort();
+    names
+}
+
+/// The audit anchors in `folder`.
+fn anchors_in(folder: &Path) -> Vec<String> {
+    all_names_in(folder)
+        .into_iter()
+        .filter(|name| name.ends_with(".audit-anchor"))
+        .collect()
+}
+
+fn all_names_in(folder: &Path) -> Vec<String> {
     let mut names: Vec<String> = fs::read_dir(folder)
         .map(|entries| {
             entries
@@ -2108,13 +2127,22 @@ fn a_backup_whose_schema_is_not_the_migrations_is_refused_naming_what_differs() 
         let bytes = fs::read(&path).unwrap();
         let live_before = audit_actions(&c.db).len();
         let err = c.restore(&path).expect_err(name);
-        assert_eq!(err.code, ErrorCode::DatabaseCorrupt, "{name}: {}", err.message);
+        assert_eq!(
+            err.code,
+            ErrorCode::DatabaseCorrupt,
+            "{name}: {}",
+            err.message
+        );
         assert!(
             err.message.contains(named) && err.message.contains("nothing was changed"),
             "{name}: the message names the object and says nothing changed: {}",
             err.message
         );
-        assert_eq!(nicknames(c.db.conn()), ["Sunny"], "{name}: the data is as it was");
+        assert_eq!(
+            nicknames(c.db.conn()),
+            ["Sunny"],
+            "{name}: the data is as it was"
+        );
         assert_eq!(
             audit_actions(&c.db).len(),
             live_before,
@@ -2188,8 +2216,8 @@ fn describing_a_backup_never_changes_it_even_one_to_migrate_with_a_write_ahead_l
     let before = stamp(&copy);
 
     let mut c = center();
-    let found = describe(&mut c.db, &c.clock, &mut Actor::Staff(&mut c.admin), &copy)
-        .expect("described");
+    let found =
+        describe(&mut c.db, &c.clock, &mut Actor::Staff(&mut c.admin), &copy).expect("described");
     assert_eq!(found.schema_version, 4, "it would need migrating");
     assert_eq!(found.staff, 1, "what is in its write-ahead log is read too");
     assert_eq!(
@@ -2206,16 +2234,28 @@ fn backups_and_the_copies_made_before_a_restore_are_their_owners_only() {
     let mut c = center();
     c.arrive("Sunny");
     let made = c.back_up("monday.db").expect("backed up");
-    assert_eq!(mode(Path::new(&made.path)), 0o600, "a backup is its owner's only");
+    assert_eq!(
+        mode(Path::new(&made.path)),
+        0o600,
+        "a backup is its owner's only"
+    );
     let automatic = automatic_backup(&mut c.db, &c.clock, Occasion::CloseOut)
         .unwrap()
         .expect("made");
     assert_eq!(mode(&automatic), 0o600, "an automatic backup too");
-    assert_eq!(mode(&c.backups_folder()), 0o700, "the backups folder is its owner's only");
+    assert_eq!(
+        mode(&c.backups_folder()),
+        0o700,
+        "the backups folder is its owner's only"
+    );
     let done = c.restore(Path::new(&made.path)).expect("restored");
     let saved = PathBuf::from(done.previous_database_saved_to.expect("saved"));
     assert_eq!(mode(&saved), 0o600, "the copy made before a restore too");
-    for file in [&made.path, &automatic.display().to_string(), &saved.display().to_string()] {
+    for file in [
+        &made.path,
+        &automatic.display().to_string(),
+        &saved.display().to_string(),
+    ] {
         let anchor = crate::audit::anchor::anchor_path(Path::new(file));
         assert_eq!(mode(&anchor), 0o600, "the anchor beside {file} too");
     }
@@ -2250,22 +2290,35 @@ fn a_restore_names_the_head_it_replaced_and_the_restored_log_verifies() {
     c.back_up("monday.db").expect("backed up");
     c.arrive("Later");
     crate::audit::anchor_head(&mut c.db).unwrap();
-    let replaced = crate::audit::anchor::head(c.db.conn()).unwrap().expect("entries");
+    let replaced = crate::audit::anchor::head(c.db.conn())
+        .unwrap()
+        .expect("entries");
     let backup_head = crate::audit::anchor::read(&c.dir.path().join("monday.db"))
         .unwrap()
         .expect("the backup's anchor");
-    assert!(replaced.id > backup_head.id, "the live log is longer than the backup's");
+    assert!(
+        replaced.id > backup_head.id,
+        "the live log is longer than the backup's"
+    );
 
-    c.restore(&c.dir.path().join("monday.db")).expect("restored");
-    let entry = crate::audit::list(&c.db, &crate::audit::Filter {
-        limit: 1,
-        ..crate::audit::Filter::default()
-    })
+    c.restore(&c.dir.path().join("monday.db"))
+        .expect("restored");
+    let entry = crate::audit::list(
+        &c.db,
+        &crate::audit::Filter {
+            limit: 1,
+            ..crate::audit::Filter::default()
+        },
+    )
     .unwrap()
     .remove(0);
     assert_eq!(
         (entry.action.as_str(), entry.id, entry.prev_hash.as_str()),
-        ("backup.restore", backup_head.id + 1, backup_head.hash.as_str()),
+        (
+            "backup.restore",
+            backup_head.id + 1,
+            backup_head.hash.as_str()
+        ),
         "the restore is the first entry after the backup's own"
     );
     assert!(
@@ -2314,4 +2367,25 @@ fn a_backup_whose_log_was_cut_short_after_it_was_made_is_refused() {
         err.message
     );
     assert_eq!(nicknames(c.db.conn()), ["Sunny", "Rain"], "nothing changed");
+}
+
+#[test]
+fn pruning_removes_the_anchors_of_the_backups_it_deletes() {
+    let mut c = center();
+    set_keep(&mut c.db, &c.clock, &mut Actor::Staff(&mut c.admin), "2").unwrap();
+    for _ in 0..4 {
+        c.clock.advance(chrono::Duration::days(1));
+        automatic_backup(&mut c.db, &c.clock, Occasion::CloseOut).unwrap();
+    }
+    let backups = files_in(&c.backups_folder());
+    assert_eq!(backups.len(), 2, "two kept: {backups:?}");
+    let expected: Vec<String> = backups
+        .iter()
+        .map(|name| format!("{name}.audit-anchor"))
+        .collect();
+    assert_eq!(
+        anchors_in(&c.backups_folder()),
+        expected,
+        "each kept backup has its anchor, and no deleted one left its anchor behind"
+    );
 }

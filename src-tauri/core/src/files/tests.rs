@@ -4,7 +4,11 @@ use super::*;
 #[cfg(unix)]
 pub(crate) fn mode(path: &Path) -> u32 {
     use std::os::unix::fs::PermissionsExt;
-    fs::metadata(path).expect("the file is there").permissions().mode() & 0o777
+    fs::metadata(path)
+        .expect("the file is there")
+        .permissions()
+        .mode()
+        & 0o777
 }
 
 #[cfg(unix)]

@@ -4,13 +4,12 @@
 //! threshold are written as `<N` (N = threshold + 1), and a total that would reveal a
 //! suppressed part is handled by suppressing one more part (or the total).
 
-use std::io::Write;
 use std::path::Path;
 
 use rust_xlsxwriter::{Format, Workbook, Worksheet};
 
 use super::{DayCounts, Report};
-use crate::error::{AppError, ErrorCode, Result};
+use crate::error::{AppError, Result};
 
 /// What one cell holds before it is written.
 #[derive(Debug, Clone, PartialEq, Eq)]

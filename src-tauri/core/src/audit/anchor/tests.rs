@@ -8,12 +8,13 @@ fn anchored_db(count: u32) -> (tempfile::TempDir, PathBuf, Database) {
     let dir = tempfile::tempdir().expect("folder");
     let path = dir.path().join("desk.db");
     let mut db = Database::open(&path).expect("database");
-    add(&mut db, count);
+    add(&mut db, count, "first");
     crate::audit::anchor_head(&mut db).expect("anchored");
     (dir, path, db)
 }
 
-fn add(db: &mut Database, count: u32) {
+/// `count` entries more, told apart from others by `detail`.
+fn add(db: &mut Database, count: u32, detail: &str) {
     let start = chrono::Utc
         .with_ymd_and_hms(2026, 11, 28, 9, 0, 0)
         .single()
@@ -28,7 +29,7 @@ fn add(db: &mut Database, count: u32) {
                 action: &action,
                 object: "object",
                 outcome: Outcome::Ok,
-                detail: "",
+                detail,
             },
         )
         .expect("recorded");
@@ -50,7 +51,7 @@ fn a_healthy_log_reaches_its_anchor_and_a_log_without_one_verifies_as_before() {
     let anchor = read(&path).expect("readable").expect("written");
     assert_eq!(anchor.id, 4, "the anchor is the newest entry");
     assert_eq!(verify(&db).expect("verify").first_broken, None, "healthy");
-    add(&mut db, 3);
+    add(&mut db, 3, "more");
     assert_eq!(
         verify(&db).expect("verify").first_broken,
         None,
@@ -71,7 +72,11 @@ fn a_log_cut_off_after_its_anchor_is_reported() {
     tamper(&db, "DELETE FROM audit_log WHERE id > 3;");
     let report = verify(&db).expect("verify");
     let broken = report.first_broken.expect("the cut is found");
-    assert_eq!((broken.id, report.entries), (4, 3), "the first missing entry");
+    assert_eq!(
+        (broken.id, report.entries),
+        (4, 3),
+        "the first missing entry"
+    );
     assert_eq!(
         broken.reason,
         format!(
@@ -86,8 +91,11 @@ fn a_log_cut_off_after_its_anchor_is_reported() {
 fn a_database_rolled_back_and_written_again_is_reported() {
     let (_dir, path, mut db) = anchored_db(3);
     let copy = path.with_file_name("older.db");
+    db.conn()
+        .execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
+        .expect("everything in the file itself");
     std::fs::copy(&path, &copy).expect("an older copy of the file");
-    add(&mut db, 2);
+    add(&mut db, 2, "more");
     crate::audit::anchor_head(&mut db).expect("anchored at 5");
     drop(db);
     // The older file put back in place, and written on.
@@ -101,7 +109,7 @@ fn a_database_rolled_back_and_written_again_is_reported() {
             .is_some_and(|link| link.id == 4 && link.reason.contains("rolled back")),
         "a rolled-back file ends before its anchor: {report:?}"
     );
-    add(&mut db, 3);
+    add(&mut db, 3, "after the rollback");
     crate::audit::anchor_head(&mut db).expect("moving is refused quietly");
     let report = verify(&db).expect("verify");
     let broken = report.first_broken.expect("the rewrite is found");
@@ -119,15 +127,22 @@ fn the_anchor_never_moves_over_a_cut_off_log() {
     let anchor = read(&path).expect("readable");
     tamper(&db, "DELETE FROM audit_log WHERE id > 2;");
     crate::audit::anchor_head(&mut db).expect("no error");
-    assert_eq!(read(&path).expect("readable"), anchor, "the evidence is kept");
-    add(&mut db, 6);
+    assert_eq!(
+        read(&path).expect("readable"),
+        anchor,
+        "the evidence is kept"
+    );
+    add(&mut db, 6, "after the cut");
     crate::audit::anchor_head(&mut db).expect("no error");
     assert_eq!(
         read(&path).expect("readable"),
         anchor,
         "not even when the log grows past it again"
     );
-    assert!(verify(&db).expect("verify").first_broken.is_some(), "still reported");
+    assert!(
+        verify(&db).expect("verify").first_broken.is_some(),
+        "still reported"
+    );
 }
 
 #[test]
@@ -136,7 +151,11 @@ fn an_anchor_file_that_was_edited_is_an_error_not_a_pass() {
     std::fs::write(anchor_path(&path), "entry 1\n").expect("edited");
     let err = verify(&db).expect_err("not readable as an anchor");
     assert_eq!(err.code, ErrorCode::DatabaseCorrupt, "{}", err.message);
-    assert!(err.message.contains("audit-anchor"), "names the file: {}", err.message);
+    assert!(
+        err.message.contains("audit-anchor"),
+        "names the file: {}",
+        err.message
+    );
 }
 
 #[cfg(unix)]
