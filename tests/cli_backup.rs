@@ -134,7 +134,10 @@ fn backup_writes_a_checked_copy_and_restore_brings_it_back() {
     let saved: Vec<_> = fs::read_dir(db.dir.path().join("backups"))
         .expect("backups folder")
         .map(|entry| entry.expect("entry").path())
-        .filter(|path| path.to_string_lossy().contains("before-restore-"))
+        .filter(|path| {
+            let name = path.to_string_lossy();
+            name.contains("before-restore-") && name.ends_with(".db")
+        })
         .collect();
     assert_eq!(saved.len(), 1, "the database before the restore is kept");
     assert_eq!(

@@ -142,7 +142,10 @@ fn holds(conn: &Connection, anchor: &Anchor) -> Result<bool> {
 /// How a restore entry names `entry` as the head or the anchor it replaced.
 fn names(entry: &Anchor) -> [String; 2] {
     let at = format!("{}:{}", entry.id, entry.hash);
-    [format!("{REPLACED_HEAD}{at}"), format!("{REPLACED_ANCHOR}{at}")]
+    [
+        format!("{REPLACED_HEAD}{at}"),
+        format!("{REPLACED_ANCHOR}{at}"),
+    ]
 }
 
 /// What a restore writes into its audit entry about the log it replaces (read from the

@@ -622,7 +622,8 @@ fn the_schema_of_each_version_is_what_its_migrations_make() {
         .require_objects_of_version(db.conn(), 1, Path::new("memory"))
         .expect_err("the latest schema is not version 1's");
     assert!(
-        err.message.contains("it has an extra trigger `audit_log_refuses_delete` on `audit_log`")
+        err.message
+            .contains("it has an extra trigger `audit_log_refuses_delete` on `audit_log`")
             && err.message.contains("more"),
         "names what version 1 does not have, triggers first, and says how many more: {}",
         err.message
