@@ -134,7 +134,10 @@ fn backup_writes_a_checked_copy_and_restore_brings_it_back() {
     let saved: Vec<_> = fs::read_dir(db.dir.path().join("backups"))
         .expect("backups folder")
         .map(|entry| entry.expect("entry").path())
-        .filter(|path| path.to_string_lossy().contains("before-restore-"))
+        .filter(|path| {
+            let name = path.to_string_lossy();
+            name.contains("before-restore-") && name.ends_with(".db")
+        })
         .collect();
     assert_eq!(saved.len(), 1, "the database before the restore is kept");
     assert_eq!(
@@ -319,4 +322,122 @@ fn an_older_backup_is_migrated_when_restored() {
         old_bytes,
         "the backup file itself is left as it was (the migration ran on a staging copy)"
     );
+}
+
+#[test]
+fn restore_refuses_a_backup_with_a_schema_of_its_own_and_changes_nothing() {
+    let db = TempDb::new();
+    database_with_guests(&db.path, &["Ana"]);
+    let copy = db.dir.path().join("altered.db");
+    let made = run_cli(
+        &["--db", text(&db.path), "backup", "--out", text(&copy)],
+        &[],
+    );
+    assert_eq!(made.code, Some(0), "{}", made.stderr);
+    rusqlite::Connection::open(&copy)
+        .and_then(|conn| {
+            conn.execute_batch(
+                "CREATE TRIGGER audit_log_forgets AFTER INSERT ON audit_log
+                 BEGIN DELETE FROM audit_log WHERE id = new.id; END;",
+            )
+        })
+        .expect("a trigger that silently drops audit rows");
+    let backup_bytes = fs::read(&copy).expect("the altered backup");
+    let live_bytes = fs::read(&db.path).expect("the database");
+
+    let refused = run_cli(&["--db", text(&db.path), "restore", text(&copy)], &[]);
+    assert_eq!(refused.code, Some(1), "refused: {}", refused.stdout);
+    assert!(
+        refused.stderr.contains("[database_corrupt]")
+            && refused.stderr.contains("extra trigger `audit_log_forgets`"),
+        "the message names the trigger: {}",
+        refused.stderr
+    );
+    assert_eq!(
+        fs::read(&copy).expect("backup"),
+        backup_bytes,
+        "the backup is as it was"
+    );
+    assert_eq!(
+        fs::read(&db.path).expect("database"),
+        live_bytes,
+        "the database is byte for byte as it was"
+    );
+    assert!(
+        !db.dir.path().join("backups").exists()
+            || fs::read_dir(db.dir.path().join("backups"))
+                .expect("folder")
+                .all(|entry| !entry
+                    .expect("entry")
+                    .file_name()
+                    .to_string_lossy()
+                    .starts_with("before-restore")),
+        "no copy of the database was made for a refused restore"
+    );
+}
+
+#[cfg(unix)]
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    fs::metadata(path)
+        .unwrap_or_else(|err| panic!("{}: {err}", path.display()))
+        .permissions()
+        .mode()
+        & 0o777
+}
+
+#[cfg(unix)]
+#[test]
+fn the_database_its_backups_and_their_folders_are_their_owners_only() {
+    // The default place, in the run's own HOME: the folder the app makes is 0700.
+    let created = run_cli(&["migrate"], &[]);
+    assert_eq!(created.code, Some(0), "{}", created.stderr);
+    let folder = created
+        .home
+        .path()
+        .join("data")
+        .join("org.engagementdesk.frontdesk");
+    assert_eq!(mode(&folder), 0o700, "the data folder is its owner's only");
+    assert_eq!(
+        mode(&folder.join("engagement-desk.db")),
+        0o600,
+        "the database is its owner's only"
+    );
+
+    let db = TempDb::new();
+    database_with_guests(&db.path, &["Ana"]);
+    let copy = db.dir.path().join("monday.db");
+    let made = run_cli(
+        &["--db", text(&db.path), "backup", "--out", text(&copy)],
+        &[],
+    );
+    assert_eq!(made.code, Some(0), "{}", made.stderr);
+    let restored = run_cli(&["--db", text(&db.path), "restore", text(&copy)], &[]);
+    assert_eq!(restored.code, Some(0), "{}", restored.stderr);
+    let backups = db.dir.path().join("backups");
+    assert_eq!(mode(&backups), 0o700, "backups/ is its owner's only");
+    let mut checked = vec![db.path.clone(), copy.clone()];
+    for entry in fs::read_dir(&backups).expect("backups") {
+        checked.push(entry.expect("entry").path());
+    }
+    assert!(
+        checked
+            .iter()
+            .any(|path| path.to_string_lossy().contains("before-restore-")),
+        "the copy made before the restore is among them: {checked:?}"
+    );
+    checked.push(db.dir.path().join("engagement-desk.db.audit-anchor"));
+    checked.push(db.dir.path().join("monday.db.audit-anchor"));
+    for path in &checked {
+        assert_eq!(mode(path), 0o600, "{} is its owner's only", path.display());
+    }
+    let verify = run_cli(&["--db", text(&db.path), "audit", "verify"], &[]);
+    assert_eq!(
+        verify.code,
+        Some(0),
+        "the restored database verifies against its anchor: {}",
+        verify.stderr
+    );
+    let check = run_cli(&["--db", text(&db.path), "check"], &[]);
+    assert_eq!(check.code, Some(0), "and checks: {}", check.stderr);
 }

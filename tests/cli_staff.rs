@@ -245,3 +245,83 @@ fn audit_verify_reports_the_first_broken_link() {
         broken.stderr
     );
 }
+
+fn add_staff(db: &TempDb, name: &str) {
+    let out = run_cli_with_input(
+        &[
+            "--db",
+            db_arg(db),
+            "staff",
+            "add",
+            "--username",
+            name,
+            "--name",
+            name,
+            "--role",
+            "nurse",
+            "--password-stdin",
+        ],
+        &[],
+        PASSWORD,
+    );
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+}
+
+#[test]
+fn audit_verify_reports_a_log_whose_newest_entries_were_removed() {
+    let db = TempDb::new();
+    for name in ["ann", "ben", "cat"] {
+        add_staff(&db, name);
+    }
+    let ok = run_cli(&["--db", db_arg(&db), "audit", "verify"], &[]);
+    assert_eq!(ok.code, Some(0), "intact and anchored: {}", ok.stderr);
+    {
+        let conn = rusqlite::Connection::open(&db.path).expect("database");
+        conn.execute_batch(
+            "DROP TRIGGER audit_log_refuses_delete;
+             DELETE FROM audit_log WHERE id > 1;",
+        )
+        .expect("the newest entries removed");
+    }
+    let cut = run_cli(&["--db", db_arg(&db), "audit", "verify"], &[]);
+    assert_eq!(cut.code, Some(1), "a cut-off log fails: {}", cut.stdout);
+    assert!(
+        cut.stderr
+            .contains("the audit log ends at entry 1 but entry 3 with hash")
+            && cut
+                .stderr
+                .contains("entries were removed or the database was rolled back"),
+        "it says where the log ends and what was anchored: {}",
+        cut.stderr
+    );
+}
+
+#[test]
+fn audit_verify_reports_a_database_file_put_back_to_an_older_copy() {
+    let db = TempDb::new();
+    add_staff(&db, "ann");
+    let older = db.dir.path().join("older-copy.db");
+    std::fs::copy(&db.path, &older).expect("a copy of the file as it was");
+    add_staff(&db, "ben");
+    add_staff(&db, "cat");
+    std::fs::copy(&older, &db.path).expect("the older file put back");
+    let rolled_back = run_cli(&["--db", db_arg(&db), "audit", "verify"], &[]);
+    assert_eq!(rolled_back.code, Some(1), "{}", rolled_back.stdout);
+    assert!(
+        rolled_back.stderr.contains("rolled back"),
+        "{}",
+        rolled_back.stderr
+    );
+    // Written on after the rollback: the anchored entry now has another hash.
+    add_staff(&db, "dee");
+    add_staff(&db, "eve");
+    let rewritten = run_cli(&["--db", db_arg(&db), "audit", "verify"], &[]);
+    assert_eq!(rewritten.code, Some(1), "{}", rewritten.stdout);
+    assert!(
+        rewritten
+            .stderr
+            .contains("its hash is not the one anchored for it"),
+        "{}",
+        rewritten.stderr
+    );
+}

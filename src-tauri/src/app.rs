@@ -201,6 +201,19 @@ pub fn announce<T>(app: &tauri::AppHandle, result: Result<T>) -> Result<T> {
     result
 }
 
+/// A clean exit moves the audit anchor beside the database to the newest entry (see
+/// `audit::anchor`); a failure is printed, and the next backup or exit tries again.
+fn anchor_on_exit(handle: &tauri::AppHandle) {
+    use tauri::Manager;
+    let state = handle.state::<AppState>();
+    if state.database.is_err() {
+        return; // nothing was opened, nothing to anchor
+    }
+    if let Err(err) = state.with_db(engagement_desk_core::audit::anchor_head) {
+        cli::print_error(&err);
+    }
+}
+
 pub fn run(explicit_db: Option<&Path>) -> ExitCode {
     let state = AppState::open(explicit_db);
     let outcome = tauri::Builder::default()
@@ -286,7 +299,14 @@ pub fn run(explicit_db: Option<&Path>) -> ExitCode {
             commands::choose_backup_file,
             commands::restore_backup,
         ])
-        .run(tauri::generate_context!());
+        .build(tauri::generate_context!())
+        .map(|app| {
+            app.run(|handle, event| {
+                if let tauri::RunEvent::Exit = event {
+                    anchor_on_exit(handle);
+                }
+            });
+        });
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

@@ -264,8 +264,27 @@ fn password_from_stdin() -> Result<String> {
     Ok(password)
 }
 
+/// Run a command that writes on `database`, then move the audit anchor beside it to the
+/// newest entry (see `audit::anchor`): the command line's clean exit. Also after a refusal,
+/// which is logged too.
+/// What was done stands either way: an anchor that cannot be written now (a full disk) is
+/// a warning, and the next backup or command moves it.
+fn anchored<T>(mut database: Database, work: impl FnOnce(&mut Database) -> Result<T>) -> Result<T> {
+    let outcome = work(&mut database);
+    if let Err(err) = audit::anchor_head(&mut database) {
+        eprintln!(
+            "warning: the audit anchor beside the database was not moved: {}",
+            err.message
+        );
+    }
+    outcome
+}
+
 fn run_staff(path: &Path, command: StaffCommand) -> Result<Vec<String>> {
-    let mut database = Database::open(path)?;
+    anchored(Database::open(path)?, |database| staff(database, command))
+}
+
+fn staff(database: &mut Database, command: StaffCommand) -> Result<Vec<String>> {
     let clock = SystemClock;
     let mut actor = Actor::Cli { os_user: os_user() };
     let summary = match command {
@@ -286,10 +305,10 @@ fn run_staff(path: &Path, command: StaffCommand) -> Result<Vec<String>> {
                 roles,
                 password,
             };
-            auth::create_staff(&mut database, &clock, &mut actor, &new)?
+            auth::create_staff(database, &clock, &mut actor, &new)?
         }
         StaffCommand::List => {
-            let staff = auth::list_staff(&mut database, &clock, &mut actor)?;
+            let staff = auth::list_staff(database, &clock, &mut actor)?;
             let mut lines = vec![format!(
                 "{:<20} {:<28} {:<34} state",
                 "username", "name", "roles"
@@ -301,13 +320,13 @@ fn run_staff(path: &Path, command: StaffCommand) -> Result<Vec<String>> {
         }
         StaffCommand::ResetPassword { username, .. } => {
             let password = password_from_stdin()?;
-            auth::reset_password(&mut database, &clock, &mut actor, &username, &password)?
+            auth::reset_password(database, &clock, &mut actor, &username, &password)?
         }
         StaffCommand::Unlock { username } => {
-            auth::unlock_account(&mut database, &clock, &mut actor, &username)?
+            auth::unlock_account(database, &clock, &mut actor, &username)?
         }
         StaffCommand::Disable { username } => {
-            auth::set_disabled(&mut database, &clock, &mut actor, &username, true)?
+            auth::set_disabled(database, &clock, &mut actor, &username, true)?
         }
     };
     Ok(vec![staff_line(&summary)])
@@ -346,10 +365,16 @@ fn verify_audit(path: &Path) -> Result<Vec<String>> {
     let database = Database::open(path)?;
     let report = audit::verify(&database)?;
     match report.first_broken {
-        None => Ok(vec![format!(
-            "ok: {} audit entries, the hash chain is intact",
-            report.entries
-        )]),
+        None => {
+            let anchored = match audit::anchor::read(path)? {
+                Some(anchor) => format!(" and reaches the anchored entry {}", anchor.id),
+                None => " (there is no anchor beside the database yet)".to_string(),
+            };
+            Ok(vec![format!(
+                "ok: {} audit entries, the hash chain is intact{anchored}",
+                report.entries
+            )])
+        }
         Some(broken) => Err(AppError::new(
             ErrorCode::DatabaseCorrupt,
             format!(
@@ -372,8 +397,7 @@ fn export_counts(
     suppress: bool,
     force: bool,
 ) -> Result<Vec<String>> {
-    use engagement_desk_core::reports::{self, export};
-    reports::parse_range(from, to)?;
+    engagement_desk_core::reports::parse_range(from, to)?;
     if out.is_dir() {
         return Err(AppError::invalid_input(
             "out",
@@ -395,7 +419,20 @@ fn export_counts(
             format!("there is no database at {}", path.display()),
         ));
     }
-    let mut database = Database::open(path)?;
+    anchored(Database::open(path)?, |database| {
+        export_opened(database, from, to, format, out, suppress)
+    })
+}
+
+fn export_opened(
+    database: &mut Database,
+    from: &str,
+    to: &str,
+    format: FormatArg,
+    out: &Path,
+    suppress: bool,
+) -> Result<Vec<String>> {
+    use engagement_desk_core::reports::{self, export};
     let mut actor = Actor::Cli { os_user: os_user() };
     let mut progress = |done: usize, total: usize| {
         // Long ranges take a while: a line a month keeps the person informed.
@@ -403,16 +440,9 @@ fn export_counts(
             eprintln!("counted {done} of {total} days");
         }
     };
-    let report = reports::compute(
-        &mut database,
-        &SystemClock,
-        &mut actor,
-        from,
-        to,
-        &mut progress,
-    )?;
+    let report = reports::compute(database, &SystemClock, &mut actor, from, to, &mut progress)?;
     let suppression = export::Suppression {
-        threshold: suppress.then(|| reports::small_cell_threshold(&database)),
+        threshold: suppress.then(|| reports::small_cell_threshold(database)),
     };
     let format = match format {
         FormatArg::Csv => export::ExportFormat::Csv,
@@ -420,7 +450,7 @@ fn export_counts(
     };
     export::write_file(out, &export::render(&report, format, suppression)?)?;
     reports::audit_export(
-        &mut database,
+        database,
         &SystemClock,
         &actor,
         &report,
@@ -585,15 +615,25 @@ fn restore(path: &Path, from: &Path) -> Result<Vec<String>> {
 /// See [`Command::Drill`]. Each `ack` line is printed (and flushed) only after its action
 /// committed, so a test that kills this process can hold the database to every line it read.
 fn drill(path: &Path, username: &str, count: u32) -> Result<Vec<String>> {
+    let password = password_from_stdin()?;
+    anchored(open_existing_database(path)?, |database| {
+        drill_opened(database, username, &password, count)
+    })
+}
+
+fn drill_opened(
+    database: &mut Database,
+    username: &str,
+    password: &str,
+    count: u32,
+) -> Result<Vec<String>> {
     use engagement_desk_core::guests::NewGuest;
     use engagement_desk_core::visits;
     use std::io::Write;
 
-    let password = password_from_stdin()?;
-    let mut database = open_existing_database(path)?;
     let clock = SystemClock;
-    let mut session = auth::login(&mut database, &clock, username, &password)?;
-    if visits::foreign_guests_for_drill(&database)? > 0 {
+    let mut session = auth::login(database, &clock, username, password)?;
+    if visits::foreign_guests_for_drill(database)? > 0 {
         return Err(AppError::new(
             ErrorCode::Conflict,
             "this database holds real guests; the drill only runs on a test database",
@@ -615,12 +655,12 @@ fn drill(path: &Path, username: &str, count: u32) -> Result<Vec<String>> {
             ..NewGuest::default()
         };
         let checked_in =
-            visits::register_and_check_in(&mut database, &clock, &mut session, &new, false)?;
+            visits::register_and_check_in(database, &clock, &mut session, &new, false)?;
         ack(format!(
             "ack checked-in {} {}",
             checked_in.guest.code, checked_in.visit_id
         ))?;
-        visits::check_out(&mut database, &clock, &mut session, checked_in.visit_id)?;
+        visits::check_out(database, &clock, &mut session, checked_in.visit_id)?;
         ack(format!("ack checked-out {}", checked_in.visit_id))?;
     }
     Ok(vec![format!("done: {count} guests checked in and out")])

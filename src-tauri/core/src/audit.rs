@@ -4,6 +4,8 @@
 //! and its audit entry are committed together or not at all. Never logged: passwords,
 //! hashes, note text.
 
+use std::path::Path;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -128,28 +130,62 @@ pub(crate) fn record_alone(db: &mut Database, event: &Event<'_>) -> Result<()> {
     db.write(|tx| record(tx, event))
 }
 
-/// Walk the whole chain and report the first broken link. Reads only.
+/// Walk the whole chain and report the first broken link, then hold its end to the anchor
+/// beside the database (see [`anchor`]): a log that ends before the anchored entry, or has
+/// another hash there, was cut off or rolled back. Reads only.
 pub fn verify(db: &Database) -> Result<VerifyReport> {
-    let entries = storage::all(db.conn())?;
+    verify_conn(db.conn(), db.path())
+}
+
+/// [`verify`] for the log behind `conn`, anchored beside `database` when that is given
+/// (restore checks a backup with this, on a read-only connection).
+pub(crate) fn verify_conn(
+    conn: &rusqlite::Connection,
+    database: Option<&Path>,
+) -> Result<VerifyReport> {
+    let entries = storage::all(conn)?;
+    let report = verify_chain(&entries);
+    if report.first_broken.is_some() {
+        return Ok(report);
+    }
+    let Some(anchor) = database.map(anchor::read).transpose()?.flatten() else {
+        return Ok(report);
+    };
+    Ok(match anchor::compare(&entries, &anchor) {
+        Some((id, intact, reason)) => broken(intact, id, reason),
+        None => report,
+    })
+}
+
+/// Move the anchor beside the database to the newest entry (see [`anchor`]); nothing for
+/// an in-memory database. Backups, the window's exit and the command line call this.
+pub fn anchor_head(db: &mut Database) -> Result<()> {
+    let Some(path) = db.path().map(Path::to_path_buf) else {
+        return Ok(());
+    };
+    db.write(|tx| anchor::advance(tx, &path))
+}
+
+fn verify_chain(entries: &[AuditEntry]) -> VerifyReport {
     let mut expected_prev = GENESIS_HASH.to_string();
     let mut expected_id: Option<i64> = None;
     let mut checked = 0u32;
-    for entry in &entries {
+    for entry in entries {
         if let Some(id) = expected_id {
             if entry.id != id {
-                return Ok(broken(
+                return broken(
                     checked,
                     id,
                     format!("entry {id} is missing (the next entry is {})", entry.id),
-                ));
+                );
             }
         }
         if entry.prev_hash != expected_prev {
-            return Ok(broken(
+            return broken(
                 checked,
                 entry.id,
                 "it does not point at the entry before it".to_string(),
-            ));
+            );
         }
         let recomputed = entry_hash(
             &entry.prev_hash,
@@ -164,20 +200,20 @@ pub fn verify(db: &Database) -> Result<VerifyReport> {
             ],
         );
         if recomputed != entry.hash {
-            return Ok(broken(
+            return broken(
                 checked,
                 entry.id,
                 "its content was changed after it was written".to_string(),
-            ));
+            );
         }
         expected_prev = entry.hash.clone();
         expected_id = Some(entry.id + 1);
         checked += 1;
     }
-    Ok(VerifyReport {
+    VerifyReport {
         entries: checked,
         first_broken: None,
-    })
+    }
 }
 
 fn broken(entries: u32, id: i64, reason: String) -> VerifyReport {
@@ -440,6 +476,8 @@ fn line(zone: chrono_tz::Tz, entry: AuditEntry, clinical: bool) -> LogLine {
         restricted,
     }
 }
+
+pub mod anchor;
 
 mod storage {
     use rusqlite::{params, Connection, OptionalExtension, Row};

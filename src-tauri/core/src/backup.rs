@@ -24,11 +24,13 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use serde::Serialize;
 use ts_rs::TS;
 
+use crate::audit::anchor::{self, Anchor};
 use crate::audit::{self, Event};
 use crate::auth::{self, Actor, Operation};
 use crate::clock::Clock;
 use crate::db::{self, Database, Inspection, Schema};
 use crate::error::{AppError, ErrorCode, Result};
+use crate::files;
 use crate::settings;
 
 /// The setting that says how many automatic backups are kept.
@@ -168,6 +170,7 @@ pub fn back_up(
     let who = actor.audit_name();
     let event = Event::ok(clock.now(), &who, "backup.make", &made.path, &detail);
     audit::record_alone(db, &event)?;
+    move_anchor(db);
     Ok(made)
 }
 
@@ -263,7 +266,15 @@ pub fn automatic_backup(
         db,
         &Event::ok(now, "system", "backup.automatic", &object, &detail),
     )?;
+    move_anchor(db);
     Ok(Some(target))
+}
+
+/// After a backup: the live database's audit anchor moves to its newest entry. The backup
+/// itself is made and reported either way; an anchor that cannot be written now is written
+/// at the next backup or exit (until then `audit verify` holds the log to the older one).
+fn move_anchor(db: &mut Database) {
+    let _ = audit::anchor_head(db);
 }
 
 /// True unless an automatic backup of the database at `live` was made today (UTC), so a
@@ -280,7 +291,7 @@ pub fn start_backup_due(live: &Path, clock: &dyn Clock) -> Result<bool> {
 }
 
 fn create_folder(folder: &Path) -> Result<()> {
-    fs::create_dir_all(folder).map_err(|err| {
+    files::create_private_folder(folder).map_err(|err| {
         AppError::from(err).context(format!(
             "cannot create the backup folder {}",
             folder.display()
@@ -326,7 +337,9 @@ fn prune(folder: &Path, keep: u32) -> Result<()> {
     let names = automatic_files(folder)?;
     let excess = names.len().saturating_sub(keep as usize);
     for name in names.iter().take(excess) {
-        fs::remove_file(folder.join(name))?;
+        let backup = folder.join(name);
+        fs::remove_file(&backup)?;
+        anchor::remove(&backup)?;
     }
     Ok(())
 }
@@ -362,29 +375,30 @@ pub(crate) fn write_checked_copy(conn: &Connection, target: &Path) -> Result<u64
     let sequence = SEQUENCE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let partial =
         target.with_file_name(format!(".backup-{}-{sequence}.partial", std::process::id()));
-    let outcome = write_partial(conn, &partial).and_then(|size| {
+    let outcome = write_partial(conn, &partial).and_then(|(size, head)| {
+        // The anchor of a copy this one replaces goes first: a crash in between leaves a
+        // backup without an anchor, never one with another copy's anchor.
+        anchor::remove(target)?;
         fs::rename(&partial, target)?;
-        sync_folder(target);
+        files::sync_folder(target);
+        anchor::anchor_copy(target, head.as_ref())?;
         Ok(size)
     });
     if outcome.is_err() {
         // A half-written copy is worthless; never leave it looking like a backup.
         for leftover in ["", "-journal", "-wal", "-shm"] {
-            let _ = fs::remove_file(sidecar(&partial, leftover));
+            let _ = fs::remove_file(files::sidecar(&partial, leftover));
         }
     }
     outcome.map_err(|err| err.context(format!("backing up to {}", target.display())))
 }
 
-fn sidecar(path: &Path, suffix: &str) -> PathBuf {
-    let mut name = path.as_os_str().to_owned();
-    name.push(suffix);
-    PathBuf::from(name)
-}
-
-fn write_partial(conn: &Connection, partial: &Path) -> Result<u64> {
+/// Write and check the copy; its size and the newest audit entry it holds.
+fn write_partial(conn: &Connection, partial: &Path) -> Result<(u64, Option<Anchor>)> {
     let _ = fs::remove_file(partial);
     {
+        // Its owner's only from the start (its journal then is too).
+        files::create_private_file(partial)?;
         let mut copy = Connection::open(partial)?;
         copy.busy_timeout(db::BUSY_TIMEOUT)?;
         copy_pages(conn, &mut copy)?;
@@ -405,20 +419,11 @@ fn write_partial(conn: &Connection, partial: &Path) -> Result<u64> {
             format!("the copy failed its integrity check ({integrity}); it was deleted"),
         ));
     }
+    let head = anchor::head(&check)?;
     drop(check);
     let file = fs::File::open(partial)?;
     file.sync_all()?;
-    Ok(file.metadata()?.len())
-}
-
-/// Make a rename durable (a power cut right after must not lose it). Best effort: not
-/// every platform can open a folder.
-fn sync_folder(file: &Path) {
-    if let Some(folder) = file.parent() {
-        if let Ok(handle) = fs::File::open(folder) {
-            let _ = handle.sync_all();
-        }
-    }
+    Ok((file.metadata()?.len(), head))
 }
 
 /// Look at a backup file without changing it (administrators).
@@ -437,7 +442,7 @@ pub fn describe(
 pub fn read_backup_file(path: &Path) -> Result<BackupFile> {
     let shown = path.display();
     let schema = Schema::embedded()?;
-    let schema_version = match db::inspect(path)? {
+    let schema_version = match db::inspect_read_only(path)? {
         Inspection::Absent => {
             return Err(AppError::new(
                 ErrorCode::NotFound,
@@ -452,7 +457,8 @@ pub fn read_backup_file(path: &Path) -> Result<BackupFile> {
         }
         Inspection::Existing { schema_version } => schema_version,
     };
-    let conn = db::open_existing(path)?;
+    // Read-only: looking at a backup never changes it.
+    let conn = db::open_read_only(path)?;
     let integrity = db::pragma_text(&conn, "integrity_check")?;
     if integrity != "ok" {
         return Err(AppError::new(
@@ -462,6 +468,7 @@ pub fn read_backup_file(path: &Path) -> Result<BackupFile> {
             ),
         ));
     }
+    schema.require_objects_of_version(&conn, schema_version, path)?;
     let count = |table: &str| -> Result<i64> {
         let exists: bool = conn.query_row(
             "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = ?1",
@@ -477,6 +484,17 @@ pub fn read_backup_file(path: &Path) -> Result<BackupFile> {
             })?,
         )
     };
+    if count("audit_log")? > 0 {
+        if let Some(link) = audit::verify_conn(&conn, Some(path))?.first_broken {
+            return Err(AppError::new(
+                ErrorCode::DatabaseCorrupt,
+                format!(
+                    "the audit log of {shown} is broken at entry {}: {}; it cannot be restored",
+                    link.id, link.reason
+                ),
+            ));
+        }
+    }
     let last_activity_at = if count("audit_log")? > 0 {
         conn.query_row("SELECT max(at) FROM audit_log", [], |row| {
             row.get::<_, Option<String>>(0)
@@ -541,51 +559,51 @@ pub fn restore(
         None => None,
     };
 
-    // Stage: copy the backup, migrate the copy; only a fully prepared copy touches the
-    // live database.
+    // Stage: copy the backup, migrate the copy, write the restore's audit entry into it;
+    // only a fully prepared copy touches the live database.
     let staging = free_name(&folder, &format!(".restoring-{stamp}"));
-    let staged = stage(from, &staging);
-    let outcome = staged.and_then(|staged| {
+    let who = actor.audit_name();
+    let mut restored = None;
+    let outcome = stage(from, &staging).and_then(|staged| {
+        let done = RestoreDone {
+            restored_from: found.path.clone(),
+            previous_database_saved_to: saved.clone(),
+            backup_schema_version: found.schema_version,
+            schema_version: db::current_version(&staged)?,
+        };
+        // The restore is the first entry after the backup's own, and names the head of the
+        // log it replaces: the anchor beside the database moves back legitimately.
+        let replaced = match anchor::replaced(db.conn(), db.path())? {
+            named if named.is_empty() => named,
+            named => format!("; {named}"),
+        };
+        let detail = format!(
+            "schema {} -> {}; previous database saved to {}{replaced}",
+            done.backup_schema_version,
+            done.schema_version,
+            done.previous_database_saved_to
+                .as_deref()
+                .unwrap_or("(in memory, not saved)")
+        );
+        let event = Event::ok(now, &who, "backup.restore", &done.restored_from, &detail);
+        audit::record(&staged, &event)?;
+        restored = Some(done);
         copy_pages(&staged, db.conn_mut())
             .map_err(|err| err.context("replacing the database with the backup"))
     });
     for leftover in ["", "-journal", "-wal", "-shm"] {
-        let _ = fs::remove_file(sidecar(&staging, leftover));
+        let _ = fs::remove_file(files::sidecar(&staging, leftover));
     }
     outcome?;
     db.after_restore()?;
-
-    let restored = RestoreDone {
-        restored_from: found.path,
-        previous_database_saved_to: saved,
-        backup_schema_version: found.schema_version,
-        schema_version: db.schema_version(),
-    };
-    let detail = format!(
-        "schema {} -> {}; previous database saved to {}",
-        restored.backup_schema_version,
-        restored.schema_version,
-        restored
-            .previous_database_saved_to
-            .as_deref()
-            .unwrap_or("(in memory, not saved)")
-    );
-    audit::record_alone(
-        db,
-        &Event::ok(
-            now,
-            &actor.audit_name(),
-            "backup.restore",
-            &restored.restored_from,
-            &detail,
-        ),
-    )?;
-    Ok(restored)
+    move_anchor(db);
+    restored.ok_or_else(|| AppError::internal("the restore finished without a result"))
 }
 
 /// Copy the backup into `staging` and bring its schema up to date there.
 fn stage(from: &Path, staging: &Path) -> Result<Connection> {
-    let source = db::open_existing(from)?;
+    let source = db::open_read_only(from)?;
+    files::create_private_file(staging)?;
     let mut staged = Connection::open(staging)?;
     staged.busy_timeout(db::BUSY_TIMEOUT)?;
     copy_pages(&source, &mut staged)?;

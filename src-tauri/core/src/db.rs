@@ -21,6 +21,7 @@ use ts_rs::TS;
 
 use crate::clock::{Clock, SystemClock};
 use crate::error::{AppError, ErrorCode, Result};
+use crate::files;
 
 /// Written into the SQLite header (`PRAGMA application_id`) of every Engagement Desk
 /// database, so that a foreign SQLite file is recognised from its first 100 bytes.
@@ -83,6 +84,118 @@ impl Schema {
     pub fn latest_version(&self) -> u32 {
         self.latest
     }
+
+    /// The tables, indexes, triggers and views that these migrations make up to `version`,
+    /// read from a fresh in-memory database migrated to it.
+    pub(crate) fn objects_at(&self, version: u32) -> Result<Vec<SchemaObject>> {
+        let mut conn = Connection::open_in_memory()?;
+        conn.pragma_update(None, "application_id", APPLICATION_ID)?;
+        if version > 0 {
+            let steps = usize::try_from(version)
+                .map_err(|_| AppError::internal("the schema version is out of range"))?;
+            self.migrations.to_version(&mut conn, steps)?;
+        }
+        schema_objects(&conn)
+    }
+
+    /// Refuse a database (a backup about to be restored, say) whose tables, indexes,
+    /// triggers and views are not exactly those the migrations make for its version: an
+    /// extra trigger could drop audit rows in silence, a missing one would let them be
+    /// changed. Names every object that differs. Reads only.
+    pub(crate) fn require_objects_of_version(
+        &self,
+        conn: &Connection,
+        version: u32,
+        path: &Path,
+    ) -> Result<()> {
+        let expected = self.objects_at(version)?;
+        let found = schema_objects(conn).map_err(|err| err.context(path.display().to_string()))?;
+        let mut differences = schema_differences(&expected, &found);
+        if differences.is_empty() {
+            return Ok(());
+        }
+        // Messages are kept short (`MAX_MESSAGE_CHARS`): the first few, triggers first.
+        const SHOWN: usize = 4;
+        if differences.len() > SHOWN {
+            let more = differences.len() - SHOWN;
+            differences.truncate(SHOWN);
+            differences.push(format!("and {more} more"));
+        }
+        Err(AppError::new(
+            ErrorCode::DatabaseCorrupt,
+            format!(
+                "{} is not as Engagement Desk makes schema version {version}, so it is not used and nothing was changed: {}",
+                path.display(),
+                differences.join("; ")
+            ),
+        ))
+    }
+}
+
+/// One row of `sqlite_master`: what the schema holds, its SQL with the spacing evened out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SchemaObject {
+    pub kind: String,
+    pub name: String,
+    pub table: String,
+    pub sql: Option<String>,
+}
+
+/// Every table, index, trigger and view of `conn`, by kind and name. SQLite's statistics
+/// tables (`sqlite_stat1`, ... written by `ANALYZE` or `PRAGMA optimize`) are not schema.
+fn schema_objects(conn: &Connection) -> Result<Vec<SchemaObject>> {
+    let mut statement = conn.prepare(
+        "SELECT type, name, tbl_name, sql FROM sqlite_master
+         WHERE name NOT LIKE 'sqlite\\_stat%' ESCAPE '\\'
+         ORDER BY type, name",
+    )?;
+    let rows = statement.query_map([], |row| {
+        Ok(SchemaObject {
+            kind: row.get(0)?,
+            name: row.get(1)?,
+            table: row.get(2)?,
+            sql: row
+                .get::<_, Option<String>>(3)?
+                .map(|sql| sql.split_whitespace().collect::<Vec<_>>().join(" ")),
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// What `found` has that `expected` has not, lacks, or has otherwise, in words: triggers
+/// first (they act unseen), then views, tables and indexes.
+fn schema_differences(expected: &[SchemaObject], found: &[SchemaObject]) -> Vec<String> {
+    let key = |object: &SchemaObject| (object.kind.clone(), object.name.clone());
+    let describe = |object: &SchemaObject| {
+        if object.kind == "table" || object.name == object.table {
+            format!("{} `{}`", object.kind, object.name)
+        } else {
+            format!("{} `{}` on `{}`", object.kind, object.name, object.table)
+        }
+    };
+    let mut differences = Vec::new();
+    for object in found {
+        match expected.iter().find(|other| key(other) == key(object)) {
+            None => differences.push((object, format!("it has an extra {}", describe(object)))),
+            Some(other) if other != object => {
+                differences.push((object, format!("its {} is not as made", describe(object))));
+            }
+            Some(_) => {}
+        }
+    }
+    for object in expected {
+        if !found.iter().any(|other| key(other) == key(object)) {
+            differences.push((object, format!("it lacks the {}", describe(object))));
+        }
+    }
+    let rank = |object: &SchemaObject| match object.kind.as_str() {
+        "trigger" => 0,
+        "view" => 1,
+        "table" => 2,
+        _ => 3,
+    };
+    differences.sort_by_key(|(object, _)| (rank(object), object.name.clone()));
+    differences.into_iter().map(|(_, text)| text).collect()
 }
 
 /// What [`inspect`] found at a path. Inspecting never changes the file.
@@ -162,6 +275,13 @@ impl Database {
             open_existing(path)?
         };
         configure(&conn, true)?;
+        if !creating {
+            // A database made before files were kept private: its owner's only from now
+            // on (best effort: a file owned by someone else keeps what it has).
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = files::make_private(&files::sidecar(path, suffix));
+            }
+        }
         let previous = current_version(&conn)?;
         let mut backup = None;
         if previous > 0 && previous < schema.latest {
@@ -285,6 +405,17 @@ pub fn inspect(path: &Path) -> Result<Inspection> {
 }
 
 fn inspect_with(path: &Path, schema: &Schema) -> Result<Inspection> {
+    inspect_opened(path, schema, false)
+}
+
+/// [`inspect`] through a read-only connection: for a file that is only looked at (a
+/// backup), which SQLite then cannot change either (no journal rolled back, no
+/// write-ahead log folded in).
+pub(crate) fn inspect_read_only(path: &Path) -> Result<Inspection> {
+    inspect_opened(path, &Schema::embedded()?, true)
+}
+
+fn inspect_opened(path: &Path, schema: &Schema, read_only: bool) -> Result<Inspection> {
     let shown = path.display();
     let metadata = match fs::metadata(path) {
         Ok(metadata) => metadata,
@@ -311,8 +442,13 @@ fn inspect_with(path: &Path, schema: &Schema) -> Result<Inspection> {
 
     // The header says the file is ours; SQLite itself now confirms it. Only reads follow.
     let unreadable = |err: rusqlite::Error| damaged(path, err);
-    let conn = Connection::open_with_flags(path, open_flags()).map_err(unreadable)?;
-    conn.busy_timeout(BUSY_TIMEOUT)?;
+    let conn = if read_only {
+        open_read_only(path)?
+    } else {
+        let conn = Connection::open_with_flags(path, open_flags()).map_err(unreadable)?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        conn
+    };
     let application_id: i32 = conn
         .query_row("PRAGMA application_id", [], |row| row.get(0))
         .map_err(unreadable)?;
@@ -363,12 +499,51 @@ pub fn check_was_deferred(path: &Path) -> bool {
 /// The full read that opening a large database leaves for later: `quick_check` on a
 /// read-only connection of its own. Changes nothing.
 pub fn deferred_check(path: &Path) -> Result<()> {
-    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
-        | OpenFlags::SQLITE_OPEN_NO_MUTEX
-        | OpenFlags::SQLITE_OPEN_URI;
-    let conn = Connection::open_with_flags(path, flags).map_err(|err| damaged(path, err))?;
+    let conn =
+        Connection::open_with_flags(path, read_only_flags()).map_err(|err| damaged(path, err))?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
     quick_check_conn(&conn, path)
+}
+
+fn read_only_flags() -> OpenFlags {
+    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI
+}
+
+/// A read-only connection to a database file that is only looked at (a backup): nothing
+/// done through it can change the file. A write-ahead-logging file with no log
+/// beside it (a copy made without one) is opened as immutable, so that SQLite does not
+/// leave an empty log and index beside a file that was only looked at.
+pub(crate) fn open_read_only(path: &Path) -> Result<Connection> {
+    let immutable = immutable_uri(path);
+    let conn = match &immutable {
+        Some(uri) => Connection::open_with_flags(uri, read_only_flags()),
+        None => Connection::open_with_flags(path, read_only_flags()),
+    }
+    .map_err(|err| damaged(path, err))?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    Ok(conn)
+}
+
+/// `file:<path>?immutable=1` for a write-ahead-logging database with no `-wal` beside it
+/// (all its content is in the file itself); `None` otherwise.
+fn immutable_uri(path: &Path) -> Option<String> {
+    let header = read_header(path).ok()?;
+    // Bytes 18 and 19: the file's write and read versions, 2 in write-ahead logging.
+    let wal = header.get(18..20) == Some(&[2, 2][..]);
+    if !wal || files::sidecar(path, "-wal").exists() {
+        return None;
+    }
+    let text = path.to_str()?;
+    let mut escaped = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        match c {
+            '%' => escaped.push_str("%25"),
+            '?' => escaped.push_str("%3f"),
+            '#' => escaped.push_str("%23"),
+            _ => escaped.push(c),
+        }
+    }
+    Some(format!("file:{escaped}?immutable=1"))
 }
 
 /// A database that cannot be written is refused up front with a clear message (SQLite
@@ -569,6 +744,10 @@ pub(crate) fn open_existing(path: &Path) -> Result<Connection> {
 }
 
 fn create_file(path: &Path) -> Result<Connection> {
+    // Made readable by its owner only before SQLite opens it: SQLite gives the `-wal`,
+    // `-shm` and `-journal` files the database file's permissions.
+    files::create_private_file(path)
+        .map_err(|err| AppError::from(err).context(format!("creating {}", path.display())))?;
     let conn = Connection::open_with_flags(path, open_flags() | OpenFlags::SQLITE_OPEN_CREATE)
         .map_err(|err| AppError::from(err).context(format!("creating {}", path.display())))?;
     // Marked as ours before anything else is written, so even a half-made file is recognised.
@@ -616,7 +795,7 @@ pub(crate) fn cached_execute<P: rusqlite::Params>(
     conn.prepare_cached(sql)?.execute(params)
 }
 
-fn current_version(conn: &Connection) -> Result<u32> {
+pub(crate) fn current_version(conn: &Connection) -> Result<u32> {
     let version: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
     u32::try_from(version).map_err(|_| {
         AppError::new(
@@ -646,7 +825,7 @@ fn backup_before_migration(
     options: &OpenOptions,
 ) -> Result<PathBuf> {
     let folder = backup_folder(path);
-    fs::create_dir_all(&folder).map_err(|err| {
+    files::create_private_folder(&folder).map_err(|err| {
         AppError::new(
             ErrorCode::Storage,
             format!(
@@ -682,9 +861,9 @@ impl WindowLock {
     /// Take the lock of the database at `database` (a `.lock` file beside it). The
     /// operating system releases it when the process ends, however it ends.
     pub fn acquire(database: &Path) -> Result<WindowLock> {
-        let mut name = database.as_os_str().to_owned();
-        name.push(".lock");
-        let path = PathBuf::from(name);
+        let path = files::sidecar(database, ".lock");
+        files::create_private_file(&path)
+            .map_err(|err| AppError::from(err).context(format!("opening {}", path.display())))?;
         let file = fs::OpenOptions::new()
             .create(true)
             .truncate(false)

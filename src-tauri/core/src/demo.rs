@@ -160,6 +160,7 @@ pub(crate) fn generate_days(
     sim.counts.days = days_total;
     sim.counts.audit_entries = storage::audit_entries(db.conn())? as u64;
     // The write-ahead log grew with the weeks; fold it into the database file now.
+    crate::audit::anchor_head(&mut db)?;
     db.conn()
         .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
     Ok(DemoSummary {

@@ -12,6 +12,7 @@ pub mod days;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod files;
 pub mod guests;
 pub mod queue;
 pub mod referrals;

@@ -1,6 +1,7 @@
 use super::*;
 use crate::auth::{NewStaff, Role, Session};
 use crate::clock::FixedClock;
+use crate::files::sidecar;
 use crate::guests::NewGuest;
 use crate::visits;
 use chrono::TimeZone;
@@ -102,7 +103,26 @@ fn audit_actions(db: &Database) -> Vec<String> {
         .unwrap()
 }
 
+/// The files in `folder` but the audit anchors beside backups and the database (their own
+/// tests look at those: [`anchors_in`]).
 fn files_in(folder: &Path) -> Vec<String> {
+    let mut names: Vec<String> = all_names_in(folder)
+        .into_iter()
+        .filter(|name| !name.ends_with(".audit-anchor"))
+        .collect();
+    names.sort();
+    names
+}
+
+/// The audit anchors in `folder`.
+fn anchors_in(folder: &Path) -> Vec<String> {
+    all_names_in(folder)
+        .into_iter()
+        .filter(|name| name.ends_with(".audit-anchor"))
+        .collect()
+}
+
+fn all_names_in(folder: &Path) -> Vec<String> {
     let mut names: Vec<String> = fs::read_dir(folder)
         .map(|entries| {
             entries
@@ -2050,4 +2070,322 @@ fn a_backup_to_a_long_but_valid_file_name_works() {
     c.back_up(&name)
         .expect("a name the file system accepts is a fine backup name");
     assert!(c.dir.path().join(&name).is_file(), "the backup exists");
+}
+
+// ---- Restore cannot smuggle in another schema; looking changes nothing (issue 17) ----
+
+/// A good backup of `c` named `name`, then `sql` run on it (as someone with the file could).
+fn altered_backup(c: &mut Center, name: &str, sql: &str) -> PathBuf {
+    c.back_up(name).expect("backed up");
+    let path = c.dir.path().join(name);
+    let conn = Connection::open(&path).unwrap();
+    conn.execute_batch(sql).expect("the file is altered");
+    drop(conn);
+    path
+}
+
+#[test]
+fn a_backup_whose_schema_is_not_the_migrations_is_refused_naming_what_differs() {
+    let mut c = center();
+    c.arrive("Sunny");
+    for (name, sql, named) in [
+        (
+            "extra-trigger.db",
+            "CREATE TRIGGER audit_log_forgets AFTER INSERT ON audit_log
+             BEGIN DELETE FROM audit_log WHERE id = new.id; END;",
+            "extra trigger `audit_log_forgets` on `audit_log`",
+        ),
+        (
+            "missing-trigger.db",
+            "DROP TRIGGER audit_log_refuses_delete;",
+            "lacks the trigger `audit_log_refuses_delete` on `audit_log`",
+        ),
+        (
+            "extra-view.db",
+            "CREATE VIEW everyone AS SELECT * FROM guests;",
+            "extra view `everyone`",
+        ),
+        (
+            "extra-index.db",
+            "CREATE INDEX guests_by_nickname_again ON guests (nickname);",
+            "extra index `guests_by_nickname_again` on `guests`",
+        ),
+        (
+            "extra-table.db",
+            "CREATE TABLE copied_out (x TEXT);",
+            "extra table `copied_out`",
+        ),
+        (
+            "changed-trigger.db",
+            "DROP TRIGGER audit_log_refuses_update;
+             CREATE TRIGGER audit_log_refuses_update BEFORE UPDATE ON audit_log
+             WHEN 0 BEGIN SELECT 1; END;",
+            "trigger `audit_log_refuses_update` on `audit_log` is not as made",
+        ),
+    ] {
+        let path = altered_backup(&mut c, name, sql);
+        let bytes = fs::read(&path).unwrap();
+        let live_before = audit_actions(&c.db).len();
+        let err = c.restore(&path).expect_err(name);
+        assert_eq!(
+            err.code,
+            ErrorCode::DatabaseCorrupt,
+            "{name}: {}",
+            err.message
+        );
+        assert!(
+            err.message.contains(named) && err.message.contains("nothing was changed"),
+            "{name}: the message names the object and says nothing changed: {}",
+            err.message
+        );
+        assert_eq!(
+            nicknames(c.db.conn()),
+            ["Sunny"],
+            "{name}: the data is as it was"
+        );
+        assert_eq!(
+            audit_actions(&c.db).len(),
+            live_before,
+            "{name}: nothing was restored or recorded as restored"
+        );
+        assert_eq!(fs::read(&path).unwrap(), bytes, "{name} is left as it was");
+        let err = read_backup_file(&path).expect_err("described as refused too");
+        assert!(err.message.contains(named), "{name}: {}", err.message);
+    }
+    assert!(
+        files_in(&c.backups_folder())
+            .iter()
+            .all(|name| !name.starts_with("before-restore")),
+        "a refused restore makes no copy of the database: {:?}",
+        files_in(&c.backups_folder())
+    );
+    assert_no_leftovers(c.dir.path(), "after the refusals");
+}
+
+#[test]
+fn an_older_backup_with_its_versions_schema_is_accepted_and_one_altered_is_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    older_backup(&path);
+    read_backup_file(&path).expect("version 4 as version 4 made it");
+    Connection::open(&path)
+        .unwrap()
+        .execute_batch("CREATE TRIGGER later AFTER INSERT ON guests BEGIN SELECT 1; END;")
+        .unwrap();
+    let err = read_backup_file(&path).expect_err("an extra trigger in an old backup");
+    assert!(
+        err.message.contains("version 4") && err.message.contains("`later`"),
+        "{}",
+        err.message
+    );
+}
+
+/// Modification time and bytes of a file.
+fn stamp(path: &Path) -> (std::time::SystemTime, Vec<u8>) {
+    (
+        fs::metadata(path).unwrap().modified().unwrap(),
+        fs::read(path).unwrap(),
+    )
+}
+
+#[test]
+fn describing_a_backup_never_changes_it_even_one_to_migrate_with_a_write_ahead_log() {
+    let dir = tempfile::tempdir().unwrap();
+    // A version-4 database in write-ahead logging, copied with its log while still open:
+    // what someone gets by copying the files of a running older version.
+    let live = dir.path().join("old-live.db");
+    let db = database_with_steps(&live, &[M0001, M0002, M0003, M0004]);
+    db.conn()
+        .execute_batch(
+            "INSERT INTO staff (id, username, display_name, password_hash, created_at, updated_at)
+                 VALUES (1, 'olga', 'Olga', 'x', '2025-01-02T10:00:00Z', '2025-01-02T10:00:00Z');",
+        )
+        .unwrap();
+    let copy = dir.path().join("old-copy.db");
+    fs::copy(&live, &copy).unwrap();
+    fs::copy(files::sidecar(&live, "-wal"), files::sidecar(&copy, "-wal")).unwrap();
+    drop(db);
+    // Older than now, so a write would show in the time too.
+    let past = std::time::SystemTime::now() - Duration::from_secs(3600);
+    fs::File::options()
+        .write(true)
+        .open(&copy)
+        .unwrap()
+        .set_modified(past)
+        .unwrap();
+    let before = stamp(&copy);
+
+    let mut c = center();
+    let found =
+        describe(&mut c.db, &c.clock, &mut Actor::Staff(&mut c.admin), &copy).expect("described");
+    assert_eq!(found.schema_version, 4, "it would need migrating");
+    assert_eq!(found.staff, 1, "what is in its write-ahead log is read too");
+    assert_eq!(
+        stamp(&copy),
+        before,
+        "looking at a backup leaves its bytes and its modification time as they were"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn backups_and_the_copies_made_before_a_restore_are_their_owners_only() {
+    use crate::files::tests::mode;
+    let mut c = center();
+    c.arrive("Sunny");
+    let made = c.back_up("monday.db").expect("backed up");
+    assert_eq!(
+        mode(Path::new(&made.path)),
+        0o600,
+        "a backup is its owner's only"
+    );
+    let automatic = automatic_backup(&mut c.db, &c.clock, Occasion::CloseOut)
+        .unwrap()
+        .expect("made");
+    assert_eq!(mode(&automatic), 0o600, "an automatic backup too");
+    assert_eq!(
+        mode(&c.backups_folder()),
+        0o700,
+        "the backups folder is its owner's only"
+    );
+    let done = c.restore(Path::new(&made.path)).expect("restored");
+    let saved = PathBuf::from(done.previous_database_saved_to.expect("saved"));
+    assert_eq!(mode(&saved), 0o600, "the copy made before a restore too");
+    for file in [
+        &made.path,
+        &automatic.display().to_string(),
+        &saved.display().to_string(),
+    ] {
+        let anchor = crate::audit::anchor::anchor_path(Path::new(file));
+        assert_eq!(mode(&anchor), 0o600, "the anchor beside {file} too");
+    }
+}
+
+// ---- The audit anchor through backups and restores (issue 17) ----
+
+#[test]
+fn every_backup_carries_its_head_beside_it_and_moves_the_databases_anchor() {
+    let mut c = center();
+    c.arrive("Sunny");
+    let made = c.back_up("monday.db").expect("backed up");
+    let copy = Connection::open(&made.path).unwrap();
+    let copy_head = crate::audit::anchor::head(&copy).unwrap().expect("entries");
+    assert_eq!(
+        crate::audit::anchor::read(Path::new(&made.path)).unwrap(),
+        Some(copy_head),
+        "the backup's anchor is the newest entry it holds"
+    );
+    let live_head = crate::audit::anchor::head(c.db.conn()).unwrap();
+    assert_eq!(
+        crate::audit::anchor::read(&c.dir.path().join("desk.db")).unwrap(),
+        live_head,
+        "the database's anchor moved to its newest entry (the backup's own)"
+    );
+}
+
+#[test]
+fn a_restore_names_the_head_it_replaced_and_the_restored_log_verifies() {
+    let mut c = center();
+    c.arrive("Sunny");
+    c.back_up("monday.db").expect("backed up");
+    c.arrive("Later");
+    crate::audit::anchor_head(&mut c.db).unwrap();
+    let replaced = crate::audit::anchor::head(c.db.conn())
+        .unwrap()
+        .expect("entries");
+    let backup_head = crate::audit::anchor::read(&c.dir.path().join("monday.db"))
+        .unwrap()
+        .expect("the backup's anchor");
+    assert!(
+        replaced.id > backup_head.id,
+        "the live log is longer than the backup's"
+    );
+
+    c.restore(&c.dir.path().join("monday.db"))
+        .expect("restored");
+    let entry = crate::audit::list(
+        &c.db,
+        &crate::audit::Filter {
+            limit: 1,
+            ..crate::audit::Filter::default()
+        },
+    )
+    .unwrap()
+    .remove(0);
+    assert_eq!(
+        (entry.action.as_str(), entry.id, entry.prev_hash.as_str()),
+        (
+            "backup.restore",
+            backup_head.id + 1,
+            backup_head.hash.as_str()
+        ),
+        "the restore is the first entry after the backup's own"
+    );
+    assert!(
+        entry
+            .detail
+            .contains(&format!("replaced_head={}:{}", replaced.id, replaced.hash)),
+        "it names the head it replaced: {}",
+        entry.detail
+    );
+    assert_eq!(
+        crate::audit::verify(&c.db).unwrap().first_broken,
+        None,
+        "the restored log verifies against the anchor"
+    );
+    assert_eq!(
+        crate::audit::anchor::read(&c.dir.path().join("desk.db"))
+            .unwrap()
+            .map(|anchor| anchor.id),
+        Some(entry.id),
+        "the anchor moved back to the restored head"
+    );
+}
+
+#[test]
+fn a_backup_whose_log_was_cut_short_after_it_was_made_is_refused() {
+    let mut c = center();
+    c.arrive("Sunny");
+    c.arrive("Rain");
+    let path = altered_backup(
+        &mut c,
+        "cut.db",
+        "DROP TRIGGER audit_log_refuses_delete;
+         DELETE FROM audit_log WHERE id > (SELECT max(id) - 2 FROM audit_log);
+         CREATE TRIGGER audit_log_refuses_delete BEFORE DELETE ON audit_log
+         BEGIN
+             SELECT RAISE(ABORT, 'the audit log is append-only');
+         END;",
+    );
+    // The trigger was put back as the migration wrote it: the schema passes, the anchor
+    // beside the backup does not.
+    let err = c.restore(&path).expect_err("cut short");
+    assert_eq!(err.code, ErrorCode::DatabaseCorrupt, "{}", err.message);
+    assert!(
+        err.message.contains("entries were removed") && err.message.contains("cannot be restored"),
+        "it says why: {}",
+        err.message
+    );
+    assert_eq!(nicknames(c.db.conn()), ["Sunny", "Rain"], "nothing changed");
+}
+
+#[test]
+fn pruning_removes_the_anchors_of_the_backups_it_deletes() {
+    let mut c = center();
+    set_keep(&mut c.db, &c.clock, &mut Actor::Staff(&mut c.admin), "2").unwrap();
+    for _ in 0..4 {
+        c.clock.advance(chrono::Duration::days(1));
+        automatic_backup(&mut c.db, &c.clock, Occasion::CloseOut).unwrap();
+    }
+    let backups = files_in(&c.backups_folder());
+    assert_eq!(backups.len(), 2, "two kept: {backups:?}");
+    let expected: Vec<String> = backups
+        .iter()
+        .map(|name| format!("{name}.audit-anchor"))
+        .collect();
+    assert_eq!(
+        anchors_in(&c.backups_folder()),
+        expected,
+        "each kept backup has its anchor, and no deleted one left its anchor behind"
+    );
 }

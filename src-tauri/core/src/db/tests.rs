@@ -558,3 +558,78 @@ fn a_large_database_opens_without_the_full_read_which_runs_after_and_finds_damag
     let err = check(&path).expect_err("engagement-desk check finds it too");
     assert_eq!(err.code, ErrorCode::DatabaseCorrupt, "{}", err.message);
 }
+
+#[cfg(unix)]
+#[test]
+fn the_database_and_its_side_files_are_their_owners_only() {
+    use crate::files::tests::mode;
+    let (dir, path) = temp_db();
+    let db = Database::open(&path).expect("a new database");
+    db.conn()
+        .execute(
+            "UPDATE settings SET value = 'America/Chicago' WHERE key = 'center_time_zone'",
+            [],
+        )
+        .expect("a write, so the write-ahead log holds something");
+    let _lock = WindowLock::acquire(&path).expect("the window's lock");
+    for suffix in ["", "-wal", "-shm", ".lock"] {
+        let file = crate::files::sidecar(&path, suffix);
+        assert_eq!(mode(&file), 0o600, "desk.db{suffix} is its owner's only");
+    }
+    drop(db);
+
+    let old = dir.path().join("old.db");
+    let v1 = Schema::from_steps(&[FOUNDATION]).expect("schema 1");
+    let v2 = Schema::from_steps(&[FOUNDATION, SECOND_STEP]).expect("schema 2");
+    drop(Database::open_with(&old, &v1, &fixed_options()).expect("schema 1"));
+    let migrated = Database::open_with(&old, &v2, &fixed_options()).expect("schema 2");
+    let copy = migrated
+        .open_report()
+        .pre_migration_backup
+        .clone()
+        .expect("copied before migrating");
+    assert_eq!(mode(&copy), 0o600, "the copy made before a migration too");
+    assert_eq!(
+        mode(&dir.path().join("backups")),
+        0o700,
+        "and the backups folder is its owner's only"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_database_made_before_files_were_private_is_narrowed_when_opened() {
+    use std::os::unix::fs::PermissionsExt;
+    let (_dir, path) = temp_db();
+    drop(Database::open(&path).expect("created"));
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).expect("widened");
+    drop(Database::open(&path).expect("reopened"));
+    assert_eq!(
+        crate::files::tests::mode(&path),
+        0o600,
+        "an existing database is its owner's only after it is opened"
+    );
+}
+
+#[test]
+fn the_schema_of_each_version_is_what_its_migrations_make() {
+    let schema = Schema::embedded().expect("embedded");
+    let db = Database::open_in_memory().expect("in memory");
+    schema
+        .require_objects_of_version(db.conn(), schema.latest_version(), Path::new("memory"))
+        .expect("a fresh database has exactly the latest schema");
+    let err = schema
+        .require_objects_of_version(db.conn(), 1, Path::new("memory"))
+        .expect_err("the latest schema is not version 1's");
+    assert!(
+        err.message
+            .contains("it has an extra trigger `audit_log_refuses_delete` on `audit_log`")
+            && err.message.contains("more"),
+        "names what version 1 does not have, triggers first, and says how many more: {}",
+        err.message
+    );
+    assert!(
+        schema.objects_at(0).expect("version 0").is_empty(),
+        "version 0 has nothing"
+    );
+}

@@ -5,7 +5,6 @@
 //! `suppressed` until none of them, and no sum of them, can be worked out from the
 //! published identities ([`identities`], [`super::suppression`]).
 
-use std::io::Write;
 use std::path::Path;
 
 use rust_xlsxwriter::{Format, Workbook, Worksheet};
@@ -13,7 +12,7 @@ use rust_xlsxwriter::{Format, Workbook, Worksheet};
 use super::suppression::{self, Mark};
 pub use super::suppression::{Identity, Relation};
 use super::{DayCounts, Report};
-use crate::error::{AppError, ErrorCode, Result};
+use crate::error::{AppError, Result};
 
 /// What one cell holds before it is written.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -557,15 +556,6 @@ fn cell_texts(cells: &[Cell], suppression: Suppression) -> Vec<String> {
         .collect()
 }
 
-fn file_error(path: &Path, err: std::io::Error) -> AppError {
-    // The kind in words ("permission denied", "no space left on device"), without the
-    // temporary file's name.
-    AppError::new(
-        ErrorCode::Storage,
-        format!("{} could not be written: {}", path.display(), err.kind()),
-    )
-}
-
 /// The report as CSV: a header row of [`COLUMNS`], then one row per day.
 pub fn csv_bytes(report: &Report, suppression: Suppression) -> Result<Vec<u8>> {
     let mut writer = csv::Writer::from_writer(Vec::new());
@@ -581,30 +571,9 @@ pub fn csv_bytes(report: &Report, suppression: Suppression) -> Result<Vec<u8>> {
 }
 
 /// Write bytes to `path` through a temporary file in the same folder, renamed into place,
-/// so a crash never leaves half a file under the name.
+/// so a crash never leaves half a file under the name; readable by its owner only.
 pub fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
-    let folder = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or_else(|| Path::new("."));
-    if !folder.is_dir() {
-        return Err(AppError::new(
-            ErrorCode::Storage,
-            format!(
-                "{} could not be written: the folder {} does not exist",
-                path.display(),
-                folder.display()
-            ),
-        ));
-    }
-    let mut temp = tempfile::NamedTempFile::new_in(folder).map_err(|err| file_error(path, err))?;
-    temp.write_all(bytes).map_err(|err| file_error(path, err))?;
-    temp.as_file()
-        .sync_all()
-        .map_err(|err| file_error(path, err))?;
-    temp.persist(path)
-        .map_err(|err| file_error(path, err.error))?;
-    Ok(())
+    crate::files::write_private(path, bytes)
 }
 
 /// The report as an XLSX workbook: a summary sheet and one sheet per section.
