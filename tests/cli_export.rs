@@ -379,6 +379,7 @@ fn a_queue_of_twelve() -> TempDb {
         entries.push(
             queue::join(&mut database, &clock, &mut pat, &input)
                 .expect("joins")
+                .line
                 .id,
         );
     }
