@@ -327,6 +327,7 @@ async fn an_admin_changes_roles_and_resets_a_password_and_a_supervisor_reads_the
     desk.click_button("Reset password").await;
     desk.wait_for_text("[role=status]", "must choose their own")
         .await;
+    desk.password_was_reset("sam");
     desk.wait_for_text("table", "must change password").await;
     desk.screenshot("staff-edit").await;
 
