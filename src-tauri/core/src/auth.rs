@@ -447,7 +447,7 @@ fn check_password(
 fn lockout_error(record: &StaffRecord, now: DateTime<Utc>) -> AppError {
     let minutes = record
         .locked_until
-        .map_or(0, |until| (until - now).num_minutes() + 1);
+        .map_or(0, |until| ((until - now).num_seconds() + 59) / 60);
     AppError::new(
         ErrorCode::NotAuthenticated,
         format!("this account is locked after too many wrong passwords; try again in {minutes} minutes or ask a supervisor to unlock it"),
@@ -733,6 +733,55 @@ fn lockout_after_failure(
     Ok(stored
         .filter(|stored| locked_out(stored, now))
         .map(|locked| lockout_error(&locked, now)))
+}
+
+/// Lock the screen now (the window's idle timer asks for this; [`authorize`] also locks a
+/// session that has been idle too long on its next action).
+pub fn lock_session(db: &mut Database, clock: &dyn Clock, session: &mut Session) -> Result<()> {
+    if session.locked {
+        return Ok(());
+    }
+    session.locked = true;
+    let actor = format!("staff:{}", session.username);
+    audit::record_alone(
+        db,
+        &Event {
+            at: clock.now(),
+            actor: &actor,
+            action: "session.idle_lock",
+            object: &actor,
+            outcome: Outcome::Ok,
+            detail: "locked by the window",
+        },
+    )
+}
+
+/// Record a logout (the caller drops the session).
+pub fn logout(db: &mut Database, clock: &dyn Clock, session: &Session) -> Result<()> {
+    let actor = format!("staff:{}", session.username);
+    audit::record_alone(
+        db,
+        &Event {
+            at: clock.now(),
+            actor: &actor,
+            action: "logout",
+            object: &actor,
+            outcome: Outcome::Ok,
+            detail: "",
+        },
+    )
+}
+
+/// What the UI may show about a session.
+pub fn session_info(db: &Database, session: &Session) -> Result<SessionInfo> {
+    Ok(SessionInfo {
+        username: session.username.clone(),
+        display_name: session.display_name.clone(),
+        roles: session.roles.clone(),
+        must_change_password: session.must_change_password,
+        locked: session.locked,
+        idle_lock_minutes: idle_lock_minutes(db)?,
+    })
 }
 
 /// Change one's own password (required for a new account and after an administrator's
