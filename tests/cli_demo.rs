@@ -234,15 +234,17 @@ fn demo_refuses_an_older_database_holding_data_before_migrating_or_writing_anyth
         drop(Database::open_with(&temp.path, &schema, &OpenOptions::default()).unwrap());
         let conn = rusqlite::Connection::open(&temp.path).unwrap();
         conn.execute_batch(seeds[version - 1]).unwrap();
-        conn.pragma_update(None, "wal_checkpoint", "TRUNCATE").unwrap();
+        conn.pragma_update(None, "wal_checkpoint", "TRUNCATE")
+            .unwrap();
     }
     let before = files_beside(&temp.path);
     let db = temp.path.to_str().unwrap();
-    let refused = run_cli(
-        &["--db", db, "demo", "--years", "1", "--until", UNTIL],
-        &[],
+    let refused = run_cli(&["--db", db, "demo", "--years", "1", "--until", UNTIL], &[]);
+    assert_eq!(
+        refused.code,
+        Some(1),
+        "an older database with data is refused"
     );
-    assert_eq!(refused.code, Some(1), "an older database with data is refused");
     assert!(
         refused.stderr.contains("[conflict]") && refused.stderr.contains("already holds data"),
         "{}",
@@ -274,11 +276,13 @@ fn demo_leaves_a_file_that_is_not_a_database_untouched() {
     let text = b"minutes of the residents' meeting, not a database\n".repeat(200);
     std::fs::write(&temp.path, &text).unwrap();
     let db = temp.path.to_str().unwrap();
-    let refused = run_cli(
-        &["--db", db, "demo", "--years", "1", "--until", UNTIL],
-        &[],
+    let refused = run_cli(&["--db", db, "demo", "--years", "1", "--until", UNTIL], &[]);
+    assert_eq!(
+        refused.code,
+        Some(1),
+        "a foreign file is refused: {}",
+        refused.stdout
     );
-    assert_eq!(refused.code, Some(1), "a foreign file is refused: {}", refused.stdout);
     assert!(
         refused.stderr.contains("[not_engagement_desk_database]"),
         "{}",

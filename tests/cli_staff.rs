@@ -30,7 +30,11 @@ fn staff_can_be_added_listed_reset_unlocked_and_disabled() {
             "--password-stdin",
         ],
         // Whoever runs the command cannot choose the name it is audited under.
-        &[("USER", "mallory"), ("USERNAME", "mallory"), ("LOGNAME", "mallory")],
+        &[
+            ("USER", "mallory"),
+            ("USERNAME", "mallory"),
+            ("LOGNAME", "mallory"),
+        ],
         PASSWORD,
     );
     assert_eq!(add.code, Some(0), "staff add succeeds: {}", add.stderr);
@@ -136,7 +140,10 @@ fn os_account() -> String {
         .env("USER", "someone-else")
         .output()
         .expect("id runs");
-    String::from_utf8(out.stdout).expect("utf-8").trim().to_string()
+    String::from_utf8(out.stdout)
+        .expect("utf-8")
+        .trim()
+        .to_string()
 }
 
 #[test]
@@ -171,8 +178,13 @@ fn an_account_made_on_the_command_line_chooses_its_own_password_at_first_login()
     let given = PASSWORD.trim_end();
     let mut nina = auth::login(&mut database, &SystemClock, "nina", given).expect("logs in");
     assert!(nina.must_change_password, "the session says so");
-    let err = auth::authorize(&mut database, &SystemClock, &mut nina, Operation::QueueServe)
-        .expect_err("nothing before the change");
+    let err = auth::authorize(
+        &mut database,
+        &SystemClock,
+        &mut nina,
+        Operation::QueueServe,
+    )
+    .expect_err("nothing before the change");
     assert_eq!(
         err.code,
         engagement_desk_core::ErrorCode::NotAuthenticated,
@@ -187,8 +199,13 @@ fn an_account_made_on_the_command_line_chooses_its_own_password_at_first_login()
         "saffron glacier tuba nickel",
     )
     .expect("chooses her own");
-    auth::authorize(&mut database, &SystemClock, &mut nina, Operation::QueueServe)
-        .expect("now allowed");
+    auth::authorize(
+        &mut database,
+        &SystemClock,
+        &mut nina,
+        Operation::QueueServe,
+    )
+    .expect("now allowed");
 }
 
 #[test]

@@ -456,7 +456,11 @@ async fn an_idle_screen_locks_and_the_same_person_unlocks_or_another_switches_us
         "Rust locked the session itself: {refused}"
     );
     assert_eq!(
-        desk.find("h2#screen-title").await.text().await.expect("title"),
+        desk.find("h2#screen-title")
+            .await
+            .text()
+            .await
+            .expect("title"),
         "Admin",
         "the window's own timer saw the keys and did not lock"
     );

@@ -1342,8 +1342,10 @@ fn login_with_hostile_usernames() {
             }
             if typed == "x\u{1f}ok" {
                 assert!(
-                    written.iter().any(|[_, action, object, _, _]| action == "login"
-                        && object == auth::UNKNOWN_USERNAME),
+                    written
+                        .iter()
+                        .any(|[_, action, object, _, _]| action == "login"
+                            && object == auth::UNKNOWN_USERNAME),
                     "login({typed:?}): the unknown name is recorded as tried: {written:?}"
                 );
             }

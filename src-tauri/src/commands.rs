@@ -10,10 +10,10 @@
 //! often it reloads; see `auth::Activity`.
 
 use engagement_desk_core::audit::{self, LogPage, LogQuery, VerifyReport};
+use engagement_desk_core::auth::Activity::{Person, Refresh};
 use engagement_desk_core::auth::{
     self, Actor, NewStaff, Operation, Role, SessionInfo, StaffSummary,
 };
-use engagement_desk_core::auth::Activity::{Person, Refresh};
 use engagement_desk_core::backup::{self, BackupFile, BackupMade, BackupOverview, RestoreDone};
 use engagement_desk_core::clock::Clock;
 use engagement_desk_core::days;
@@ -146,7 +146,9 @@ pub fn change_password(
 
 #[tauri::command(async)]
 pub fn list_staff(state: State<'_, AppState>) -> Reply<Vec<StaffSummary>> {
-    state.with_session(Refresh, |db, session| auth::list_staff(db, &state.clock, &mut Actor::Staff(session)))
+    state.with_session(Refresh, |db, session| {
+        auth::list_staff(db, &state.clock, &mut Actor::Staff(session))
+    })
 }
 
 #[tauri::command(async)]
@@ -232,20 +234,25 @@ pub fn view_audit_log(state: State<'_, AppState>, query: LogQuery) -> Reply<LogP
 
 #[tauri::command(async)]
 pub fn verify_audit_log(state: State<'_, AppState>) -> Reply<VerifyReport> {
-    state
-        .with_session(Person, |db, session| audit::verify_log(db, &state.clock, &mut Actor::Staff(session)))
+    state.with_session(Person, |db, session| {
+        audit::verify_log(db, &state.clock, &mut Actor::Staff(session))
+    })
 }
 
 /// Who is inside, occupancy, recently seen guests and today's counts.
 #[tauri::command(async)]
 pub fn desk_today(state: State<'_, AppState>) -> Reply<DeskToday> {
-    state.with_session(Refresh, |db, session| visits::desk_today(db, &state.clock, session))
+    state.with_session(Refresh, |db, session| {
+        visits::desk_today(db, &state.clock, session)
+    })
 }
 
 /// What the one box at the desk finds: a code, or nicknames starting with the text.
 #[tauri::command(async)]
 pub fn lookup_guest(state: State<'_, AppState>, typed: String) -> Reply<Lookup> {
-    state.with_session(Person, |db, session| guests::lookup(db, &state.clock, session, &typed))
+    state.with_session(Person, |db, session| {
+        guests::lookup(db, &state.clock, session, &typed)
+    })
 }
 
 #[tauri::command(async)]
@@ -286,7 +293,9 @@ pub fn check_out_visit(
 ) -> Reply<GuestCard> {
     crate::app::announce(
         &app,
-        state.with_session(Person, |db, session| visits::check_out(db, &state.clock, session, visit_id)),
+        state.with_session(Person, |db, session| {
+            visits::check_out(db, &state.clock, session, visit_id)
+        }),
     )
 }
 
@@ -298,8 +307,9 @@ pub fn undo_check_in(
 ) -> Reply<GuestCard> {
     crate::app::announce(
         &app,
-        state
-            .with_session(Person, |db, session| visits::undo_check_in(db, &state.clock, session, visit_id)),
+        state.with_session(Person, |db, session| {
+            visits::undo_check_in(db, &state.clock, session, visit_id)
+        }),
     )
 }
 
@@ -308,7 +318,9 @@ pub fn undo_check_in(
 pub fn count_anonymous_guest(app: AppHandle, state: State<'_, AppState>) -> Reply<u32> {
     crate::app::announce(
         &app,
-        state.with_session(Person, |db, session| visits::count_anonymous(db, &state.clock, session)),
+        state.with_session(Person, |db, session| {
+            visits::count_anonymous(db, &state.clock, session)
+        }),
     )
 }
 
@@ -326,8 +338,9 @@ pub fn set_building_capacity(
 ) -> Reply<u32> {
     crate::app::announce(
         &app,
-        state
-            .with_session(Person, |db, session| visits::set_capacity(db, &state.clock, session, &capacity)),
+        state.with_session(Person, |db, session| {
+            visits::set_capacity(db, &state.clock, session, &capacity)
+        }),
     )
 }
 
@@ -340,7 +353,9 @@ pub fn record_guest_flag(
 ) -> Reply<FlagRecorded> {
     crate::app::announce(
         &app,
-        state.with_session(Person, |db, session| restrictions::record(db, &state.clock, session, &flag)),
+        state.with_session(Person, |db, session| {
+            restrictions::record(db, &state.clock, session, &flag)
+        }),
     )
 }
 
@@ -348,14 +363,18 @@ pub fn record_guest_flag(
 pub fn lift_guest_flag(app: AppHandle, state: State<'_, AppState>, flag_id: i64) -> Reply<Flag> {
     crate::app::announce(
         &app,
-        state.with_session(Person, |db, session| restrictions::lift(db, &state.clock, session, flag_id)),
+        state.with_session(Person, |db, session| {
+            restrictions::lift(db, &state.clock, session, flag_id)
+        }),
     )
 }
 
 /// Alerts and restrictions in force today or later.
 #[tauri::command(async)]
 pub fn current_guest_flags(state: State<'_, AppState>) -> Reply<Vec<Flag>> {
-    state.with_session(Refresh, |db, session| restrictions::list_current(db, &state.clock, session))
+    state.with_session(Refresh, |db, session| {
+        restrictions::list_current(db, &state.clock, session)
+    })
 }
 
 /// Merge a duplicate record into the one kept (supervisors).
@@ -379,14 +398,18 @@ pub fn merge_guests(
 pub fn close_day(app: AppHandle, state: State<'_, AppState>) -> Reply<DayClosure> {
     crate::app::announce(
         &app,
-        state.with_session(Person, |db, session| visits::close_day(db, &state.clock, session)),
+        state.with_session(Person, |db, session| {
+            visits::close_day(db, &state.clock, session)
+        }),
     )
 }
 
 /// The live board of one kind (shower, computer, phone) for today.
 #[tauri::command(async)]
 pub fn schedule_board(state: State<'_, AppState>, kind: String) -> Reply<Board> {
-    state.with_session(Refresh, |db, session| schedule::board(db, &state.clock, session, &kind))
+    state.with_session(Refresh, |db, session| {
+        schedule::board(db, &state.clock, session, &kind)
+    })
 }
 
 /// Book a checked-in guest: the next free slot of a kind, or a resource and time.
@@ -455,7 +478,9 @@ pub fn set_resource_out_of_order(
 /// Every kind of resource (shower, computer, phone, and any added).
 #[tauri::command(async)]
 pub fn resource_kinds(state: State<'_, AppState>) -> Reply<Vec<KindSummary>> {
-    state.with_session(Refresh, |db, session| schedule::kinds(db, &state.clock, session))
+    state.with_session(Refresh, |db, session| {
+        schedule::kinds(db, &state.clock, session)
+    })
 }
 
 #[tauri::command(async)]
@@ -466,7 +491,9 @@ pub fn save_resource_kind(
 ) -> Reply<()> {
     crate::app::announce(
         &app,
-        state.with_session(Person, |db, session| schedule::save_kind(db, &state.clock, session, &kind)),
+        state.with_session(Person, |db, session| {
+            schedule::save_kind(db, &state.clock, session, &kind)
+        }),
     )
 }
 
@@ -514,7 +541,9 @@ pub fn set_opening_hours(
 pub fn block_period(app: AppHandle, state: State<'_, AppState>, block: BlockInput) -> Reply<i64> {
     crate::app::announce(
         &app,
-        state.with_session(Person, |db, session| schedule::block_period(db, &state.clock, session, &block)),
+        state.with_session(Person, |db, session| {
+            schedule::block_period(db, &state.clock, session, &block)
+        }),
     )
 }
 
@@ -528,13 +557,17 @@ pub fn set_no_show_grace(state: State<'_, AppState>, minutes: String) -> Reply<u
 /// Today's nurse queue as the front desk sees it: numbers and states only.
 #[tauri::command(async)]
 pub fn queue_desk_view(state: State<'_, AppState>) -> Reply<DeskQueue> {
-    state.with_session(Refresh, |db, session| queue::desk_view(db, &state.clock, session))
+    state.with_session(Refresh, |db, session| {
+        queue::desk_view(db, &state.clock, session)
+    })
 }
 
 /// Today's nurse queue with reasons, priorities and stations (nurses and supervisors).
 #[tauri::command(async)]
 pub fn queue_nurse_view(state: State<'_, AppState>) -> Reply<NurseQueue> {
-    state.with_session(Refresh, |db, session| queue::nurse_view(db, &state.clock, session))
+    state.with_session(Refresh, |db, session| {
+        queue::nurse_view(db, &state.clock, session)
+    })
 }
 
 /// Add a checked-in guest to the nurse queue; the entry carries the number to call out.
@@ -546,7 +579,9 @@ pub fn queue_join(
 ) -> Reply<QueueEntry> {
     crate::app::announce(
         &app,
-        state.with_session(Person, |db, session| queue::join(db, &state.clock, session, &input)),
+        state.with_session(Person, |db, session| {
+            queue::join(db, &state.clock, session, &input)
+        }),
     )
 }
 
@@ -559,7 +594,9 @@ pub fn queue_call_next(
 ) -> Reply<QueueEntry> {
     crate::app::announce(
         &app,
-        state.with_session(Person, |db, session| queue::call_next(db, &state.clock, session, station_id)),
+        state.with_session(Person, |db, session| {
+            queue::call_next(db, &state.clock, session, station_id)
+        }),
     )
 }
 
@@ -592,7 +629,9 @@ pub fn queue_change(
 pub fn queue_undo(app: AppHandle, state: State<'_, AppState>, entry_id: i64) -> Reply<QueueEntry> {
     crate::app::announce(
         &app,
-        state.with_session(Person, |db, session| queue::undo_last(db, &state.clock, session, entry_id)),
+        state.with_session(Person, |db, session| {
+            queue::undo_last(db, &state.clock, session, entry_id)
+        }),
     )
 }
 
@@ -612,7 +651,9 @@ pub fn queue_add_note(
 /// The clinical notes of an entry's guest; the read is audited.
 #[tauri::command(async)]
 pub fn queue_read_notes(state: State<'_, AppState>, entry_id: i64) -> Reply<Vec<ClinicalNote>> {
-    state.with_session(Person, |db, session| queue::read_notes(db, &state.clock, session, entry_id))
+    state.with_session(Person, |db, session| {
+        queue::read_notes(db, &state.clock, session, entry_id)
+    })
 }
 
 /// Record an on-site overdose or medical incident.
@@ -624,14 +665,18 @@ pub fn record_incident(
 ) -> Reply<Incident> {
     crate::app::announce(
         &app,
-        state.with_session(Person, |db, session| incidents::record(db, &state.clock, session, &input)),
+        state.with_session(Person, |db, session| {
+            incidents::record(db, &state.clock, session, &input)
+        }),
     )
 }
 
 /// Today's incidents, the latest first.
 #[tauri::command(async)]
 pub fn incidents_today(state: State<'_, AppState>) -> Reply<Vec<Incident>> {
-    state.with_session(Refresh, |db, session| incidents::today(db, &state.clock, session))
+    state.with_session(Refresh, |db, session| {
+        incidents::today(db, &state.clock, session)
+    })
 }
 
 /// Add or change a reason guests wait for (supervisors).
@@ -671,7 +716,9 @@ pub fn save_nurse_station(
 /// Categories, partners, today's warm hand-offs and the follow-ups due.
 #[tauri::command(async)]
 pub fn referrals_today(state: State<'_, AppState>) -> Reply<ReferralsToday> {
-    state.with_session(Refresh, |db, session| referrals::today(db, &state.clock, session))
+    state.with_session(Refresh, |db, session| {
+        referrals::today(db, &state.clock, session)
+    })
 }
 
 #[tauri::command(async)]
@@ -682,20 +729,26 @@ pub fn make_referral(
 ) -> Reply<Referral> {
     crate::app::announce(
         &app,
-        state.with_session(Person, |db, session| referrals::make(db, &state.clock, session, &input)),
+        state.with_session(Person, |db, session| {
+            referrals::make(db, &state.clock, session, &input)
+        }),
     )
 }
 
 /// A guest (by code) and the referrals the reader may see.
 #[tauri::command(async)]
 pub fn referrals_for_guest(state: State<'_, AppState>, code: String) -> Reply<GuestReferrals> {
-    state.with_session(Person, |db, session| referrals::for_guest(db, &state.clock, session, &code))
+    state.with_session(Person, |db, session| {
+        referrals::for_guest(db, &state.clock, session, &code)
+    })
 }
 
 /// One referral with notes, consents and history (sensitive reads are audited).
 #[tauri::command(async)]
 pub fn open_referral(state: State<'_, AppState>, referral_id: i64) -> Reply<ReferralDetail> {
-    state.with_session(Person, |db, session| referrals::open(db, &state.clock, session, referral_id))
+    state.with_session(Person, |db, session| {
+        referrals::open(db, &state.clock, session, referral_id)
+    })
 }
 
 #[tauri::command(async)]
@@ -765,7 +818,9 @@ pub fn revoke_consent(
 /// A referral to print, with the Part 2 notice (audited).
 #[tauri::command(async)]
 pub fn referral_printout(state: State<'_, AppState>, referral_id: i64) -> Reply<Printout> {
-    state.with_session(Person, |db, session| referrals::printout(db, &state.clock, session, referral_id))
+    state.with_session(Person, |db, session| {
+        referrals::printout(db, &state.clock, session, referral_id)
+    })
 }
 
 /// Add or change a partner organization (supervisors).
@@ -864,7 +919,9 @@ pub fn set_small_cell_threshold(state: State<'_, AppState>, threshold: String) -
 /// The backups folder, how many automatic backups are kept, and what is there.
 #[tauri::command(async)]
 pub fn backup_overview(state: State<'_, AppState>) -> Reply<BackupOverview> {
-    state.with_session(Refresh, |db, session| backup::overview(db, &state.clock, &mut Actor::Staff(session)))
+    state.with_session(Refresh, |db, session| {
+        backup::overview(db, &state.clock, &mut Actor::Staff(session))
+    })
 }
 
 /// Back up through the save dialog; the backup made, or none when the person cancelled.

@@ -327,10 +327,7 @@ pub fn login(
     let Some(record) = storage::find_by_username(db.conn(), username)? else {
         // Hash anyway so an unknown user takes as long as a wrong password.
         password::burn_time(password);
-        audit::record_alone(
-            db,
-            &login_event(now, UNKNOWN_USERNAME, Outcome::Failed, ""),
-        )?;
+        audit::record_alone(db, &login_event(now, UNKNOWN_USERNAME, Outcome::Failed, ""))?;
         return Err(AppError::new(ErrorCode::NotAuthenticated, LOGIN_REFUSED));
     };
     let name = record.username.clone();
@@ -343,7 +340,7 @@ pub fn login(
         )?;
         return Err(AppError::new(ErrorCode::NotAuthenticated, LOGIN_REFUSED));
     }
-    if !check_password(db, now, &record, password, "login", "anonymous")? {
+    if !check_password(db, now, &record, password, ("anonymous", "login", &name))? {
         return Err(AppError::new(ErrorCode::NotAuthenticated, LOGIN_REFUSED));
     }
     if record.disabled {
@@ -385,7 +382,7 @@ fn locked_out(record: &StaffRecord, now: DateTime<Utc>) -> bool {
 
 /// Check a password typed for `record`'s account: the login form, the lock screen and
 /// "change my password" all come here, so they share one failure count and one limit.
-/// A wrong password is counted and audited (as `action` by `actor`), and the fifth in a
+/// A wrong password is counted and audited (`actor` did `action` on `object`), and the fifth in a
 /// row locks the account for 15 minutes. The caller refuses a running lockout before asking,
 /// and clears the count after a right password in the transaction of what it lets happen.
 fn check_password(
@@ -393,13 +390,8 @@ fn check_password(
     now: DateTime<Utc>,
     record: &StaffRecord,
     typed: &str,
-    action: &str,
-    actor: &str,
+    (actor, action, object): (&str, &str, &str),
 ) -> Result<bool> {
-    let object = match action {
-        "login" => record.username.clone(),
-        _ => format!("staff:{}", record.username),
-    };
     if password::verify(typed, &record.password_hash)? {
         return Ok(true);
     }
@@ -419,7 +411,7 @@ fn check_password(
                 at: now,
                 actor,
                 action,
-                object: &object,
+                object,
                 outcome: Outcome::Failed,
                 detail: "wrong password",
             },
@@ -698,7 +690,13 @@ pub fn unlock_session(
         refuse(db, "account locked")?;
         return Err(lockout_error(&record, now));
     }
-    if !check_password(db, now, &record, password, "session.unlock", &actor)? {
+    if !check_password(
+        db,
+        now,
+        &record,
+        password,
+        (&actor, "session.unlock", &actor),
+    )? {
         return Err(lockout_after_failure(db, &record, now)?.unwrap_or_else(|| {
             AppError::new(ErrorCode::NotAuthenticated, "that password is not right")
         }));
@@ -802,7 +800,13 @@ pub fn change_own_password(
         return Err(lockout_error(&record, now));
     }
     let actor = format!("staff:{}", record.username);
-    if !check_password(db, now, &record, current, "staff.change_password", &actor)? {
+    if !check_password(
+        db,
+        now,
+        &record,
+        current,
+        (&actor, "staff.change_password", &actor),
+    )? {
         if let Some(locked) = lockout_after_failure(db, &record, now)? {
             session.locked = true;
             return Err(locked);

@@ -853,11 +853,17 @@ fn a_screen_that_keeps_refreshing_locks_in_rust_after_the_idle_time() {
     // Ten idle minutes of a board reloading every 30 seconds (timer, change events).
     for _ in 0..20 {
         d.clock.advance(Duration::seconds(30));
-        d.refresh(&mut pat).expect("refreshes within the idle time pass");
+        d.refresh(&mut pat)
+            .expect("refreshes within the idle time pass");
     }
-    assert!(!pat.locked, "at exactly ten minutes the screen is still open");
+    assert!(
+        !pat.locked,
+        "at exactly ten minutes the screen is still open"
+    );
     d.clock.advance(Duration::seconds(30));
-    let err = d.refresh(&mut pat).expect_err("the refreshes did not keep it awake");
+    let err = d
+        .refresh(&mut pat)
+        .expect_err("the refreshes did not keep it awake");
     assert_eq!(
         err.code,
         ErrorCode::NotAuthenticated,
@@ -906,8 +912,8 @@ fn wrong_passwords_on_the_lock_screen_count_toward_the_lockout() {
         login(&mut d.db, &d.clock, "pat", "wrong wrong wrong").expect_err("wrong");
     }
     for attempt in 1..=3 {
-        let err = unlock_session(&mut d.db, &d.clock, &mut pat, "wrong wrong wrong")
-            .expect_err("wrong");
+        let err =
+            unlock_session(&mut d.db, &d.clock, &mut pat, "wrong wrong wrong").expect_err("wrong");
         assert_eq!(err.code, ErrorCode::NotAuthenticated, "{}", err.message);
         assert_eq!(
             err.message.contains("locked after too many"),
@@ -917,7 +923,10 @@ fn wrong_passwords_on_the_lock_screen_count_toward_the_lockout() {
         );
     }
     let stored = d.account("pat");
-    assert_eq!(stored.failed_logins, MAX_FAILED_LOGINS, "one counter for every form");
+    assert_eq!(
+        stored.failed_logins, MAX_FAILED_LOGINS,
+        "one counter for every form"
+    );
     assert!(stored.locked_until.is_some(), "the account is locked");
     let err = unlock_session(&mut d.db, &d.clock, &mut pat, STAFF_PASSWORD)
         .expect_err("the right password does not open a locked account");
@@ -975,9 +984,12 @@ fn wrong_current_passwords_in_change_my_password_count_toward_the_lockout() {
         d.account("pat").locked_until.is_some(),
         "five wrong passwords lock the account"
     );
-    assert!(pat.locked, "and the screen, so whoever guessed cannot go on");
-    let err = authorize(&mut d.db, &d.clock, &mut pat, Operation::GuestsCheckIn)
-        .expect_err("locked");
+    assert!(
+        pat.locked,
+        "and the screen, so whoever guessed cannot go on"
+    );
+    let err =
+        authorize(&mut d.db, &d.clock, &mut pat, Operation::GuestsCheckIn).expect_err("locked");
     assert_eq!(err.code, ErrorCode::NotAuthenticated, "{}", err.message);
     login(&mut d.db, &d.clock, "pat", STAFF_PASSWORD).expect_err("the account is locked");
     let failed = d
@@ -1082,9 +1094,13 @@ fn an_unknown_username_is_audited_without_the_text_typed() {
     }
     let audit = d.audit_text();
     for text in typed {
-        assert!(!audit.contains(text), "the audit log holds what was typed: {audit}");
         assert!(
-            !audit.contains(&text.to_lowercase()) && !audit.contains(text.split(' ').next().unwrap_or(text)),
+            !audit.contains(text),
+            "the audit log holds what was typed: {audit}"
+        );
+        assert!(
+            !audit.contains(&text.to_lowercase())
+                && !audit.contains(text.split(' ').next().unwrap_or(text)),
             "not even part of what was typed: {audit}"
         );
     }
@@ -1095,7 +1111,10 @@ fn an_unknown_username_is_audited_without_the_text_typed() {
             action == "login" && object == UNKNOWN_USERNAME && result == "failed"
         })
         .count();
-    assert_eq!(tried, 2, "that an unknown name was tried is recorded, each time");
+    assert_eq!(
+        tried, 2,
+        "that an unknown name was tried is recorded, each time"
+    );
 }
 
 #[test]
@@ -1159,15 +1178,26 @@ fn the_small_cell_setting_is_read_by_a_session_allowed_the_reports_only() {
     );
     for (who, session, code) in [
         ("front desk", &mut pat, ErrorCode::PermissionDenied),
-        ("administrator", &mut d.admin.clone(), ErrorCode::PermissionDenied),
+        (
+            "administrator",
+            &mut d.admin.clone(),
+            ErrorCode::PermissionDenied,
+        ),
     ] {
-        let err = crate::reports::small_cell_setting(&mut d.db, &d.clock, session)
-            .expect_err("refused");
+        let err =
+            crate::reports::small_cell_setting(&mut d.db, &d.clock, session).expect_err("refused");
         assert_eq!(err.code, code, "{who}: {}", err.message);
-        assert!(!err.message.contains("10"), "{who}: nothing of the value leaks");
+        assert!(
+            !err.message.contains("10"),
+            "{who}: nothing of the value leaks"
+        );
     }
     lock_session(&mut d.db, &d.clock, &mut sam).expect("locked");
-    let err = crate::reports::small_cell_setting(&mut d.db, &d.clock, &mut sam)
-        .expect_err("locked");
-    assert_eq!(err.code, ErrorCode::NotAuthenticated, "a locked screen reads nothing");
+    let err =
+        crate::reports::small_cell_setting(&mut d.db, &d.clock, &mut sam).expect_err("locked");
+    assert_eq!(
+        err.code,
+        ErrorCode::NotAuthenticated,
+        "a locked screen reads nothing"
+    );
 }
