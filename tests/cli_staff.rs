@@ -2,7 +2,7 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-use engagement_desk_tests::{run_cli, run_cli_with_input, TempDb};
+use engagement_desk_tests::{os_account, run_cli, run_cli_with_input, TempDb};
 
 const PASSWORD: &str = "orchard lantern pebble violin\n";
 
@@ -130,20 +130,6 @@ fn staff_can_be_added_listed_reset_unlocked_and_disabled() {
         .query_row("SELECT count(*) FROM audit_log WHERE detail LIKE '%orchard%' OR object LIKE '%orchard%'", [], |row| row.get(0))
         .expect("query");
     assert_eq!(secrets, 0, "passwords never reach the audit log");
-}
-
-/// The account this test runs as, from the system's user database (`id -un` looks up the
-/// effective user id; it does not read $USER).
-fn os_account() -> String {
-    let out = std::process::Command::new("id")
-        .arg("-un")
-        .env("USER", "someone-else")
-        .output()
-        .expect("id runs");
-    String::from_utf8(out.stdout)
-        .expect("utf-8")
-        .trim()
-        .to_string()
 }
 
 #[test]

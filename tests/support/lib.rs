@@ -295,3 +295,17 @@ pub fn assert_database_healthy(path: &Path, context: &str) {
         audit.stderr
     );
 }
+
+/// The operating-system account the tests run as, from the system's user database
+/// (`id -un` looks up the effective user id; it does not read $USER).
+pub fn os_account() -> String {
+    let out = std::process::Command::new("id")
+        .arg("-un")
+        .env("USER", "someone-else")
+        .output()
+        .expect("id runs");
+    String::from_utf8(out.stdout)
+        .expect("utf-8")
+        .trim()
+        .to_string()
+}
