@@ -429,6 +429,21 @@ const fn rules(codes: &'static [ErrorCode]) -> Rules {
     }
 }
 
+impl Harness {
+    /// The next case starts with the front-desk account as a person would find it: a
+    /// lockout that wrong passwords caused lifted by a supervisor, and the screen open.
+    fn lift_lockout_of_desk(&mut self) {
+        auth::unlock_account(
+            &mut self.db,
+            &self.clock,
+            &mut Actor::Staff(&mut self.staff.supervisor),
+            "desk",
+        )
+        .expect("a supervisor lifts the lockout");
+        self.staff.desk.locked = false;
+    }
+}
+
 impl Rules {
     const fn refusal_writes(mut self, tables: &'static [&'static str]) -> Rules {
         self.refusal_writes = tables;
@@ -1389,10 +1404,10 @@ fn unlock_session() {
     property("unlock_session", hostile_text(), |h, password| {
         let mut session = h.staff.desk.clone();
         session.locked = true;
-        // A failed unlock is audited on purpose.
+        // A failed unlock is audited on purpose, and counts toward the account's lockout.
         let outcome = h.attempt(
             &password,
-            &rules(&[NotAuthenticated]).refusal_writes(&["audit_log"]),
+            &rules(&[NotAuthenticated]).refusal_writes(&["audit_log", "staff"]),
             |db, clock, _| auth::unlock_session(db, clock, &mut session, &password),
         );
         assert!(
@@ -1401,6 +1416,7 @@ fn unlock_session() {
             short(&password)
         );
         assert!(session.locked, "a refused unlock leaves the screen locked");
+        h.lift_lockout_of_desk();
     });
 }
 
@@ -1411,11 +1427,14 @@ fn change_password() {
     property("change_password", strategy, move |h, (typed, new)| {
         let right = current.borrow().clone();
         let typed = typed.unwrap_or_else(|| right.clone());
+        // A wrong current password is audited and counts toward the account's lockout; the
+        // one that locks the account is refused as not_authenticated and locks the screen.
         let outcome = h.attempt(
             &(&typed, &new),
-            &rules(&[InvalidInput]),
+            &rules(&[InvalidInput, NotAuthenticated]).refusal_writes(&["audit_log", "staff"]),
             |db, clock, staff| auth::change_own_password(db, clock, &mut staff.desk, &typed, &new),
         );
+        h.lift_lockout_of_desk();
         if let Outcome::Done(()) = outcome {
             assert_eq!(typed, right, "only the current password changes it");
             assert!(
