@@ -333,8 +333,8 @@ impl Desk {
     }
 
     /// Log in through the login screen (without waiting for the outcome). A new account's
-    /// first login uses the password it was given and chooses `password` on the
-    /// change-password screen that comes first.
+    /// first login uses the password it was given, chooses `password` on the
+    /// change-password screen that comes first, and waits for the start screen.
     pub async fn log_in(&self, username: &str, password: &str) {
         let given = self
             .first_logins
@@ -353,6 +353,8 @@ impl Desk {
                 .await;
             self.type_into("New password again", password).await;
             self.press(Key::Enter).await;
+            // The password is chosen: the app opens on its start screen.
+            self.wait_for_text("#screen-title", "Start").await;
         }
     }
 
