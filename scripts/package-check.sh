@@ -62,6 +62,14 @@ out=$(engagement-desk --db "$db" check 2>&1) || { echo "$out" >&2; fail "check";
 [ "$(printf '%s\n' "$out" | head -n 1)" = ok ] || { echo "$out" >&2; fail "check did not print ok"; }
 echo "ok: migrate and check on $db"
 
+# A release build carries no test hooks: the crash tests' hidden `drill` does not exist.
+if out=$(engagement-desk --db "$db" drill --username x --password-stdin </dev/null 2>&1); then
+  fail "the release binary has the drill test hook"
+fi
+printf '%s\n' "$out" | grep -q "unrecognized subcommand 'drill'" \
+  || { echo "$out" >&2; fail "drill was not refused as an unknown subcommand"; }
+echo "ok: no drill test hook in the release binary"
+
 # The window: start it under a virtual display in its own process group, give it 8 seconds,
 # and check the app process is still alive.
 HOME="$work" NO_AT_BRIDGE=1 setsid xvfb-run -a engagement-desk --db "$db" >"$work/app.log" 2>&1 &

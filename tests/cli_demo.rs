@@ -194,3 +194,103 @@ fn demo_refuses_a_database_with_data_an_unnamed_database_and_bad_arguments() {
         assert!(!fresh.path.exists(), "{args:?}: no database is made");
     }
 }
+
+/// Every file that belongs to the database at `path` (the file, its -wal and -shm, and the
+/// backups folder beside it), with its bytes.
+fn files_beside(path: &std::path::Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let folder = path.parent().unwrap();
+    let mut files = Vec::new();
+    let mut pending = vec![folder.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let entry = entry.unwrap().path();
+            if entry.is_dir() {
+                pending.push(entry);
+            } else {
+                let bytes = std::fs::read(&entry).unwrap();
+                files.push((entry, bytes));
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+#[test]
+fn demo_refuses_an_older_database_holding_data_before_migrating_or_writing_anything() {
+    use engagement_desk_core::db::{OpenOptions, Schema};
+    let temp = TempDb::new();
+    // Schema version 2 (staff and audit log), holding the fixture rows of that version.
+    let ups = [
+        include_str!("../migrations/0001-foundation/up.sql"),
+        include_str!("../migrations/0002-staff-and-audit/up.sql"),
+    ];
+    let seeds = [
+        include_str!("fixtures/migration-seeds/0001.sql"),
+        include_str!("fixtures/migration-seeds/0002.sql"),
+    ];
+    for version in 1..=2 {
+        let schema = Schema::from_steps(&ups[..version]).unwrap();
+        drop(Database::open_with(&temp.path, &schema, &OpenOptions::default()).unwrap());
+        let conn = rusqlite::Connection::open(&temp.path).unwrap();
+        conn.execute_batch(seeds[version - 1]).unwrap();
+        conn.pragma_update(None, "wal_checkpoint", "TRUNCATE")
+            .unwrap();
+    }
+    let before = files_beside(&temp.path);
+    let db = temp.path.to_str().unwrap();
+    let refused = run_cli(&["--db", db, "demo", "--years", "1", "--until", UNTIL], &[]);
+    assert_eq!(
+        refused.code,
+        Some(1),
+        "an older database with data is refused"
+    );
+    assert!(
+        refused.stderr.contains("[conflict]") && refused.stderr.contains("already holds data"),
+        "{}",
+        refused.stderr
+    );
+    let after: Vec<_> = files_beside(&temp.path)
+        .into_iter()
+        // The window lock the command holds while it runs is not the database.
+        .filter(|(path, _)| !path.to_string_lossy().ends_with(".lock"))
+        .collect();
+    let before: Vec<_> = before
+        .into_iter()
+        .filter(|(path, _)| !path.to_string_lossy().ends_with(".lock"))
+        .collect();
+    assert_eq!(
+        after.iter().map(|(path, _)| path).collect::<Vec<_>>(),
+        before.iter().map(|(path, _)| path).collect::<Vec<_>>(),
+        "no file was added (no pre-migration backup: nothing was migrated)"
+    );
+    assert!(
+        after == before,
+        "the database is byte for byte as it was: not migrated, nothing written"
+    );
+}
+
+#[test]
+fn demo_leaves_a_file_that_is_not_a_database_untouched() {
+    let temp = TempDb::new();
+    let text = b"minutes of the residents' meeting, not a database\n".repeat(200);
+    std::fs::write(&temp.path, &text).unwrap();
+    let db = temp.path.to_str().unwrap();
+    let refused = run_cli(&["--db", db, "demo", "--years", "1", "--until", UNTIL], &[]);
+    assert_eq!(
+        refused.code,
+        Some(1),
+        "a foreign file is refused: {}",
+        refused.stdout
+    );
+    assert!(
+        refused.stderr.contains("[not_engagement_desk_database]"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(
+        std::fs::read(&temp.path).unwrap(),
+        text,
+        "the file is exactly as it was"
+    );
+}

@@ -88,7 +88,11 @@ fn a_day_is_exported_as_csv_with_the_documented_columns() {
             |row| row.get(0),
         )
         .expect("an export entry");
-    assert_eq!(actor, "os:night-manager", "who exported");
+    assert_eq!(
+        actor,
+        format!("os:{}", engagement_desk_tests::os_account()),
+        "who exported: the operating-system account, not $USER"
+    );
 }
 
 #[test]

@@ -2,7 +2,7 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-use engagement_desk_tests::{run_cli, run_cli_with_input, TempDb};
+use engagement_desk_tests::{os_account, run_cli, run_cli_with_input, TempDb};
 
 const PASSWORD: &str = "orchard lantern pebble violin\n";
 
@@ -29,7 +29,12 @@ fn staff_can_be_added_listed_reset_unlocked_and_disabled() {
             "supervisor",
             "--password-stdin",
         ],
-        &[("USER", "night-manager")],
+        // Whoever runs the command cannot choose the name it is audited under.
+        &[
+            ("USER", "mallory"),
+            ("USERNAME", "mallory"),
+            ("LOGNAME", "mallory"),
+        ],
         PASSWORD,
     );
     assert_eq!(add.code, Some(0), "staff add succeeds: {}", add.stderr);
@@ -43,7 +48,7 @@ fn staff_can_be_added_listed_reset_unlocked_and_disabled() {
     assert!(
         list.stdout
             .lines()
-            .any(|line| line.starts_with("maria") && line.ends_with("active")),
+            .any(|line| line.starts_with("maria") && line.ends_with("must change password")),
         "{}",
         list.stdout
     );
@@ -116,13 +121,77 @@ fn staff_can_be_added_listed_reset_unlocked_and_disabled() {
         )
         .expect("creation audited");
     assert_eq!(
-        actor, "os:night-manager",
-        "the operating-system user is the actor"
+        actor,
+        format!("os:{}", os_account()),
+        "the actor is the operating-system account, asked of the system, whatever $USER says"
     );
+    assert!(!actor.contains("mallory"), "$USER is not believed: {actor}");
     let secrets: i64 = conn
         .query_row("SELECT count(*) FROM audit_log WHERE detail LIKE '%orchard%' OR object LIKE '%orchard%'", [], |row| row.get(0))
         .expect("query");
     assert_eq!(secrets, 0, "passwords never reach the audit log");
+}
+
+#[test]
+fn an_account_made_on_the_command_line_chooses_its_own_password_at_first_login() {
+    use engagement_desk_core::auth::{self, Operation};
+    use engagement_desk_core::clock::SystemClock;
+    let db = TempDb::new();
+    let add = run_cli_with_input(
+        &[
+            "--db",
+            db_arg(&db),
+            "staff",
+            "add",
+            "--username",
+            "nina",
+            "--name",
+            "Nina Nurse",
+            "--role",
+            "nurse",
+            "--password-stdin",
+        ],
+        &[],
+        PASSWORD,
+    );
+    assert_eq!(add.code, Some(0), "staff add succeeds: {}", add.stderr);
+    assert!(
+        add.stdout.contains("must change password"),
+        "the new account is shown as having to choose its password: {}",
+        add.stdout
+    );
+    let mut database = engagement_desk_core::db::Database::open(&db.path).expect("database");
+    let given = PASSWORD.trim_end();
+    let mut nina = auth::login(&mut database, &SystemClock, "nina", given).expect("logs in");
+    assert!(nina.must_change_password, "the session says so");
+    let err = auth::authorize(
+        &mut database,
+        &SystemClock,
+        &mut nina,
+        Operation::QueueServe,
+    )
+    .expect_err("nothing before the change");
+    assert_eq!(
+        err.code,
+        engagement_desk_core::ErrorCode::NotAuthenticated,
+        "{}",
+        err.message
+    );
+    auth::change_own_password(
+        &mut database,
+        &SystemClock,
+        &mut nina,
+        given,
+        "saffron glacier tuba nickel",
+    )
+    .expect("chooses her own");
+    auth::authorize(
+        &mut database,
+        &SystemClock,
+        &mut nina,
+        Operation::QueueServe,
+    )
+    .expect("now allowed");
 }
 
 #[test]

@@ -327,6 +327,7 @@ async fn an_admin_changes_roles_and_resets_a_password_and_a_supervisor_reads_the
     desk.click_button("Reset password").await;
     desk.wait_for_text("[role=status]", "must choose their own")
         .await;
+    desk.password_was_reset("sam");
     desk.wait_for_text("table", "must change password").await;
     desk.screenshot("staff-edit").await;
 
@@ -425,6 +426,49 @@ async fn an_idle_screen_locks_and_the_same_person_unlocks_or_another_switches_us
         .await;
     desk.press(Key::Enter).await;
     desk.wait_for_text("[role=alert]", "not right").await;
+    desk.type_into("Password for avery", ADMIN_PASSWORD).await;
+    desk.press(Key::Enter).await;
+    desk.wait_for_text("#screen-title", "Admin").await;
+
+    // The lock holds in Rust. Someone keeps the window's own timer happy (a key now and
+    // then) while the staff list is reloaded every ten seconds, as screens do by themselves
+    // on timers and change events; no person's action reaches Rust for over a minute.
+    let started = std::time::Instant::now();
+    let refused = loop {
+        tokio::time::sleep(std::time::Duration::from_secs(10)).await;
+        desk.press(Key::Shift).await;
+        let reload = desk.invoke("list_staff", serde_json::json!({})).await;
+        if let Err(err) = reload {
+            break err;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(80),
+            "reloads kept the session awake past the idle minute"
+        );
+    };
+    assert!(
+        started.elapsed() > std::time::Duration::from_secs(55),
+        "not before the idle minute: {:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        refused["code"], "not_authenticated",
+        "Rust locked the session itself: {refused}"
+    );
+    assert_eq!(
+        desk.find("h2#screen-title")
+            .await
+            .text()
+            .await
+            .expect("title"),
+        "Admin",
+        "the window's own timer saw the keys and did not lock"
+    );
+    // The next thing the person does is refused, and the window shows the lock at once.
+    desk.type_into("Lock idle screens after (minutes, 1 to 60)", "5")
+        .await;
+    desk.click_button("Save idle lock").await;
+    desk.wait_for_text("h2", "Screen locked").await;
     desk.type_into("Password for avery", ADMIN_PASSWORD).await;
     desk.press(Key::Enter).await;
     desk.wait_for_text("#screen-title", "Admin").await;

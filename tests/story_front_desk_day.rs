@@ -12,7 +12,7 @@ use engagement_desk_core::guests::{self, NewGuest};
 use engagement_desk_core::restrictions::{self, FlagKind, NewFlag, Scope};
 use engagement_desk_core::visits;
 use engagement_desk_core::ErrorCode;
-use engagement_desk_tests::TempDb;
+use engagement_desk_tests::{first_login, TempDb, FIRST_PASSWORD};
 
 const PASSWORD: &str = "orchard lantern pebble violin";
 
@@ -40,13 +40,13 @@ fn a_morning_at_the_desk_from_opening_to_close_out() {
                 username: username.into(),
                 display_name: format!("Staff {username}"),
                 roles: vec![role],
-                password: PASSWORD.into(),
+                password: FIRST_PASSWORD.into(),
             },
         )
         .expect("staff");
     }
-    let mut pat = auth::login(&mut database, &clock, "pat", PASSWORD).expect("pat");
-    let mut sam = auth::login(&mut database, &clock, "sam", PASSWORD).expect("sam");
+    let mut pat = first_login(&mut database, &clock, "pat", FIRST_PASSWORD, PASSWORD);
+    let mut sam = first_login(&mut database, &clock, "sam", FIRST_PASSWORD, PASSWORD);
     visits::set_capacity(&mut database, &clock, &mut sam, "3").expect("a small room today");
 
     // Three guests arrive; the third fills the room.

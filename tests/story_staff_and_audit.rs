@@ -10,7 +10,7 @@ use engagement_desk_core::auth::{self, Actor, NewStaff, Operation, Role};
 use engagement_desk_core::clock::FixedClock;
 use engagement_desk_core::db::Database;
 use engagement_desk_core::ErrorCode;
-use engagement_desk_tests::{run_cli, TempDb};
+use engagement_desk_tests::{first_login, run_cli, TempDb, FIRST_PASSWORD};
 
 const ADMIN_PASSWORD: &str = "orchard lantern pebble violin";
 const SUPERVISOR_PASSWORD: &str = "copper meadow thistle rocket";
@@ -38,7 +38,7 @@ fn a_shift_is_set_up_locked_when_idle_audited_and_tampering_is_found() {
             username: "sam".into(),
             display_name: "Sam Shift".into(),
             roles: vec![Role::FrontDesk],
-            password: SUPERVISOR_PASSWORD.into(),
+            password: FIRST_PASSWORD.into(),
         },
     )
     .expect("front-desk account");
@@ -57,8 +57,14 @@ fn a_shift_is_set_up_locked_when_idle_audited_and_tampering_is_found() {
 
     // The app restarts: the setting and the roles were written to disk.
     let mut database = Database::open(&db.path).expect("restart");
-    let mut sam =
-        auth::login(&mut database, &clock, "sam", SUPERVISOR_PASSWORD).expect("sam logs in");
+    // Sam's first login: the password the administrator gave is replaced at once.
+    let mut sam = first_login(
+        &mut database,
+        &clock,
+        "sam",
+        FIRST_PASSWORD,
+        SUPERVISOR_PASSWORD,
+    );
     assert_eq!(
         auth::session_info(&database, &sam)
             .expect("info")

@@ -4,7 +4,7 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use engagement_desk_core::auth::Session;
+use engagement_desk_core::auth::{self, Activity, Session};
 use engagement_desk_core::backup;
 use engagement_desk_core::clock::ShiftedClock;
 use engagement_desk_core::db::{self, Database, WindowLock};
@@ -83,13 +83,15 @@ impl AppState {
         })
     }
 
-    /// Run `work` for the logged-in person; `not_authenticated` when nobody is.
+    /// Run `work` for the logged-in person as `activity` (does it keep the session awake?
+    /// see [`Activity`]); `not_authenticated` when nobody is logged in.
     pub fn with_session<T>(
         &self,
+        activity: Activity,
         work: impl FnOnce(&mut Database, &mut Session) -> Result<T>,
     ) -> Result<T> {
         self.with_session_slot(|db, slot| match slot.as_mut() {
-            Some(session) => work(db, session),
+            Some(session) => auth::with_activity(session, activity, |session| work(db, session)),
             None => Err(AppError::new(ErrorCode::NotAuthenticated, "please log in")),
         })
     }

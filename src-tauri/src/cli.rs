@@ -77,7 +77,9 @@ pub enum Command {
     },
     /// For the crash and concurrency tests: log in and check test guests in and out as fast
     /// as possible, printing `ack ...` after each action is committed. Refuses a database
-    /// that holds any guest it did not make.
+    /// that holds any guest it did not make. A test hook: debug builds only, so a release
+    /// build has no such subcommand at all.
+    #[cfg(debug_assertions)]
     #[command(hide = true)]
     Drill {
         #[arg(long)]
@@ -173,6 +175,7 @@ pub fn run(command: Command, explicit_db: Option<&Path>) -> ExitCode {
         }) => export_counts(&path, &from, &to, format, &out, suppress_small_cells, force),
         Command::Backup { out, force } => back_up(&path, &out, force),
         Command::Restore { from } => restore(&path, &from),
+        #[cfg(debug_assertions)]
         Command::Drill {
             username, count, ..
         } => drill(&path, &username, count),
@@ -238,10 +241,12 @@ fn migrate(path: &Path) -> Result<Vec<String>> {
     Ok(lines)
 }
 
-/// The operating-system user, who is the actor of break-glass commands.
+/// The operating-system account running this process, which is the actor of break-glass
+/// commands: asked of the operating system (the effective user id's account entry on Linux
+/// and macOS, the logged-on user on Windows), never read from `$USER` or `%USERNAME%`,
+/// which anyone can set to another name.
 fn os_user() -> String {
-    std::env::var("USER")
-        .or_else(|_| std::env::var("USERNAME"))
+    whoami::username()
         .ok()
         .filter(|user| !user.trim().is_empty())
         .unwrap_or_else(|| "unknown".to_string())
@@ -612,8 +617,9 @@ fn restore(path: &Path, from: &Path) -> Result<Vec<String>> {
     Ok(lines)
 }
 
-/// See [`Command::Drill`]. Each `ack` line is printed (and flushed) only after its action
+/// See `Command::Drill` (debug builds only). Each `ack` line is printed (and flushed) only after its action
 /// committed, so a test that kills this process can hold the database to every line it read.
+#[cfg(debug_assertions)]
 fn drill(path: &Path, username: &str, count: u32) -> Result<Vec<String>> {
     let password = password_from_stdin()?;
     anchored(open_existing_database(path)?, |database| {
@@ -668,4 +674,20 @@ fn drill_opened(
 
 pub fn print_error(err: &AppError) {
     eprintln!("error [{}]: {}", err.code, err.message);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_drill_test_hook_exists_in_debug_builds_only() {
+        let drill = Args::command().find_subcommand("drill").is_some();
+        assert_eq!(
+            drill,
+            cfg!(debug_assertions),
+            "the hidden drill subcommand is compiled into debug builds (the crash tests) and never into release builds"
+        );
+    }
 }

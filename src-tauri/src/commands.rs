@@ -1,8 +1,16 @@
 //! Tauri commands: each takes the state, calls the core and returns its `{code, message}`
 //! error unchanged. Every command here must also be listed in build.rs and granted in
 //! capabilities/main.json.
+//!
+//! The idle lock: each command that acts for the logged-in person says what it is,
+//! `Person` (a change, a search typed, a record opened, a report or check asked for: keeps
+//! the session awake) or `Refresh` (what screens load by themselves, on a timer, on a
+//! change event or when they first show: checked against the idle time, but never keeps a
+//! session awake). A screen left open therefore locks in Rust after the idle time however
+//! often it reloads; see `auth::Activity`.
 
 use engagement_desk_core::audit::{self, LogPage, LogQuery, VerifyReport};
+use engagement_desk_core::auth::Activity::{Person, Refresh};
 use engagement_desk_core::auth::{
     self, Actor, NewStaff, Operation, Role, SessionInfo, StaffSummary,
 };
@@ -111,7 +119,7 @@ pub fn current_session(state: State<'_, AppState>) -> Reply<Option<SessionInfo>>
 
 #[tauri::command(async)]
 pub fn lock_session(state: State<'_, AppState>) -> Reply<SessionInfo> {
-    state.with_session(|db, session| {
+    state.with_session(Refresh, |db, session| {
         auth::lock_session(db, &state.clock, session)?;
         auth::session_info(db, session)
     })
@@ -119,7 +127,7 @@ pub fn lock_session(state: State<'_, AppState>) -> Reply<SessionInfo> {
 
 #[tauri::command(async)]
 pub fn unlock_session(state: State<'_, AppState>, password: String) -> Reply<SessionInfo> {
-    state.with_session(|db, session| {
+    state.with_session(Person, |db, session| {
         auth::unlock_session(db, &state.clock, session, &password)?;
         auth::session_info(db, session)
     })
@@ -131,7 +139,7 @@ pub fn change_password(
     current: String,
     new: String,
 ) -> Reply<SessionInfo> {
-    state.with_session(|db, session| {
+    state.with_session(Person, |db, session| {
         auth::change_own_password(db, &state.clock, session, &current, &new)?;
         auth::session_info(db, session)
     })
@@ -139,12 +147,14 @@ pub fn change_password(
 
 #[tauri::command(async)]
 pub fn list_staff(state: State<'_, AppState>) -> Reply<Vec<StaffSummary>> {
-    state.with_session(|db, session| auth::list_staff(db, &state.clock, &mut Actor::Staff(session)))
+    state.with_session(Refresh, |db, session| {
+        auth::list_staff(db, &state.clock, &mut Actor::Staff(session))
+    })
 }
 
 #[tauri::command(async)]
 pub fn create_staff(state: State<'_, AppState>, staff: NewStaff) -> Reply<StaffSummary> {
-    state.with_session(|db, session| {
+    state.with_session(Person, |db, session| {
         auth::create_staff(db, &state.clock, &mut Actor::Staff(session), &staff)
     })
 }
@@ -155,7 +165,7 @@ pub fn set_staff_roles(
     username: String,
     roles: Vec<Role>,
 ) -> Reply<StaffSummary> {
-    state.with_session(|db, session| {
+    state.with_session(Person, |db, session| {
         auth::set_roles(
             db,
             &state.clock,
@@ -172,7 +182,7 @@ pub fn set_staff_disabled(
     username: String,
     disabled: bool,
 ) -> Reply<StaffSummary> {
-    state.with_session(|db, session| {
+    state.with_session(Person, |db, session| {
         auth::set_disabled(
             db,
             &state.clock,
@@ -189,7 +199,7 @@ pub fn reset_staff_password(
     username: String,
     password: String,
 ) -> Reply<StaffSummary> {
-    state.with_session(|db, session| {
+    state.with_session(Person, |db, session| {
         auth::reset_password(
             db,
             &state.clock,
@@ -202,7 +212,7 @@ pub fn reset_staff_password(
 
 #[tauri::command(async)]
 pub fn unlock_staff(state: State<'_, AppState>, username: String) -> Reply<StaffSummary> {
-    state.with_session(|db, session| {
+    state.with_session(Person, |db, session| {
         auth::unlock_account(db, &state.clock, &mut Actor::Staff(session), &username)
     })
 }
@@ -210,7 +220,7 @@ pub fn unlock_staff(state: State<'_, AppState>, username: String) -> Reply<Staff
 /// Set the idle-lock time for everyone (administrators); returns the caller's session with it.
 #[tauri::command(async)]
 pub fn set_idle_lock_minutes(state: State<'_, AppState>, minutes: String) -> Reply<SessionInfo> {
-    state.with_session(|db, session| {
+    state.with_session(Person, |db, session| {
         auth::set_idle_lock_minutes(db, &state.clock, &mut Actor::Staff(session), &minutes)?;
         auth::session_info(db, session)
     })
@@ -218,27 +228,32 @@ pub fn set_idle_lock_minutes(state: State<'_, AppState>, minutes: String) -> Rep
 
 #[tauri::command(async)]
 pub fn view_audit_log(state: State<'_, AppState>, query: LogQuery) -> Reply<LogPage> {
-    state.with_session(|db, session| {
+    state.with_session(Person, |db, session| {
         audit::view_log(db, &state.clock, &mut Actor::Staff(session), &query)
     })
 }
 
 #[tauri::command(async)]
 pub fn verify_audit_log(state: State<'_, AppState>) -> Reply<VerifyReport> {
-    state
-        .with_session(|db, session| audit::verify_log(db, &state.clock, &mut Actor::Staff(session)))
+    state.with_session(Person, |db, session| {
+        audit::verify_log(db, &state.clock, &mut Actor::Staff(session))
+    })
 }
 
 /// Who is inside, occupancy, recently seen guests and today's counts.
 #[tauri::command(async)]
 pub fn desk_today(state: State<'_, AppState>) -> Reply<DeskToday> {
-    state.with_session(|db, session| visits::desk_today(db, &state.clock, session))
+    state.with_session(Refresh, |db, session| {
+        visits::desk_today(db, &state.clock, session)
+    })
 }
 
 /// What the one box at the desk finds: a code, or nicknames starting with the text.
 #[tauri::command(async)]
 pub fn lookup_guest(state: State<'_, AppState>, typed: String) -> Reply<Lookup> {
-    state.with_session(|db, session| guests::lookup(db, &state.clock, session, &typed))
+    state.with_session(Person, |db, session| {
+        guests::lookup(db, &state.clock, session, &typed)
+    })
 }
 
 #[tauri::command(async)]
@@ -250,7 +265,7 @@ pub fn check_in_guest(
 ) -> Reply<CheckedIn> {
     crate::app::announce(
         &app,
-        state.with_session(|db, session| {
+        state.with_session(Person, |db, session| {
             visits::check_in(db, &state.clock, session, guest_id, over_capacity)
         }),
     )
@@ -265,7 +280,7 @@ pub fn register_and_check_in(
 ) -> Reply<CheckedIn> {
     crate::app::announce(
         &app,
-        state.with_session(|db, session| {
+        state.with_session(Person, |db, session| {
             visits::register_and_check_in(db, &state.clock, session, &guest, over_capacity)
         }),
     )
@@ -279,7 +294,9 @@ pub fn check_out_visit(
 ) -> Reply<GuestCard> {
     crate::app::announce(
         &app,
-        state.with_session(|db, session| visits::check_out(db, &state.clock, session, visit_id)),
+        state.with_session(Person, |db, session| {
+            visits::check_out(db, &state.clock, session, visit_id)
+        }),
     )
 }
 
@@ -291,8 +308,9 @@ pub fn undo_check_in(
 ) -> Reply<GuestCard> {
     crate::app::announce(
         &app,
-        state
-            .with_session(|db, session| visits::undo_check_in(db, &state.clock, session, visit_id)),
+        state.with_session(Person, |db, session| {
+            visits::undo_check_in(db, &state.clock, session, visit_id)
+        }),
     )
 }
 
@@ -301,7 +319,9 @@ pub fn undo_check_in(
 pub fn count_anonymous_guest(app: AppHandle, state: State<'_, AppState>) -> Reply<u32> {
     crate::app::announce(
         &app,
-        state.with_session(|db, session| visits::count_anonymous(db, &state.clock, session)),
+        state.with_session(Person, |db, session| {
+            visits::count_anonymous(db, &state.clock, session)
+        }),
     )
 }
 
@@ -319,8 +339,9 @@ pub fn set_building_capacity(
 ) -> Reply<u32> {
     crate::app::announce(
         &app,
-        state
-            .with_session(|db, session| visits::set_capacity(db, &state.clock, session, &capacity)),
+        state.with_session(Person, |db, session| {
+            visits::set_capacity(db, &state.clock, session, &capacity)
+        }),
     )
 }
 
@@ -333,7 +354,9 @@ pub fn record_guest_flag(
 ) -> Reply<FlagRecorded> {
     crate::app::announce(
         &app,
-        state.with_session(|db, session| restrictions::record(db, &state.clock, session, &flag)),
+        state.with_session(Person, |db, session| {
+            restrictions::record(db, &state.clock, session, &flag)
+        }),
     )
 }
 
@@ -341,14 +364,18 @@ pub fn record_guest_flag(
 pub fn lift_guest_flag(app: AppHandle, state: State<'_, AppState>, flag_id: i64) -> Reply<Flag> {
     crate::app::announce(
         &app,
-        state.with_session(|db, session| restrictions::lift(db, &state.clock, session, flag_id)),
+        state.with_session(Person, |db, session| {
+            restrictions::lift(db, &state.clock, session, flag_id)
+        }),
     )
 }
 
 /// Alerts and restrictions in force today or later.
 #[tauri::command(async)]
 pub fn current_guest_flags(state: State<'_, AppState>) -> Reply<Vec<Flag>> {
-    state.with_session(|db, session| restrictions::list_current(db, &state.clock, session))
+    state.with_session(Refresh, |db, session| {
+        restrictions::list_current(db, &state.clock, session)
+    })
 }
 
 /// Merge a duplicate record into the one kept (supervisors).
@@ -361,7 +388,7 @@ pub fn merge_guests(
 ) -> Reply<GuestCard> {
     crate::app::announce(
         &app,
-        state.with_session(|db, session| {
+        state.with_session(Person, |db, session| {
             guests::merge(db, &state.clock, session, &keep_code, &duplicate_code)
         }),
     )
@@ -372,14 +399,18 @@ pub fn merge_guests(
 pub fn close_day(app: AppHandle, state: State<'_, AppState>) -> Reply<DayClosure> {
     crate::app::announce(
         &app,
-        state.with_session(|db, session| visits::close_day(db, &state.clock, session)),
+        state.with_session(Person, |db, session| {
+            visits::close_day(db, &state.clock, session)
+        }),
     )
 }
 
 /// The live board of one kind (shower, computer, phone) for today.
 #[tauri::command(async)]
 pub fn schedule_board(state: State<'_, AppState>, kind: String) -> Reply<Board> {
-    state.with_session(|db, session| schedule::board(db, &state.clock, session, &kind))
+    state.with_session(Refresh, |db, session| {
+        schedule::board(db, &state.clock, session, &kind)
+    })
 }
 
 /// Book a checked-in guest: the next free slot of a kind, or a resource and time.
@@ -392,7 +423,7 @@ pub fn book_service(
 ) -> Reply<Booking> {
     crate::app::announce(
         &app,
-        state.with_session(|db, session| {
+        state.with_session(Person, |db, session| {
             schedule::book(db, &state.clock, session, guest_id, &target)
         }),
     )
@@ -408,7 +439,7 @@ pub fn change_booking(
 ) -> Reply<Booking> {
     crate::app::announce(
         &app,
-        state.with_session(|db, session| {
+        state.with_session(Person, |db, session| {
             schedule::change_state(db, &state.clock, session, booking_id, to)
         }),
     )
@@ -423,7 +454,7 @@ pub fn join_waitlist(
 ) -> Reply<WaitingGuest> {
     crate::app::announce(
         &app,
-        state.with_session(|db, session| {
+        state.with_session(Person, |db, session| {
             schedule::join_waitlist(db, &state.clock, session, guest_id, &kind)
         }),
     )
@@ -439,7 +470,7 @@ pub fn set_resource_out_of_order(
 ) -> Reply<()> {
     crate::app::announce(
         &app,
-        state.with_session(|db, session| {
+        state.with_session(Person, |db, session| {
             schedule::set_out_of_order(db, &state.clock, session, resource_id, reason.as_deref())
         }),
     )
@@ -448,7 +479,9 @@ pub fn set_resource_out_of_order(
 /// Every kind of resource (shower, computer, phone, and any added).
 #[tauri::command(async)]
 pub fn resource_kinds(state: State<'_, AppState>) -> Reply<Vec<KindSummary>> {
-    state.with_session(|db, session| schedule::kinds(db, &state.clock, session))
+    state.with_session(Refresh, |db, session| {
+        schedule::kinds(db, &state.clock, session)
+    })
 }
 
 #[tauri::command(async)]
@@ -459,7 +492,9 @@ pub fn save_resource_kind(
 ) -> Reply<()> {
     crate::app::announce(
         &app,
-        state.with_session(|db, session| schedule::save_kind(db, &state.clock, session, &kind)),
+        state.with_session(Person, |db, session| {
+            schedule::save_kind(db, &state.clock, session, &kind)
+        }),
     )
 }
 
@@ -471,7 +506,7 @@ pub fn save_resource(
 ) -> Reply<i64> {
     crate::app::announce(
         &app,
-        state.with_session(|db, session| {
+        state.with_session(Person, |db, session| {
             schedule::save_resource(db, &state.clock, session, &resource)
         }),
     )
@@ -489,7 +524,7 @@ pub fn set_opening_hours(
 ) -> Reply<()> {
     crate::app::announce(
         &app,
-        state.with_session(|db, session| {
+        state.with_session(Person, |db, session| {
             schedule::set_hours(
                 db,
                 &state.clock,
@@ -507,13 +542,15 @@ pub fn set_opening_hours(
 pub fn block_period(app: AppHandle, state: State<'_, AppState>, block: BlockInput) -> Reply<i64> {
     crate::app::announce(
         &app,
-        state.with_session(|db, session| schedule::block_period(db, &state.clock, session, &block)),
+        state.with_session(Person, |db, session| {
+            schedule::block_period(db, &state.clock, session, &block)
+        }),
     )
 }
 
 #[tauri::command(async)]
 pub fn set_no_show_grace(state: State<'_, AppState>, minutes: String) -> Reply<u32> {
-    state.with_session(|db, session| {
+    state.with_session(Person, |db, session| {
         schedule::set_no_show_grace(db, &state.clock, session, &minutes)
     })
 }
@@ -521,13 +558,17 @@ pub fn set_no_show_grace(state: State<'_, AppState>, minutes: String) -> Reply<u
 /// Today's nurse queue as the front desk sees it: numbers and states only.
 #[tauri::command(async)]
 pub fn queue_desk_view(state: State<'_, AppState>) -> Reply<DeskQueue> {
-    state.with_session(|db, session| queue::desk_view(db, &state.clock, session))
+    state.with_session(Refresh, |db, session| {
+        queue::desk_view(db, &state.clock, session)
+    })
 }
 
 /// Today's nurse queue with reasons, priorities and stations (nurses and supervisors).
 #[tauri::command(async)]
 pub fn queue_nurse_view(state: State<'_, AppState>) -> Reply<NurseQueue> {
-    state.with_session(|db, session| queue::nurse_view(db, &state.clock, session))
+    state.with_session(Refresh, |db, session| {
+        queue::nurse_view(db, &state.clock, session)
+    })
 }
 
 /// Add a checked-in guest to the nurse queue; the answer carries the number to call out.
@@ -539,7 +580,9 @@ pub fn queue_join(
 ) -> Reply<QueueAnswer> {
     crate::app::announce(
         &app,
-        state.with_session(|db, session| queue::join(db, &state.clock, session, &input)),
+        state.with_session(Person, |db, session| {
+            queue::join(db, &state.clock, session, &input)
+        }),
     )
 }
 
@@ -552,7 +595,9 @@ pub fn queue_call_next(
 ) -> Reply<QueueEntry> {
     crate::app::announce(
         &app,
-        state.with_session(|db, session| queue::call_next(db, &state.clock, session, station_id)),
+        state.with_session(Person, |db, session| {
+            queue::call_next(db, &state.clock, session, station_id)
+        }),
     )
 }
 
@@ -567,7 +612,7 @@ pub fn queue_change(
 ) -> Reply<QueueAnswer> {
     crate::app::announce(
         &app,
-        state.with_session(|db, session| {
+        state.with_session(Person, |db, session| {
             queue::change(
                 db,
                 &state.clock,
@@ -585,7 +630,9 @@ pub fn queue_change(
 pub fn queue_undo(app: AppHandle, state: State<'_, AppState>, entry_id: i64) -> Reply<QueueAnswer> {
     crate::app::announce(
         &app,
-        state.with_session(|db, session| queue::undo_last(db, &state.clock, session, entry_id)),
+        state.with_session(Person, |db, session| {
+            queue::undo_last(db, &state.clock, session, entry_id)
+        }),
     )
 }
 
@@ -597,7 +644,7 @@ pub fn queue_add_note(
     body: String,
     corrects: Option<i64>,
 ) -> Reply<ClinicalNote> {
-    state.with_session(|db, session| {
+    state.with_session(Person, |db, session| {
         queue::add_note(db, &state.clock, session, entry_id, &body, corrects)
     })
 }
@@ -605,7 +652,9 @@ pub fn queue_add_note(
 /// The clinical notes of an entry's guest; the read is audited.
 #[tauri::command(async)]
 pub fn queue_read_notes(state: State<'_, AppState>, entry_id: i64) -> Reply<Vec<ClinicalNote>> {
-    state.with_session(|db, session| queue::read_notes(db, &state.clock, session, entry_id))
+    state.with_session(Person, |db, session| {
+        queue::read_notes(db, &state.clock, session, entry_id)
+    })
 }
 
 /// Record an on-site overdose or medical incident.
@@ -617,14 +666,18 @@ pub fn record_incident(
 ) -> Reply<Incident> {
     crate::app::announce(
         &app,
-        state.with_session(|db, session| incidents::record(db, &state.clock, session, &input)),
+        state.with_session(Person, |db, session| {
+            incidents::record(db, &state.clock, session, &input)
+        }),
     )
 }
 
 /// Today's incidents, the latest first.
 #[tauri::command(async)]
 pub fn incidents_today(state: State<'_, AppState>) -> Reply<Vec<Incident>> {
-    state.with_session(|db, session| incidents::today(db, &state.clock, session))
+    state.with_session(Refresh, |db, session| {
+        incidents::today(db, &state.clock, session)
+    })
 }
 
 /// Add or change a reason guests wait for (supervisors).
@@ -638,7 +691,7 @@ pub fn save_queue_reason(
 ) -> Reply<ReasonOption> {
     crate::app::announce(
         &app,
-        state.with_session(|db, session| {
+        state.with_session(Person, |db, session| {
             queue::save_reason(db, &state.clock, session, &reason, &label, active)
         }),
     )
@@ -655,7 +708,7 @@ pub fn save_nurse_station(
 ) -> Reply<i64> {
     crate::app::announce(
         &app,
-        state.with_session(|db, session| {
+        state.with_session(Person, |db, session| {
             queue::save_station(db, &state.clock, session, id, &name, active)
         }),
     )
@@ -664,7 +717,9 @@ pub fn save_nurse_station(
 /// Categories, partners, today's warm hand-offs and the follow-ups due.
 #[tauri::command(async)]
 pub fn referrals_today(state: State<'_, AppState>) -> Reply<ReferralsToday> {
-    state.with_session(|db, session| referrals::today(db, &state.clock, session))
+    state.with_session(Refresh, |db, session| {
+        referrals::today(db, &state.clock, session)
+    })
 }
 
 #[tauri::command(async)]
@@ -675,20 +730,26 @@ pub fn make_referral(
 ) -> Reply<Referral> {
     crate::app::announce(
         &app,
-        state.with_session(|db, session| referrals::make(db, &state.clock, session, &input)),
+        state.with_session(Person, |db, session| {
+            referrals::make(db, &state.clock, session, &input)
+        }),
     )
 }
 
 /// A guest (by code) and the referrals the reader may see.
 #[tauri::command(async)]
 pub fn referrals_for_guest(state: State<'_, AppState>, code: String) -> Reply<GuestReferrals> {
-    state.with_session(|db, session| referrals::for_guest(db, &state.clock, session, &code))
+    state.with_session(Person, |db, session| {
+        referrals::for_guest(db, &state.clock, session, &code)
+    })
 }
 
 /// One referral with notes, consents and history (sensitive reads are audited).
 #[tauri::command(async)]
 pub fn open_referral(state: State<'_, AppState>, referral_id: i64) -> Reply<ReferralDetail> {
-    state.with_session(|db, session| referrals::open(db, &state.clock, session, referral_id))
+    state.with_session(Person, |db, session| {
+        referrals::open(db, &state.clock, session, referral_id)
+    })
 }
 
 #[tauri::command(async)]
@@ -700,7 +761,7 @@ pub fn change_referral_status(
 ) -> Reply<Referral> {
     crate::app::announce(
         &app,
-        state.with_session(|db, session| {
+        state.with_session(Person, |db, session| {
             referrals::change_status(db, &state.clock, session, referral_id, to)
         }),
     )
@@ -715,7 +776,7 @@ pub fn set_referral_follow_up(
 ) -> Reply<Referral> {
     crate::app::announce(
         &app,
-        state.with_session(|db, session| {
+        state.with_session(Person, |db, session| {
             referrals::set_follow_up(db, &state.clock, session, referral_id, date.as_deref())
         }),
     )
@@ -728,7 +789,7 @@ pub fn add_referral_note(
     body: String,
     corrects: Option<i64>,
 ) -> Reply<ReferralNote> {
-    state.with_session(|db, session| {
+    state.with_session(Person, |db, session| {
         referrals::add_note(db, &state.clock, session, referral_id, &body, corrects)
     })
 }
@@ -739,7 +800,7 @@ pub fn record_consent(
     referral_id: i64,
     input: ConsentInput,
 ) -> Reply<Consent> {
-    state.with_session(|db, session| {
+    state.with_session(Person, |db, session| {
         referrals::record_consent(db, &state.clock, session, referral_id, &input)
     })
 }
@@ -750,7 +811,7 @@ pub fn revoke_consent(
     referral_id: i64,
     consent_id: i64,
 ) -> Reply<Consent> {
-    state.with_session(|db, session| {
+    state.with_session(Person, |db, session| {
         referrals::revoke_consent(db, &state.clock, session, referral_id, consent_id)
     })
 }
@@ -758,7 +819,9 @@ pub fn revoke_consent(
 /// A referral to print, with the Part 2 notice (audited).
 #[tauri::command(async)]
 pub fn referral_printout(state: State<'_, AppState>, referral_id: i64) -> Reply<Printout> {
-    state.with_session(|db, session| referrals::printout(db, &state.clock, session, referral_id))
+    state.with_session(Person, |db, session| {
+        referrals::printout(db, &state.clock, session, referral_id)
+    })
 }
 
 /// Add or change a partner organization (supervisors).
@@ -770,7 +833,7 @@ pub fn save_partner(
 ) -> Reply<i64> {
     crate::app::announce(
         &app,
-        state.with_session(|db, session| {
+        state.with_session(Person, |db, session| {
             referrals::save_partner(db, &state.clock, session, &partner)
         }),
     )
@@ -779,7 +842,7 @@ pub fn save_partner(
 /// The daily counts of a range of days (supervisors).
 #[tauri::command(async)]
 pub fn report_counts(state: State<'_, AppState>, from: String, to: String) -> Reply<Report> {
-    state.with_session(|db, session| {
+    state.with_session(Person, |db, session| {
         reports::compute(
             db,
             &state.clock,
@@ -802,7 +865,7 @@ pub fn export_counts(
     format: ExportFormat,
     suppress_small_cells: bool,
 ) -> Reply<Option<String>> {
-    let (report, bytes, suppression) = state.with_session(|db, session| {
+    let (report, bytes, suppression) = state.with_session(Person, |db, session| {
         let report = reports::compute(
             db,
             &state.clock,
@@ -827,7 +890,7 @@ pub fn export_counts(
         return Ok(None);
     };
     export::write_file(&path, &bytes)?;
-    state.with_session(|db, session| {
+    state.with_session(Person, |db, session| {
         reports::audit_export(
             db,
             &state.clock,
@@ -842,12 +905,14 @@ pub fn export_counts(
 /// The small-cell threshold for exports shared outside the center.
 #[tauri::command(async)]
 pub fn small_cell_threshold(state: State<'_, AppState>) -> Reply<u32> {
-    state.with_session(|db, _| Ok(reports::small_cell_threshold(db)))
+    state.with_session(Refresh, |db, session| {
+        reports::small_cell_setting(db, &state.clock, session)
+    })
 }
 
 #[tauri::command(async)]
 pub fn set_small_cell_threshold(state: State<'_, AppState>, threshold: String) -> Reply<u32> {
-    state.with_session(|db, session| {
+    state.with_session(Person, |db, session| {
         reports::set_small_cell_threshold(db, &state.clock, session, &threshold)
     })
 }
@@ -855,14 +920,16 @@ pub fn set_small_cell_threshold(state: State<'_, AppState>, threshold: String) -
 /// The backups folder, how many automatic backups are kept, and what is there.
 #[tauri::command(async)]
 pub fn backup_overview(state: State<'_, AppState>) -> Reply<BackupOverview> {
-    state.with_session(|db, session| backup::overview(db, &state.clock, &mut Actor::Staff(session)))
+    state.with_session(Refresh, |db, session| {
+        backup::overview(db, &state.clock, &mut Actor::Staff(session))
+    })
 }
 
 /// Back up through the save dialog; the backup made, or none when the person cancelled.
 /// The permission is checked before the dialog opens.
 #[tauri::command(async)]
 pub fn back_up_now(app: AppHandle, state: State<'_, AppState>) -> Reply<Option<BackupMade>> {
-    let today = state.with_session(|db, session| {
+    let today = state.with_session(Person, |db, session| {
         auth::authorize(db, &state.clock, session, Operation::Backups)?;
         Ok(days::center_day(db, Clock::now(&state.clock))?.1)
     })?;
@@ -871,7 +938,7 @@ pub fn back_up_now(app: AppHandle, state: State<'_, AppState>) -> Reply<Option<B
         return Ok(None);
     };
     state
-        .with_session(|db, session| {
+        .with_session(Person, |db, session| {
             // The dialog already asked whether to replace an existing file.
             backup::back_up(db, &state.clock, &mut Actor::Staff(session), &path, true)
         })
@@ -880,7 +947,7 @@ pub fn back_up_now(app: AppHandle, state: State<'_, AppState>) -> Reply<Option<B
 
 #[tauri::command(async)]
 pub fn set_backup_keep(state: State<'_, AppState>, keep: String) -> Reply<u32> {
-    state.with_session(|db, session| {
+    state.with_session(Person, |db, session| {
         backup::set_keep(db, &state.clock, &mut Actor::Staff(session), &keep)
     })
 }
@@ -888,7 +955,7 @@ pub fn set_backup_keep(state: State<'_, AppState>, keep: String) -> Reply<u32> {
 /// What a backup file holds (one from the backups folder list).
 #[tauri::command(async)]
 pub fn describe_backup(state: State<'_, AppState>, path: String) -> Reply<BackupFile> {
-    state.with_session(|db, session| {
+    state.with_session(Person, |db, session| {
         backup::describe(
             db,
             &state.clock,
@@ -902,14 +969,14 @@ pub fn describe_backup(state: State<'_, AppState>, path: String) -> Reply<Backup
 /// person cancelled.
 #[tauri::command(async)]
 pub fn choose_backup_file(app: AppHandle, state: State<'_, AppState>) -> Reply<Option<BackupFile>> {
-    state.with_session(|db, session| {
+    state.with_session(Person, |db, session| {
         auth::authorize(db, &state.clock, session, Operation::Backups)
     })?;
     let Some(path) = crate::app::choose_open_path(&app, "db") else {
         return Ok(None);
     };
     state
-        .with_session(|db, session| {
+        .with_session(Person, |db, session| {
             backup::describe(db, &state.clock, &mut Actor::Staff(session), &path)
         })
         .map(Some)

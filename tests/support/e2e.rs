@@ -35,7 +35,17 @@ pub struct Desk {
     pub display: String,
     pub home: tempfile::TempDir,
     processes: Processes,
+    /// Accounts made on the Admin screen that have not logged in yet, with the password the
+    /// administrator gave them: their first [`Desk::log_in`] goes through "Choose a new
+    /// password", as it does for a person.
+    first_logins: std::sync::Mutex<std::collections::HashMap<String, String>>,
     _turn: MutexGuard<'static, ()>,
+}
+
+/// The password the administrator gives an account made with [`Desk::create_account`]; the
+/// person replaces it with the one the test names at their first login.
+pub fn given_password(chosen: &str) -> String {
+    format!("given {chosen}")
 }
 
 /// The processes behind a desk, killed (with their whole process groups) on drop.
@@ -141,6 +151,7 @@ impl Desk {
             display,
             home,
             processes,
+            first_logins: std::sync::Mutex::default(),
             _turn: turn,
         }
     }
@@ -287,8 +298,11 @@ impl Desk {
         self.wait_for_text("[data-testid=signed-in-as]", name).await;
     }
 
-    /// Create an account with one role on the Admin screen (which must be showing).
+    /// Create an account with one role on the Admin screen (which must be showing). The
+    /// administrator gives it [`given_password`]`(password)`; the account's first
+    /// [`Desk::log_in`] chooses `password` on the change-password screen.
     pub async fn create_account(&self, username: &str, name: &str, role: &str, password: &str) {
+        let given = given_password(password);
         self.type_into("Username", username).await;
         self.type_into("Display name", name).await;
         self.find(&format!(
@@ -298,19 +312,50 @@ impl Desk {
         .click()
         .await
         .expect("role");
-        self.type_into("Password (at least 12 characters)", password)
+        self.type_into("Password (at least 12 characters)", &given)
             .await;
         self.click_button("Create account").await;
         self.wait_for_text("[role=status]", &format!("Created {username}"))
             .await;
+        self.first_logins
+            .lock()
+            .expect("first logins")
+            .insert(username.to_string(), given);
     }
 
-    /// Log in through the login screen (without waiting for the outcome).
+    /// An administrator reset `username`'s password before its first login: the test
+    /// walks that login itself.
+    pub fn password_was_reset(&self, username: &str) {
+        self.first_logins
+            .lock()
+            .expect("first logins")
+            .remove(username);
+    }
+
+    /// Log in through the login screen (without waiting for the outcome). A new account's
+    /// first login uses the password it was given, chooses `password` on the
+    /// change-password screen that comes first, and waits for the start screen.
     pub async fn log_in(&self, username: &str, password: &str) {
+        let given = self
+            .first_logins
+            .lock()
+            .expect("first logins")
+            .remove(username);
         self.wait_for_text("h2", "Log in").await;
         self.type_into("Username", username).await;
-        self.type_into("Password", password).await;
+        self.type_into("Password", given.as_deref().unwrap_or(password))
+            .await;
         self.press(Key::Enter).await;
+        if let Some(given) = given {
+            self.wait_for_text("h2", "Choose a new password").await;
+            self.type_into("Current password", &given).await;
+            self.type_into("New password (at least 12 characters)", password)
+                .await;
+            self.type_into("New password again", password).await;
+            self.press(Key::Enter).await;
+            // The password is chosen: the app opens on its start screen.
+            self.wait_for_text("#screen-title", "Start").await;
+        }
     }
 
     /// The labels of the navigation buttons, in order.

@@ -129,11 +129,37 @@ pub fn story_staff(
                 username: (*username).into(),
                 display_name: (*username).into(),
                 roles: vec![*role],
-                password: STORY_PASSWORD.into(),
+                password: FIRST_PASSWORD.into(),
             },
         )
         .expect("a staff account");
+        let session = first_login(database, clock, username, FIRST_PASSWORD, STORY_PASSWORD);
+        auth::logout(database, clock, &session).expect("logs out");
     }
+}
+
+/// The password an administrator gives a new account in the stories; its owner chooses
+/// their own at the first login.
+pub const FIRST_PASSWORD: &str = "harbor first-day walnut kite";
+
+/// A new account's first login: log in with the password the administrator gave, and
+/// choose `chosen` (the app asks for it before anything else).
+pub fn first_login(
+    database: &mut engagement_desk_core::db::Database,
+    clock: &dyn engagement_desk_core::clock::Clock,
+    username: &str,
+    given: &str,
+    chosen: &str,
+) -> engagement_desk_core::auth::Session {
+    use engagement_desk_core::auth;
+    let mut session = auth::login(database, clock, username, given).expect("the first login");
+    assert!(
+        session.must_change_password,
+        "a new account must choose its own password first"
+    );
+    auth::change_own_password(database, clock, &mut session, given, chosen)
+        .expect("the person chooses their own password");
+    session
 }
 
 /// The front-desk account the `drill` subcommand logs in as.
@@ -268,4 +294,18 @@ pub fn assert_database_healthy(path: &Path, context: &str) {
         audit.stdout,
         audit.stderr
     );
+}
+
+/// The operating-system account the tests run as, from the system's user database
+/// (`id -un` looks up the effective user id; it does not read $USER).
+pub fn os_account() -> String {
+    let out = std::process::Command::new("id")
+        .arg("-un")
+        .env("USER", "someone-else")
+        .output()
+        .expect("id runs");
+    String::from_utf8(out.stdout)
+        .expect("utf-8")
+        .trim()
+        .to_string()
 }

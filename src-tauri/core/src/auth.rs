@@ -225,8 +225,13 @@ impl StaffRecord {
     }
 }
 
-/// The same words for an unknown user and a wrong password, so neither is revealed.
-const LOGIN_REFUSED: &str = "the username or password is not right";
+/// The one answer to every refused login: an unknown username, a wrong password and a locked
+/// account read the same, so the login form does not tell which usernames exist.
+pub const LOGIN_REFUSED: &str = "the username or password is not right, or the account is locked after too many wrong passwords (it opens again after 15 minutes, or a supervisor can unlock it)";
+
+/// What the audit log records as the object of a login for a username that does not exist:
+/// never the text typed, which may be a password typed into the wrong box.
+pub const UNKNOWN_USERNAME: &str = "unknown username";
 
 /// True when the database has no staff yet: the app then offers to create the first
 /// administrator, and nothing else.
@@ -322,55 +327,20 @@ pub fn login(
     let Some(record) = storage::find_by_username(db.conn(), username)? else {
         // Hash anyway so an unknown user takes as long as a wrong password.
         password::burn_time(password);
-        audit::record_alone(
-            db,
-            &login_event(now, username, Outcome::Failed, "unknown user"),
-        )?;
+        audit::record_alone(db, &login_event(now, UNKNOWN_USERNAME, Outcome::Failed, ""))?;
         return Err(AppError::new(ErrorCode::NotAuthenticated, LOGIN_REFUSED));
     };
     let name = record.username.clone();
-    if let Some(until) = record.locked_until.filter(|until| *until > now) {
+    if locked_out(&record, now) {
+        // As slow as a wrong password, and worded the same.
+        password::burn_time(password);
         audit::record_alone(
             db,
             &login_event(now, &name, Outcome::Refused, "account locked"),
         )?;
-        let minutes = (until - now).num_minutes() + 1;
-        return Err(AppError::new(
-            ErrorCode::NotAuthenticated,
-            format!("this account is locked after too many failed attempts; try again in {minutes} minutes or ask a supervisor to unlock it"),
-        ));
+        return Err(AppError::new(ErrorCode::NotAuthenticated, LOGIN_REFUSED));
     }
-    let verified = password::verify(password, &record.password_hash)?;
-    if !verified {
-        // A lockout that has run out starts the count afresh.
-        let earlier = if record.locked_until.is_some() {
-            0
-        } else {
-            record.failed_logins
-        };
-        let failures = earlier + 1;
-        let lock = failures >= MAX_FAILED_LOGINS;
-        db.write(|tx| {
-            storage::record_failure(tx, record.id, failures, lock.then(|| now + LOCKOUT), now)?;
-            audit::record(
-                tx,
-                &login_event(now, &name, Outcome::Failed, "wrong password"),
-            )?;
-            if lock {
-                audit::record(
-                    tx,
-                    &Event {
-                        at: now,
-                        actor: "system",
-                        action: "staff.lockout",
-                        object: &format!("staff:{name}"),
-                        outcome: Outcome::Ok,
-                        detail: &format!("after {failures} failed logins, for 15 minutes"),
-                    },
-                )?;
-            }
-            Ok(())
-        })?;
+    if !check_password(db, now, &record, password, ("anonymous", "login", &name))? {
         return Err(AppError::new(ErrorCode::NotAuthenticated, LOGIN_REFUSED));
     }
     if record.disabled {
@@ -405,6 +375,77 @@ pub fn login(
     })
 }
 
+/// True while a lockout is running.
+fn locked_out(record: &StaffRecord, now: DateTime<Utc>) -> bool {
+    record.locked_until.is_some_and(|until| until > now)
+}
+
+/// Check a password typed for `record`'s account: the login form, the lock screen and
+/// "change my password" all come here, so they share one failure count and one limit.
+/// A wrong password is counted and audited (`actor` did `action` on `object`), and the fifth in a
+/// row locks the account for 15 minutes. The caller refuses a running lockout before asking,
+/// and clears the count after a right password in the transaction of what it lets happen.
+fn check_password(
+    db: &mut Database,
+    now: DateTime<Utc>,
+    record: &StaffRecord,
+    typed: &str,
+    (actor, action, object): (&str, &str, &str),
+) -> Result<bool> {
+    if password::verify(typed, &record.password_hash)? {
+        return Ok(true);
+    }
+    // A lockout that has run out starts the count afresh.
+    let earlier = if record.locked_until.is_some() {
+        0
+    } else {
+        record.failed_logins
+    };
+    let failures = earlier + 1;
+    let lock = failures >= MAX_FAILED_LOGINS;
+    db.write(|tx| {
+        storage::record_failure(tx, record.id, failures, lock.then(|| now + LOCKOUT), now)?;
+        audit::record(
+            tx,
+            &Event {
+                at: now,
+                actor,
+                action,
+                object,
+                outcome: Outcome::Failed,
+                detail: "wrong password",
+            },
+        )?;
+        if lock {
+            audit::record(
+                tx,
+                &Event {
+                    at: now,
+                    actor: "system",
+                    action: "staff.lockout",
+                    object: &format!("staff:{}", record.username),
+                    outcome: Outcome::Ok,
+                    detail: &format!("after {failures} wrong passwords in a row, for 15 minutes"),
+                },
+            )?;
+        }
+        Ok(())
+    })?;
+    Ok(false)
+}
+
+/// The words for a lockout that a logged-in person runs into (on the lock screen or in
+/// "change my password"): they already proved who they are, so saying it reveals nothing.
+fn lockout_error(record: &StaffRecord, now: DateTime<Utc>) -> AppError {
+    let minutes = record
+        .locked_until
+        .map_or(0, |until| ((until - now).num_seconds() + 59) / 60);
+    AppError::new(
+        ErrorCode::NotAuthenticated,
+        format!("this account is locked after too many wrong passwords; try again in {minutes} minutes or ask a supervisor to unlock it"),
+    )
+}
+
 fn login_event<'a>(
     at: DateTime<Utc>,
     username: &'a str,
@@ -431,17 +472,43 @@ pub fn idle_lock_minutes(db: &Database) -> Result<u32> {
     ))
 }
 
-/// Check that the session may do `operation` now, and mark it active. Refusals are audited.
-///
-/// Order: absolute limit (ends the session), idle time (locks it), the account as stored
-/// now (disabled or changed roles apply at once), then the permission table.
-pub fn authorize(
-    db: &mut Database,
-    clock: &dyn Clock,
+/// What a command is to the idle lock. Only what a person does keeps a session awake:
+/// a screen that reloads by itself (a timer, a change event from another desk, a screen's
+/// own first load) must not, or a desk left open on a busy day would never lock. Each
+/// window command says which it is (src-tauri/src/commands.rs); the idle time itself is
+/// checked here, in Rust, whatever the window's own timer does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Activity {
+    /// A person did something: a change, a search typed, a record opened, a report asked for.
+    Person,
+    /// The screen reloaded by itself: checked against the idle time like anything else, but
+    /// it leaves the session's last activity where it was.
+    Refresh,
+}
+
+/// Run `work` (which authorizes as usual) for `session` as `activity`: a refresh that
+/// passes leaves the idle timer where the person left it.
+pub fn with_activity<T>(
     session: &mut Session,
-    operation: Operation,
-) -> Result<()> {
-    let now = clock.now();
+    activity: Activity,
+    work: impl FnOnce(&mut Session) -> Result<T>,
+) -> Result<T> {
+    let person_was_last_active = session.last_activity;
+    let result = work(session);
+    if activity == Activity::Refresh {
+        session.last_activity = person_was_last_active;
+    }
+    result
+}
+
+/// Check that the session may still act at all, whatever it asks: the absolute limit (ends
+/// the session), the idle time (locks it), and the account as stored now (a disabled
+/// account's session ends). Returns the account. Refusals are audited.
+fn check_session(
+    db: &mut Database,
+    now: DateTime<Utc>,
+    session: &mut Session,
+) -> Result<StaffRecord> {
     let actor = format!("staff:{}", session.username);
     if now - session.started_at > SESSION_ABSOLUTE_LIMIT {
         audit::record_alone(
@@ -503,9 +570,25 @@ pub fn authorize(
             "this account has been disabled; ask an administrator",
         ));
     };
-    session.roles = record.roles;
-    session.display_name = record.display_name;
+    session.roles.clone_from(&record.roles);
+    session.display_name.clone_from(&record.display_name);
     session.must_change_password = record.must_change_password;
+    Ok(record)
+}
+
+/// Check that the session may do `operation` now, and mark it active. Refusals are audited.
+///
+/// Order: the session itself ([`check_session`]: absolute limit, idle time, the account as
+/// stored now), a password still to be chosen, then the permission table. Whether the
+/// action counts as a person's activity is the caller's [`with_activity`].
+pub fn authorize(
+    db: &mut Database,
+    clock: &dyn Clock,
+    session: &mut Session,
+    operation: Operation,
+) -> Result<()> {
+    let now = clock.now();
+    check_session(db, now, session)?;
     if session.must_change_password {
         return Err(AppError::new(
             ErrorCode::NotAuthenticated,
@@ -514,6 +597,7 @@ pub fn authorize(
     }
     if !allows(&session.roles, operation) {
         let detail = format!("{operation:?}");
+        let actor = format!("staff:{}", session.username);
         audit::record_alone(
             db,
             &Event {
@@ -562,7 +646,9 @@ pub fn authorize_actor(
     }
 }
 
-/// Unlock an idle-locked session with the same person's password.
+/// Unlock an idle-locked session with the same person's password. Wrong passwords count
+/// toward the account's lockout exactly like the login form's; a locked account stays
+/// locked until its lockout runs out or a supervisor lifts it.
 pub fn unlock_session(
     db: &mut Database,
     clock: &dyn Clock,
@@ -574,7 +660,7 @@ pub fn unlock_session(
         AppError::new(ErrorCode::NotAuthenticated, "this account no longer exists")
     })?;
     let actor = format!("staff:{}", session.username);
-    if record.disabled || !password::verify(password, &record.password_hash)? {
+    let refuse = |db: &mut Database, detail: &str| {
         audit::record_alone(
             db,
             &Event {
@@ -582,22 +668,41 @@ pub fn unlock_session(
                 actor: &actor,
                 action: "session.unlock",
                 object: &actor,
-                outcome: Outcome::Failed,
-                detail: "",
+                outcome: Outcome::Refused,
+                detail,
             },
-        )?;
-        return Err(AppError::new(
-            ErrorCode::NotAuthenticated,
-            "that password is not right",
-        ));
-    }
+        )
+    };
     if now - session.started_at > SESSION_ABSOLUTE_LIMIT {
         return Err(AppError::new(
             ErrorCode::NotAuthenticated,
             "the session has ended after 12 hours; log in again",
         ));
     }
+    if record.disabled {
+        refuse(db, "account disabled")?;
+        return Err(AppError::new(
+            ErrorCode::NotAuthenticated,
+            "this account has been disabled; ask an administrator",
+        ));
+    }
+    if locked_out(&record, now) {
+        refuse(db, "account locked")?;
+        return Err(lockout_error(&record, now));
+    }
+    if !check_password(
+        db,
+        now,
+        &record,
+        password,
+        (&actor, "session.unlock", &actor),
+    )? {
+        return Err(lockout_after_failure(db, &record, now)?.unwrap_or_else(|| {
+            AppError::new(ErrorCode::NotAuthenticated, "that password is not right")
+        }));
+    }
     db.write(|tx| {
+        storage::record_success(tx, record.id, None, now)?;
         audit::record(
             tx,
             &Event {
@@ -613,6 +718,19 @@ pub fn unlock_session(
     session.locked = false;
     session.last_activity = now;
     Ok(())
+}
+
+/// After a wrong password from someone already logged in: the lockout's error when that
+/// password was the one that locked the account.
+fn lockout_after_failure(
+    db: &Database,
+    record: &StaffRecord,
+    now: DateTime<Utc>,
+) -> Result<Option<AppError>> {
+    let stored = storage::find_by_id(db.conn(), record.id)?;
+    Ok(stored
+        .filter(|stored| locked_out(stored, now))
+        .map(|locked| lockout_error(&locked, now)))
 }
 
 /// Lock the screen now (the window's idle timer asks for this; [`authorize`] also locks a
@@ -664,7 +782,10 @@ pub fn session_info(db: &Database, session: &Session) -> Result<SessionInfo> {
     })
 }
 
-/// Change one's own password (required after an administrator's reset).
+/// Change one's own password (required for a new account and after an administrator's
+/// reset). The session must still be good (not locked, expired or disabled); a wrong
+/// current password counts toward the lockout like the login form's, and the one that
+/// locks the account locks the screen too.
 pub fn change_own_password(
     db: &mut Database,
     clock: &dyn Clock,
@@ -673,10 +794,23 @@ pub fn change_own_password(
     new: &str,
 ) -> Result<()> {
     let now = clock.now();
-    let record = storage::find_by_id(db.conn(), session.staff_id)?.ok_or_else(|| {
-        AppError::new(ErrorCode::NotAuthenticated, "this account no longer exists")
-    })?;
-    if !password::verify(current, &record.password_hash)? {
+    let record = check_session(db, now, session)?;
+    if locked_out(&record, now) {
+        session.locked = true;
+        return Err(lockout_error(&record, now));
+    }
+    let actor = format!("staff:{}", record.username);
+    if !check_password(
+        db,
+        now,
+        &record,
+        current,
+        (&actor, "staff.change_password", &actor),
+    )? {
+        if let Some(locked) = lockout_after_failure(db, &record, now)? {
+            session.locked = true;
+            return Err(locked);
+        }
         return Err(AppError::invalid_input(
             "current password",
             "that is not your current password",
@@ -690,9 +824,9 @@ pub fn change_own_password(
     }
     check_password_policy(new, &record.username, &record.display_name)?;
     let hash = password::hash(new)?;
-    let actor = format!("staff:{}", record.username);
     db.write(|tx| {
         storage::set_password(tx, record.id, &hash, false, now)?;
+        storage::record_success(tx, record.id, None, now)?;
         audit::record(
             tx,
             &Event {
@@ -764,7 +898,7 @@ pub fn list_staff(
         .collect())
 }
 
-/// Create an account.
+/// Create an account; its owner chooses their own password at first login.
 pub fn create_staff(
     db: &mut Database,
     clock: &dyn Clock,
@@ -785,8 +919,13 @@ pub fn create_staff(
                 format!("username: {username} is already taken"),
             ));
         }
-        let id = storage::insert_staff(tx, &username, &display_name, &hash, &roles, false, now)?;
-        let detail = format!("roles={}", role_list(&roles));
+        // The administrator chose this password, so the person chooses their own at first
+        // login, as after a reset.
+        let id = storage::insert_staff(tx, &username, &display_name, &hash, &roles, true, now)?;
+        let detail = format!(
+            "roles={}, must choose a password at first login",
+            role_list(&roles)
+        );
         audit::record(
             tx,
             &Event::ok(
@@ -1006,6 +1145,29 @@ fn role_list(roles: &[Role]) -> String {
         .map(|role| role.as_str())
         .collect::<Vec<_>>()
         .join(",")
+}
+
+/// For the other modules' unit tests (auth's own tests walk the real first login).
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::*;
+
+    /// Log in to an account that [`create_staff`] just made, as if its owner had chosen
+    /// `password` at the first login (it stays the password).
+    pub(crate) fn first_login(
+        db: &mut Database,
+        clock: &dyn Clock,
+        username: &str,
+        password: &str,
+    ) -> Result<Session> {
+        let mut session = login(db, clock, username, password)?;
+        let record = storage::find_by_id(db.conn(), session.staff_id)?
+            .ok_or_else(|| AppError::internal("the account just logged into is missing"))?;
+        let now = clock.now();
+        db.write(|tx| storage::set_password(tx, record.id, &record.password_hash, false, now))?;
+        session.must_change_password = false;
+        Ok(session)
+    }
 }
 
 #[cfg(test)]

@@ -25,7 +25,7 @@ use serde::Serialize;
 use crate::audit::{self, Event};
 use crate::auth::{self, Role};
 use crate::clock::FixedClock;
-use crate::db::{Database, OpenOptions, Schema};
+use crate::db::{self, Database, OpenOptions, Schema};
 use crate::error::{AppError, ErrorCode, Result};
 use crate::guests::code;
 use crate::{days, queue};
@@ -122,16 +122,21 @@ pub(crate) fn generate_days(
             plan.until - Duration::days(days_total as i64),
         )),
     };
-    let mut db = Database::open_with(path, &Schema::embedded()?, &options)?;
-    if storage::holds_data(db.conn())? {
-        return Err(AppError::new(
-            ErrorCode::Conflict,
-            format!(
-                "{} already holds data; demo data only goes into a new database",
-                path.display()
-            ),
-        ));
+    // Looked at before anything is migrated or written: a database holding data (of any
+    // schema version) is left byte for byte as it was, and a file that is not an
+    // Engagement Desk database is refused by `inspect` without being touched.
+    if let db::Inspection::Existing { .. } = db::inspect(path)? {
+        if storage::holds_data(&db::open_existing(path)?)? {
+            return Err(AppError::new(
+                ErrorCode::Conflict,
+                format!(
+                    "{} already holds data; demo data only goes into a new database",
+                    path.display()
+                ),
+            ));
+        }
     }
+    let mut db = Database::open_with(path, &Schema::embedded()?, &options)?;
     let zone = days::center_zone(&db)?;
     let last_day = days::local_date(zone, plan.until);
     let first_day = last_day - Duration::days(days_total as i64 - 1);
@@ -460,6 +465,10 @@ impl Simulation {
                     display_name,
                     hash,
                     &[*role],
+                    // Training accounts: their passwords are printed for the trainer to hand
+                    // out, and a demo database never holds real guests, so they are not made
+                    // to choose their own at first login (accounts made in the window or with
+                    // `staff add` are).
                     false,
                     set_up_at,
                 )?;

@@ -294,6 +294,17 @@ pub fn small_cell_threshold(db: &Database) -> u32 {
     )
 }
 
+/// The small-cell threshold as the Reports screen shows it: for a session allowed the
+/// reports, like changing it.
+pub fn small_cell_setting(
+    db: &mut Database,
+    clock: &dyn Clock,
+    session: &mut auth::Session,
+) -> Result<u32> {
+    auth::authorize(db, clock, session, Operation::Reports)?;
+    Ok(small_cell_threshold(db))
+}
+
 /// Set the small-cell threshold, 1 to 100 (supervisors).
 pub fn set_small_cell_threshold(
     db: &mut Database,

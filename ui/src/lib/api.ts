@@ -85,11 +85,29 @@ export type { Board, Booking, BookingState, BookingTarget, WaitingGuest };
 export type { AnswerSets, CheckedIn, DayClosure, DeskToday, Flag, FlagRecorded, GuestCard, Lookup, NewFlag, NewGuest };
 export type { AppStatus, LogLine, LogPage, LogQuery, NewStaff, Role, SessionInfo, StaffSummary, VerifyReport };
 
+// Rust decides when a session is locked (idle time, a lockout) or over; the window's own
+// timer is only a convenience. When a command is refused because of the session, the shell
+// is told so it can show the lock screen or the login at once, even if the refusal came from
+// a screen's background refresh. The commands that ask for a password answer
+// not_authenticated for a wrong one: those are the screen's own business.
+const PASSWORD_COMMANDS = new Set(['login', 'unlock_session', 'create_first_admin', 'logout', 'current_session']);
+const sessionRefusedListeners = new Set<() => void>();
+
+/** Call `listener` whenever Rust refuses a command because of the session; returns the function that stops listening. */
+export function onSessionRefused(listener: () => void): () => void {
+  sessionRefusedListeners.add(listener);
+  return () => sessionRefusedListeners.delete(listener);
+}
+
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
   try {
     return await invoke<T>(command, args);
   } catch (thrown) {
-    throw toAppError(thrown);
+    const error = toAppError(thrown);
+    if (error.code === 'not_authenticated' && !PASSWORD_COMMANDS.has(command)) {
+      sessionRefusedListeners.forEach((listener) => listener());
+    }
+    throw error;
   }
 }
 

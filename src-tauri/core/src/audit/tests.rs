@@ -205,7 +205,8 @@ mod viewer {
                 &new,
             )
             .expect("created");
-            auth::login(&mut self.db, &self.clock, username, PASSWORD).expect("logs in")
+            auth::testing::first_login(&mut self.db, &self.clock, username, PASSWORD)
+                .expect("logs in")
         }
 
         fn entry_count(&self) -> usize {

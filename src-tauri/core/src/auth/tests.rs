@@ -4,6 +4,8 @@ use chrono::TimeZone;
 
 const ADMIN_PASSWORD: &str = "orchard lantern pebble violin";
 const STAFF_PASSWORD: &str = "copper meadow thistle rocket";
+/// What an administrator gives a new account; its owner replaces it at the first login.
+const FIRST_PASSWORD: &str = "harbor first-day walnut kite";
 
 struct Desk {
     db: Database,
@@ -36,7 +38,7 @@ impl Desk {
             username: username.to_string(),
             display_name: format!("Person {username}"),
             roles: roles.to_vec(),
-            password: STAFF_PASSWORD.to_string(),
+            password: FIRST_PASSWORD.to_string(),
         };
         create_staff(
             &mut self.db,
@@ -45,7 +47,18 @@ impl Desk {
             &new,
         )
         .expect("created");
-        login(&mut self.db, &self.clock, username, STAFF_PASSWORD).expect("logs in")
+        // The first login: the person chooses their own password before anything else.
+        let mut session =
+            login(&mut self.db, &self.clock, username, FIRST_PASSWORD).expect("logs in");
+        change_own_password(
+            &mut self.db,
+            &self.clock,
+            &mut session,
+            FIRST_PASSWORD,
+            STAFF_PASSWORD,
+        )
+        .expect("chooses a password");
+        session
     }
 
     fn audit_actions(&self) -> Vec<(String, String, String)> {
@@ -146,10 +159,10 @@ fn five_failures_lock_the_account_for_fifteen_minutes() {
         login(&mut d.db, &d.clock, "frank", "wrong wrong wrong").expect_err("wrong password");
     }
     let locked = login(&mut d.db, &d.clock, "frank", STAFF_PASSWORD).expect_err("locked");
-    assert!(
-        locked.message.contains("locked"),
-        "the right password does not open a locked account: {}",
-        locked.message
+    let wrong = login(&mut d.db, &d.clock, "admin", "wrong wrong wrong").expect_err("wrong");
+    assert_eq!(
+        locked, wrong,
+        "the right password does not open a locked account, and the answer reads like any refused login"
     );
     d.clock.advance(Duration::minutes(14));
     login(&mut d.db, &d.clock, "frank", STAFF_PASSWORD).expect_err("still locked after 14 minutes");
@@ -789,4 +802,402 @@ fn the_last_active_administrator_cannot_be_removed() {
         &[Role::Supervisor],
     )
     .expect("with a second administrator, the first may step down");
+}
+
+impl Desk {
+    /// A read the screen makes by itself (a timer or a change event), as the window's
+    /// refresh commands make it.
+    fn refresh(&mut self, session: &mut Session) -> Result<()> {
+        with_activity(session, Activity::Refresh, |session| {
+            crate::visits::desk_today(&mut self.db, &self.clock, session).map(drop)
+        })
+    }
+
+    /// A search a person types at the desk.
+    fn search(&mut self, session: &mut Session) -> Result<()> {
+        with_activity(session, Activity::Person, |session| {
+            crate::guests::lookup(&mut self.db, &self.clock, session, "ro").map(drop)
+        })
+    }
+
+    fn account(&self, username: &str) -> StaffRecord {
+        storage::find_by_username(self.db.conn(), username)
+            .expect("read")
+            .expect("the account exists")
+    }
+
+    fn audit_text(&self) -> String {
+        audit::list(
+            &self.db,
+            &audit::Filter {
+                limit: 5000,
+                ..Default::default()
+            },
+        )
+        .expect("audit")
+        .iter()
+        .map(|entry| {
+            format!(
+                "{} {} {} {} {}\n",
+                entry.actor, entry.action, entry.object, entry.result, entry.detail
+            )
+        })
+        .collect()
+    }
+}
+
+#[test]
+fn a_screen_that_keeps_refreshing_locks_in_rust_after_the_idle_time() {
+    let mut d = desk();
+    let mut pat = d.add("pat", &[Role::FrontDesk]);
+    // Ten idle minutes of a board reloading every 30 seconds (timer, change events).
+    for _ in 0..20 {
+        d.clock.advance(Duration::seconds(30));
+        d.refresh(&mut pat)
+            .expect("refreshes within the idle time pass");
+    }
+    assert!(
+        !pat.locked,
+        "at exactly ten minutes the screen is still open"
+    );
+    d.clock.advance(Duration::seconds(30));
+    let err = d
+        .refresh(&mut pat)
+        .expect_err("the refreshes did not keep it awake");
+    assert_eq!(
+        err.code,
+        ErrorCode::NotAuthenticated,
+        "a locked session answers with the locked code: {}",
+        err.message
+    );
+    assert!(pat.locked, "Rust locked the session itself");
+    let err = d.search(&mut pat).expect_err("locked");
+    assert_eq!(
+        err.code,
+        ErrorCode::NotAuthenticated,
+        "once locked, a person's action is refused too until the password is typed"
+    );
+    assert!(
+        d.audit_actions()
+            .iter()
+            .any(|(action, object, _)| action == "session.idle_lock" && object == "staff:pat"),
+        "the idle lock is audited"
+    );
+    unlock_session(&mut d.db, &d.clock, &mut pat, STAFF_PASSWORD).expect("unlocked");
+    d.refresh(&mut pat).expect("works again after unlocking");
+}
+
+#[test]
+fn a_persons_action_keeps_the_session_awake_while_the_screen_refreshes() {
+    let mut d = desk();
+    let mut pat = d.add("pat", &[Role::FrontDesk]);
+    // Half an hour: refreshes every 30 seconds, and a search every 9 minutes.
+    for step in 1..=60 {
+        d.clock.advance(Duration::seconds(30));
+        d.refresh(&mut pat).expect("still awake");
+        if step % 18 == 0 {
+            d.search(&mut pat).expect("a person's search");
+        }
+    }
+    assert!(!pat.locked, "a person at the desk is never locked out");
+}
+
+#[test]
+fn wrong_passwords_on_the_lock_screen_count_toward_the_lockout() {
+    let mut d = desk();
+    let mut pat = d.add("pat", &[Role::FrontDesk]);
+    lock_session(&mut d.db, &d.clock, &mut pat).expect("locked");
+    // Two at the login form (another window, earlier), three on the lock screen: one count.
+    for _ in 0..2 {
+        login(&mut d.db, &d.clock, "pat", "wrong wrong wrong").expect_err("wrong");
+    }
+    for attempt in 1..=3 {
+        let err =
+            unlock_session(&mut d.db, &d.clock, &mut pat, "wrong wrong wrong").expect_err("wrong");
+        assert_eq!(err.code, ErrorCode::NotAuthenticated, "{}", err.message);
+        assert_eq!(
+            err.message.contains("locked after too many"),
+            attempt == 3,
+            "the fifth wrong password in a row locks the account: {}",
+            err.message
+        );
+    }
+    let stored = d.account("pat");
+    assert_eq!(
+        stored.failed_logins, MAX_FAILED_LOGINS,
+        "one counter for every form"
+    );
+    assert!(stored.locked_until.is_some(), "the account is locked");
+    let err = unlock_session(&mut d.db, &d.clock, &mut pat, STAFF_PASSWORD)
+        .expect_err("the right password does not open a locked account");
+    assert!(err.message.contains("15 minutes"), "{}", err.message);
+    assert!(pat.locked, "the screen stays locked");
+    login(&mut d.db, &d.clock, "pat", STAFF_PASSWORD).expect_err("nor does the login form");
+    let failed_unlocks = d
+        .audit_actions()
+        .iter()
+        .filter(|(action, _, result)| action == "session.unlock" && result == "failed")
+        .count();
+    assert_eq!(failed_unlocks, 3, "each wrong password is audited");
+    assert!(
+        d.audit_actions()
+            .iter()
+            .any(|(action, object, _)| action == "staff.lockout" && object == "staff:pat"),
+        "the lockout is audited"
+    );
+    d.clock.advance(LOCKOUT + Duration::seconds(1));
+    unlock_session(&mut d.db, &d.clock, &mut pat, STAFF_PASSWORD)
+        .expect("after the lockout the screen opens");
+    assert_eq!(
+        d.account("pat").failed_logins,
+        0,
+        "a right password clears the count"
+    );
+}
+
+#[test]
+fn wrong_current_passwords_in_change_my_password_count_toward_the_lockout() {
+    let mut d = desk();
+    let mut pat = d.add("pat", &[Role::FrontDesk]);
+    for attempt in 1..=MAX_FAILED_LOGINS {
+        let err = change_own_password(
+            &mut d.db,
+            &d.clock,
+            &mut pat,
+            "wrong wrong wrong",
+            "saffron glacier tuba nickel",
+        )
+        .expect_err("wrong current password");
+        let last = attempt == MAX_FAILED_LOGINS;
+        assert_eq!(
+            err.code,
+            if last {
+                ErrorCode::NotAuthenticated
+            } else {
+                ErrorCode::InvalidInput
+            },
+            "attempt {attempt}: {}",
+            err.message
+        );
+    }
+    assert!(
+        d.account("pat").locked_until.is_some(),
+        "five wrong passwords lock the account"
+    );
+    assert!(
+        pat.locked,
+        "and the screen, so whoever guessed cannot go on"
+    );
+    let err =
+        authorize(&mut d.db, &d.clock, &mut pat, Operation::GuestsCheckIn).expect_err("locked");
+    assert_eq!(err.code, ErrorCode::NotAuthenticated, "{}", err.message);
+    login(&mut d.db, &d.clock, "pat", STAFF_PASSWORD).expect_err("the account is locked");
+    let failed = d
+        .audit_actions()
+        .iter()
+        .filter(|(action, _, result)| action == "staff.change_password" && result == "failed")
+        .count();
+    assert_eq!(
+        failed, MAX_FAILED_LOGINS as usize,
+        "each wrong password is audited"
+    );
+    let mut supervisor = d.add("sue", &[Role::Supervisor]);
+    unlock_account(
+        &mut d.db,
+        &d.clock,
+        &mut Actor::Staff(&mut supervisor),
+        "pat",
+    )
+    .expect("a supervisor lifts the lockout");
+    login(&mut d.db, &d.clock, "pat", STAFF_PASSWORD).expect("the password was never changed");
+}
+
+#[test]
+fn new_accounts_choose_their_own_password_at_first_login() {
+    let mut d = desk();
+    let created = create_staff(
+        &mut d.db,
+        &d.clock,
+        &mut Actor::Staff(&mut d.admin),
+        &NewStaff {
+            username: "nina".into(),
+            display_name: "Nina Nurse".into(),
+            roles: vec![Role::Nurse],
+            password: FIRST_PASSWORD.into(),
+        },
+    )
+    .expect("created");
+    assert!(
+        created.must_change_password,
+        "the administrator knows this password, so it must be replaced"
+    );
+    let mut nina = login(&mut d.db, &d.clock, "nina", FIRST_PASSWORD).expect("logs in");
+    assert!(nina.must_change_password, "the session says so");
+    let err = authorize(&mut d.db, &d.clock, &mut nina, Operation::QueueServe)
+        .expect_err("nothing before the change");
+    assert_eq!(err.code, ErrorCode::NotAuthenticated, "{}", err.message);
+    change_own_password(
+        &mut d.db,
+        &d.clock,
+        &mut nina,
+        FIRST_PASSWORD,
+        STAFF_PASSWORD,
+    )
+    .expect("chooses her own");
+    authorize(&mut d.db, &d.clock, &mut nina, Operation::QueueServe).expect("now allowed");
+    assert!(
+        !d.account("nina").must_change_password,
+        "and the next login goes straight in"
+    );
+    let admin = d.account("admin");
+    assert!(
+        !admin.must_change_password,
+        "the first administrator chose their own password at first run"
+    );
+}
+
+#[test]
+fn a_login_answers_alike_for_an_unknown_name_a_wrong_password_and_a_locked_account() {
+    let mut d = desk();
+    d.add("frank", &[Role::FrontDesk]);
+    let wrong = login(&mut d.db, &d.clock, "frank", "wrong wrong wrong").expect_err("wrong");
+    for _ in 1..MAX_FAILED_LOGINS {
+        login(&mut d.db, &d.clock, "frank", "wrong wrong wrong").expect_err("wrong");
+    }
+    let locked = login(&mut d.db, &d.clock, "frank", "wrong wrong wrong").expect_err("locked");
+    let locked_right = login(&mut d.db, &d.clock, "frank", STAFF_PASSWORD).expect_err("locked");
+    let mut unknown = Vec::new();
+    for _ in 0..=MAX_FAILED_LOGINS {
+        unknown.push(login(&mut d.db, &d.clock, "francis", "wrong wrong wrong").expect_err("x"));
+    }
+    for (what, err) in [
+        ("a locked account", &locked),
+        ("a locked account with the right password", &locked_right),
+        ("an unknown name", &unknown[0]),
+        ("an unknown name tried past the lockout limit", &unknown[5]),
+    ] {
+        assert_eq!(
+            err, &wrong,
+            "{what} answers exactly like a wrong password, so the form tells nobody which names exist"
+        );
+    }
+}
+
+#[test]
+fn an_unknown_username_is_audited_without_the_text_typed() {
+    let mut d = desk();
+    d.add("pat", &[Role::FrontDesk]);
+    // A password typed into the username box, then a name that does not exist.
+    let typed = ["velvet quarry mango 1987", "Patricia O'Neil"];
+    for text in typed {
+        login(&mut d.db, &d.clock, text, "anything at all here").expect_err("unknown");
+    }
+    let audit = d.audit_text();
+    for text in typed {
+        assert!(
+            !audit.contains(text),
+            "the audit log holds what was typed: {audit}"
+        );
+        assert!(
+            !audit.contains(&text.to_lowercase())
+                && !audit.contains(text.split(' ').next().unwrap_or(text)),
+            "not even part of what was typed: {audit}"
+        );
+    }
+    let tried = d
+        .audit_actions()
+        .iter()
+        .filter(|(action, object, result)| {
+            action == "login" && object == UNKNOWN_USERNAME && result == "failed"
+        })
+        .count();
+    assert_eq!(
+        tried, 2,
+        "that an unknown name was tried is recorded, each time"
+    );
+}
+
+#[test]
+fn a_disabled_account_cannot_change_its_password() {
+    let mut d = desk();
+    let mut pat = d.add("pat", &[Role::FrontDesk]);
+    set_disabled(
+        &mut d.db,
+        &d.clock,
+        &mut Actor::Staff(&mut d.admin),
+        "pat",
+        true,
+    )
+    .expect("disabled");
+    let before = d.account("pat").password_hash;
+    let err = change_own_password(
+        &mut d.db,
+        &d.clock,
+        &mut pat,
+        STAFF_PASSWORD,
+        "saffron glacier tuba nickel",
+    )
+    .expect_err("disabled");
+    assert_eq!(err.code, ErrorCode::NotAuthenticated, "{}", err.message);
+    assert!(err.message.contains("disabled"), "{}", err.message);
+    assert_eq!(
+        d.account("pat").password_hash,
+        before,
+        "the password is unchanged"
+    );
+}
+
+#[test]
+fn a_locked_or_idle_session_cannot_change_its_password() {
+    let mut d = desk();
+    let mut pat = d.add("pat", &[Role::FrontDesk]);
+    let before = d.account("pat").password_hash;
+    d.clock.advance(Duration::minutes(11));
+    let err = change_own_password(
+        &mut d.db,
+        &d.clock,
+        &mut pat,
+        STAFF_PASSWORD,
+        "saffron glacier tuba nickel",
+    )
+    .expect_err("idle");
+    assert_eq!(err.code, ErrorCode::NotAuthenticated, "{}", err.message);
+    assert!(pat.locked, "the idle session locks");
+    assert_eq!(d.account("pat").password_hash, before, "unchanged");
+}
+
+#[test]
+fn the_small_cell_setting_is_read_by_a_session_allowed_the_reports_only() {
+    let mut d = desk();
+    let mut sam = d.add("sam", &[Role::Supervisor]);
+    let mut pat = d.add("pat", &[Role::FrontDesk]);
+    assert_eq!(
+        crate::reports::small_cell_setting(&mut d.db, &d.clock, &mut sam).expect("supervisor"),
+        10,
+        "supervisors read it (default 10)"
+    );
+    for (who, session, code) in [
+        ("front desk", &mut pat, ErrorCode::PermissionDenied),
+        (
+            "administrator",
+            &mut d.admin.clone(),
+            ErrorCode::PermissionDenied,
+        ),
+    ] {
+        let err =
+            crate::reports::small_cell_setting(&mut d.db, &d.clock, session).expect_err("refused");
+        assert_eq!(err.code, code, "{who}: {}", err.message);
+        assert!(
+            !err.message.contains("10"),
+            "{who}: nothing of the value leaks"
+        );
+    }
+    lock_session(&mut d.db, &d.clock, &mut sam).expect("locked");
+    let err =
+        crate::reports::small_cell_setting(&mut d.db, &d.clock, &mut sam).expect_err("locked");
+    assert_eq!(
+        err.code,
+        ErrorCode::NotAuthenticated,
+        "a locked screen reads nothing"
+    );
 }

@@ -35,7 +35,7 @@ fn center() -> Center {
         },
     )
     .unwrap();
-    let desk = auth::login(&mut db, &clock, "pat", PASSWORD).unwrap();
+    let desk = auth::testing::first_login(&mut db, &clock, "pat", PASSWORD).unwrap();
     Center {
         dir,
         db,
@@ -543,7 +543,7 @@ impl Center {
             },
         )
         .expect("staff member created");
-        auth::login(&mut self.db, &self.clock, username, PASSWORD).expect("logs in")
+        auth::testing::first_login(&mut self.db, &self.clock, username, PASSWORD).expect("logs in")
     }
 
     fn live_path(&self) -> PathBuf {

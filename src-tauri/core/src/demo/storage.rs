@@ -16,13 +16,27 @@ fn at_text(at: Option<DateTime<Utc>>) -> Option<String> {
 }
 
 /// Whether the database holds anything a person entered: staff, guests or audit entries.
+/// Works on a database of any earlier schema version (a table it does not have yet holds
+/// nothing), and only reads.
 pub(super) fn holds_data(conn: &Connection) -> Result<bool> {
-    Ok(conn.query_row(
-        "SELECT EXISTS (SELECT 1 FROM staff) OR EXISTS (SELECT 1 FROM guests)
-             OR EXISTS (SELECT 1 FROM audit_log)",
-        [],
-        |row| row.get(0),
-    )?)
+    for table in ["staff", "guests", "audit_log"] {
+        let present: bool = conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?1)",
+            [table],
+            |row| row.get(0),
+        )?;
+        // The name comes from the list above, never from outside.
+        if present
+            && conn.query_row(
+                &format!("SELECT EXISTS (SELECT 1 FROM {table})"),
+                [],
+                |row| row.get(0),
+            )?
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 pub(super) fn set_setting(

@@ -45,7 +45,7 @@ impl Desk {
             &new,
         )
         .expect("created");
-        auth::login(&mut self.db, &self.clock, username, PASSWORD).expect("logs in")
+        auth::testing::first_login(&mut self.db, &self.clock, username, PASSWORD).expect("logs in")
     }
 
     /// Register a guest with a nickname and check them in; returns the card.

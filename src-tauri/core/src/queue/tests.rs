@@ -955,7 +955,8 @@ fn two_stations_calling_next_at_the_same_moment_never_get_the_same_guest() {
             )
             .expect("staff");
         }
-        let mut pat = auth::login(&mut db, clock.as_ref(), "pat", PASSWORD).expect("login");
+        let mut pat =
+            auth::testing::first_login(&mut db, clock.as_ref(), "pat", PASSWORD).expect("login");
         let mut entries: Vec<i64> = (0..2 * ROUNDS)
             .map(|i| {
                 let guest = visits::register_and_check_in(
@@ -986,7 +987,9 @@ fn two_stations_calling_next_at_the_same_moment_never_get_the_same_guest() {
         entries.sort_unstable();
         let nurses: Vec<Session> = ["nina", "noel"]
             .into_iter()
-            .map(|name| auth::login(&mut db, clock.as_ref(), name, PASSWORD).expect("login"))
+            .map(|name| {
+                auth::testing::first_login(&mut db, clock.as_ref(), name, PASSWORD).expect("login")
+            })
             .collect();
         (nurses, entries)
     };

@@ -264,7 +264,7 @@ fn two_desks_booking_the_same_slot_at_once_get_one_booking() {
             },
         )
         .expect("pat");
-        let mut pat = auth::login(&mut db, &clock, "pat", password).expect("login");
+        let mut pat = auth::testing::first_login(&mut db, &clock, "pat", password).expect("login");
         let guests: Vec<i64> = (0..2)
             .map(|_| {
                 crate::visits::register_and_check_in(
