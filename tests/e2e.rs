@@ -1499,10 +1499,9 @@ async fn an_admin_backs_up_and_restores_last_night_s_backup_beside_the_command_l
         .expect("backups folder")
         .filter_map(|entry| entry.ok())
         .filter(|entry| {
-            entry
-                .file_name()
-                .to_string_lossy()
-                .starts_with("before-restore-")
+            let name = entry.file_name().to_string_lossy().into_owned();
+            // (Each copy has its audit anchor beside it, `<copy>.db.audit-anchor`.)
+            name.starts_with("before-restore-") && name.ends_with(".db")
         })
         .collect();
     assert_eq!(
