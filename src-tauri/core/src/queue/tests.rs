@@ -58,7 +58,7 @@ fn joined_for(
 /// The whole entry behind an answer, as nurses see it (the answer itself carries it only
 /// for those who may read the clinical side).
 fn full(d: &mut Desk, answer: QueueAnswer) -> QueueEntry {
-    let today = Today::of(&mut d.db, &d.clock).expect("today");
+    let today = Today::of(&d.db, &d.clock).expect("today");
     let row = storage::entry(d.db.conn(), answer.line.id)
         .expect("read")
         .expect("the answer names an entry");
