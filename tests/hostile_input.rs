@@ -3336,21 +3336,26 @@ const WRONG_ROLES: &[(&str, WrongRole)] = &[
     }),
 ];
 
-#[test]
-fn a_role_that_may_not_is_refused_before_the_input_is_read() {
+/// Every call in `calls`, with hostile text and ids, is refused with one of `codes` and writes one
+/// audit entry, of `action`, and nothing else.
+fn refused_whatever_the_input(
+    property_name: &'static str,
+    calls: &'static [(&'static str, WrongRole)],
+    codes: &'static [ErrorCode],
+    action: &'static str,
+) {
     let ids = &template().ids;
     let real: Vec<i64> = ids.guests().into_iter().chain(ids.referrals()).collect();
     property(
-        "wrong_role",
+        property_name,
         (hostile_text(), hostile_id(&real)),
         |h, (text, id)| {
-            for (name, call) in WRONG_ROLES {
+            for (name, call) in calls {
                 let last = h.last_audit_id();
                 let ids = h.ids.clone();
-                // A refusal by role is audited on purpose (permission.refused).
                 let outcome = h.attempt(
                     &(name, &text, id),
-                    &rules(&[PermissionDenied]).refusal_writes(&["audit_log"]),
+                    &rules(codes).refusal_writes(&["audit_log"]),
                     |db, clock, staff| call(db, clock, staff, &ids, &text, id),
                 );
                 assert!(
@@ -3359,11 +3364,22 @@ fn a_role_that_may_not_is_refused_before_the_input_is_read() {
                 );
                 let written = h.audit_since(last);
                 assert!(
-                    written.len() == 1 && written[0][1] == "permission.refused",
-                    "{name}: one audit entry of the refusal, nothing else: {written:?}"
+                    written.len() == 1 && written[0][1] == action,
+                    "{name}: one audit entry ({action}) of the refusal, nothing else: {written:?}"
                 );
             }
         },
+    );
+}
+
+#[test]
+fn a_role_that_may_not_is_refused_before_the_input_is_read() {
+    // A refusal by role is audited on purpose (permission.refused).
+    refused_whatever_the_input(
+        "wrong_role",
+        WRONG_ROLES,
+        &[PermissionDenied],
+        "permission.refused",
     );
 }
 
@@ -3384,32 +3400,12 @@ const SENSITIVE_FOR_THE_DESK: &[(&str, WrongRole)] = &[
 
 #[test]
 fn a_sensitive_referral_is_not_found_by_the_front_desk_whatever_the_input() {
-    let ids = &template().ids;
-    let real: Vec<i64> = ids.guests().into_iter().chain(ids.referrals()).collect();
-    property(
+    // The refused look is audited on purpose (referral.read, refused).
+    refused_whatever_the_input(
         "sensitive_for_the_desk",
-        (hostile_text(), hostile_id(&real)),
-        |h, (text, id)| {
-            for (name, call) in SENSITIVE_FOR_THE_DESK {
-                let last = h.last_audit_id();
-                let ids = h.ids.clone();
-                // The refused look is audited on purpose (referral.read, refused).
-                let outcome = h.attempt(
-                    &(name, &text, id),
-                    &rules(&[NotFound]).refusal_writes(&["audit_log"]),
-                    |db, clock, staff| call(db, clock, staff, &ids, &text, id),
-                );
-                assert!(
-                    matches!(outcome, Outcome::Refused(_)),
-                    "{name}: refused, whatever the input"
-                );
-                let written = h.audit_since(last);
-                assert!(
-                    written.len() == 1 && written[0][1] == "referral.read",
-                    "{name}: one audit entry of the refused read, nothing else: {written:?}"
-                );
-            }
-        },
+        SENSITIVE_FOR_THE_DESK,
+        &[NotFound],
+        "referral.read",
     );
 }
 
