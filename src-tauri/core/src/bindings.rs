@@ -33,7 +33,8 @@ use crate::schedule::{
 };
 use crate::status::AppStatus;
 use crate::visits::{
-    CheckedIn, DayClosure, DeskToday, InsideGuest, Occupancy, OccupancyLevel, Undoable,
+    CheckedIn, DayClosure, DaysLeftOpen, DeskToday, InsideGuest, Occupancy, OccupancyLevel,
+    OpenDay, Undoable,
 };
 
 /// Every generated binding as (file name, contents).
@@ -73,6 +74,8 @@ pub fn generated() -> Result<Vec<(String, String)>, String> {
     push::<Undoable>(&cfg, &mut files)?;
     push::<DayClosure>(&cfg, &mut files)?;
     push::<DeskToday>(&cfg, &mut files)?;
+    push::<DaysLeftOpen>(&cfg, &mut files)?;
+    push::<OpenDay>(&cfg, &mut files)?;
     push::<CheckedIn>(&cfg, &mut files)?;
     push::<FlagKind>(&cfg, &mut files)?;
     push::<Scope>(&cfg, &mut files)?;

@@ -30,13 +30,33 @@ pub(crate) struct Today {
     pub now: DateTime<Utc>,
     pub zone: Tz,
     pub date: NaiveDate,
+    /// The center's closing time (setting `center_closing_time`).
+    pub closes: NaiveTime,
 }
 
 impl Today {
     pub(crate) fn of(db: &Database, clock: &dyn crate::clock::Clock) -> Result<Today> {
         let now = clock.now();
         let (zone, date) = center_day(db, now)?;
-        Ok(Today { now, zone, date })
+        Ok(Today {
+            now,
+            zone,
+            date,
+            closes: closing_time(db),
+        })
+    }
+
+    /// The instant an earlier day `date` (`YYYY-MM-DD`) ended: its closing time on the
+    /// center's clock. What that day left open is settled at it.
+    pub(crate) fn closing_of(&self, date: &str) -> Result<DateTime<Utc>> {
+        let date = parse_date("service date", date)?;
+        Ok(local_instant(self.zone, date, self.closes))
+    }
+
+    /// The first instant after the local day `date` (`YYYY-MM-DD`).
+    pub(crate) fn end_of(&self, date: &str) -> Result<DateTime<Utc>> {
+        let date = parse_date("service date", date)?;
+        Ok(range_bounds(self.zone, date, date).1)
     }
 
     /// `HH:MM` on the center's clock.
@@ -50,6 +70,38 @@ impl Today {
             .format("%Y-%m-%d %H:%M")
             .to_string()
     }
+}
+
+/// The settings key of the center's closing time (`HH:MM` on its clock).
+pub const CLOSING_TIME_SETTING: &str = "center_closing_time";
+/// The closing time when none is set.
+pub const DEFAULT_CLOSING_TIME: &str = "17:00";
+
+/// The center's closing time: what a visit nobody checked out is settled at.
+pub fn closing_time(db: &Database) -> NaiveTime {
+    settings::read(db, CLOSING_TIME_SETTING)
+        .ok()
+        .and_then(|text| parse_clock("closing time", &text).ok())
+        .or_else(|| parse_clock("closing time", DEFAULT_CLOSING_TIME).ok())
+        .unwrap_or(NaiveTime::MIN)
+}
+
+/// A time of day typed as `HH:MM` (24-hour clock).
+pub fn parse_clock(field: &str, text: &str) -> Result<NaiveTime> {
+    let text = text.trim();
+    let well_formed = text.len() == 5 && text.as_bytes()[2] == b':';
+    well_formed
+        .then(|| NaiveTime::parse_from_str(text, "%H:%M").ok())
+        .flatten()
+        .ok_or_else(|| {
+            AppError::invalid_input(
+                field,
+                format!(
+                    "{} is not a time; write it as HH:MM, e.g. 17:00",
+                    shorten(text)
+                ),
+            )
+        })
 }
 
 /// The center's time zone from the settings.
@@ -97,7 +149,14 @@ pub fn parse_date(field: &str, text: &str) -> Result<NaiveDate> {
 /// The first instant of `date` in `zone`. When local midnight does not exist (a DST jump at
 /// midnight) the day starts at the first local time that does.
 pub fn day_start(zone: Tz, date: NaiveDate) -> DateTime<Utc> {
-    let mut local = date.and_time(NaiveTime::MIN);
+    local_instant(zone, date, NaiveTime::MIN)
+}
+
+/// The instant of `time` on `date` on the center's clock. A time that does not exist (the
+/// hour skipped when clocks go forward) is the first that does after it; a time that
+/// happens twice (clocks go back) is the first of the two.
+pub fn local_instant(zone: Tz, date: NaiveDate, time: NaiveTime) -> DateTime<Utc> {
+    let mut local = date.and_time(time);
     // A DST gap is at most a few hours; step through it a quarter hour at a time.
     for _ in 0..=24 {
         match zone.from_local_datetime(&local) {
@@ -106,8 +165,8 @@ pub fn day_start(zone: Tz, date: NaiveDate) -> DateTime<Utc> {
             LocalResult::None => local += Duration::minutes(15),
         }
     }
-    // Unreachable for real zones; fall back to reading midnight as UTC.
-    Utc.from_utc_datetime(&date.and_time(NaiveTime::MIN))
+    // Unreachable for real zones; fall back to reading the time as UTC.
+    Utc.from_utc_datetime(&date.and_time(time))
 }
 
 /// The instants `[start, end)` that make up the local days `from..=to`.

@@ -277,7 +277,7 @@ pub fn join(
             ));
         }
         let date = today.date.to_string();
-        storage::settle_earlier_days(tx, &date, today.now)?;
+        settle_earlier_days(tx, &today)?;
         if let Some(active) = storage::active_entry_of_guest(tx, guest.id)? {
             return Err(AppError::new(
                 ErrorCode::Conflict,
@@ -322,6 +322,27 @@ pub fn join(
     })
 }
 
+/// The days before `today` (`YYYY-MM-DD`) that left queue entries open.
+pub(crate) fn open_earlier_days(conn: &rusqlite::Connection, today: &str) -> Result<Vec<String>> {
+    storage::open_earlier_days(conn, today)
+}
+
+/// Entries that days nobody closed out left open are settled by the system at each day's
+/// closing time, so they hold neither a guest nor a station today. Returns how many per
+/// day. (A new service day settles every area; the queue also does it itself before
+/// joining and calling, which must never see yesterday's queue.)
+pub(crate) fn settle_earlier_days(
+    tx: &rusqlite::Connection,
+    today: &Today,
+) -> Result<Vec<(String, usize)>> {
+    let mut settled = Vec::new();
+    for date in storage::open_earlier_days(tx, &today.date.to_string())? {
+        let count = storage::settle_day(tx, &date, today.closing_of(&date)?)?;
+        settled.push((date, count));
+    }
+    Ok(settled)
+}
+
 /// Call the first waiting guest to a station (nurses). Atomic across stations: the choice
 /// and the change happen in one IMMEDIATE transaction.
 pub fn call_next(
@@ -337,7 +358,7 @@ pub fn call_next(
         let station = storage::station(tx, station_id)?
             .filter(|s| s.active)
             .ok_or_else(|| AppError::invalid_input("station", "choose a station in use"))?;
-        storage::settle_earlier_days(tx, &today.date.to_string(), today.now)?;
+        settle_earlier_days(tx, &today)?;
         if let Some(busy) = storage::serving_at(tx, station.id)? {
             return Err(AppError::new(
                 ErrorCode::Conflict,

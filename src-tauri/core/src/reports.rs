@@ -3,7 +3,7 @@
 //! workstations, the nurse queue and incidents, referrals, alerts and restrictions.
 //! Only counts: never a guest code or a note.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, NaiveDate, Timelike, Utc};
 use chrono_tz::Tz;
@@ -36,16 +36,28 @@ pub const DEFAULT_SMALL_CELL_THRESHOLD: u32 = 10;
 pub enum DayStatus {
     /// Closed out: the numbers are final (corrections after close are counted apart).
     Final,
-    /// Not closed out yet.
+    /// Closed out after the day was over (it had been left open): final too.
+    ClosedLate,
+    /// Not closed out yet: today, a day to come, or an earlier day nobody counted anyone on.
     Provisional,
+    /// An earlier day with visits or tallies that nobody closed out: what it left open
+    /// was settled at its closing time, and a supervisor still has to close it.
+    LeftOpen,
 }
 
 impl DayStatus {
     pub fn as_str(self) -> &'static str {
         match self {
             DayStatus::Final => "final",
+            DayStatus::ClosedLate => "closed_late",
             DayStatus::Provisional => "provisional",
+            DayStatus::LeftOpen => "left_open",
         }
+    }
+
+    /// Whether the day's numbers are frozen by a close-out.
+    pub fn is_closed(self) -> bool {
+        matches!(self, DayStatus::Final | DayStatus::ClosedLate)
     }
 }
 
@@ -67,11 +79,14 @@ pub struct DayCounts {
     /// Check-ins on the day (undone ones excluded; corrections after close included).
     pub visits: u32,
     pub unique_guests: u32,
-    /// Guests whose first visit was this day.
+    /// Guests whose first visit that was not undone was this day.
     pub new_guests: u32,
     pub anonymous_tallies: u32,
-    /// Visits and tallies recorded after the day was closed out.
+    /// Visits and tallies recorded after the day was closed out (undone ones excluded).
     pub corrections_after_close: u32,
+    /// Visits nobody checked out: settled at the day's closing time when the day was
+    /// left open (counted in `visits`).
+    pub settled_at_day_end: u32,
     pub peak_occupancy: u32,
     pub occupancy_by_hour: Vec<HourOccupancy>,
     pub services: Vec<KindCounts>,
@@ -123,6 +138,8 @@ pub fn compute(
 ) -> Result<Report> {
     authorize(db, clock, actor)?;
     let (from, to) = parse_range(from, to)?;
+    // A day nobody closed out is counted as it was settled (stays end at closing time).
+    crate::visits::settle_earlier_days(db, clock)?;
     build(db, clock.now(), from, to, progress)
 }
 
@@ -144,11 +161,12 @@ fn build(
     let zone = days::center_zone(db)?;
     let conn = db.conn();
     let rows = RangeRows::read(conn, zone, now, from, to)?;
+    let today = days::local_date(zone, now);
     let total = usize::try_from((to - from).num_days() + 1).unwrap_or(0);
     let mut days_out = Vec::with_capacity(total);
     let mut date = from;
     while date <= to {
-        days_out.push(rows.day(zone, date));
+        days_out.push(rows.day(zone, today, date));
         progress(days_out.len(), total);
         let Some(next) = date.succ_opt() else { break };
         date = next;
@@ -167,7 +185,8 @@ fn build(
 struct RangeRows {
     visits: storage::RangeVisits,
     new_guests: HashMap<String, u32>,
-    closed: HashSet<String>,
+    /// Closed days, and whether each was closed late.
+    closed: HashMap<String, bool>,
     stays: storage::Stays,
     flags: storage::Flags,
     services: crate::schedule::storage::KindCountsByDay,
@@ -198,24 +217,27 @@ impl RangeRows {
     }
 
     /// The counts of one date of the range.
-    fn day(&self, zone: Tz, date: NaiveDate) -> DayCounts {
+    fn day(&self, zone: Tz, today: NaiveDate, date: NaiveDate) -> DayCounts {
         let text = date.to_string();
         let (start, end) = days::range_bounds(zone, date, date);
         let visits = self.visits.days.get(&text).cloned().unwrap_or_default();
         let (occupancy_by_hour, peak_occupancy) =
             occupancy(&self.stays.of_day(start, end), zone, start, end);
         let (alerts_issued, restrictions_issued) = self.flags.issued(start, end);
+        let counted = visits.visits > 0 || visits.tallies > 0;
         DayCounts {
-            status: if self.closed.contains(&text) {
-                DayStatus::Final
-            } else {
-                DayStatus::Provisional
+            status: match self.closed.get(&text) {
+                Some(false) => DayStatus::Final,
+                Some(true) => DayStatus::ClosedLate,
+                None if date < today && counted => DayStatus::LeftOpen,
+                None => DayStatus::Provisional,
             },
             visits: visits.visits,
             unique_guests: visits.guests,
             new_guests: self.new_guests.get(&text).copied().unwrap_or(0),
             anonymous_tallies: visits.tallies,
             corrections_after_close: visits.after_close,
+            settled_at_day_end: visits.settled,
             peak_occupancy,
             occupancy_by_hour,
             services: self.services.on(&text),

@@ -891,6 +891,27 @@ pub fn day_counts(
     storage::day_counts(db.conn(), &date.to_string())
 }
 
+/// The days before `today` (`YYYY-MM-DD`) that left bookings or waitlist places open.
+pub(crate) fn open_earlier_days(conn: &rusqlite::Connection, today: &str) -> Result<Vec<String>> {
+    storage::open_earlier_days(conn, today)
+}
+
+/// Bookings and waitlist places that days nobody closed out left open are settled by
+/// the system at each day's closing time (see `storage::settle_day`). Returns, per day,
+/// the bookings and the waitlist places settled.
+pub(crate) fn settle_earlier_days(
+    tx: &rusqlite::Connection,
+    today: &days::Today,
+    grace: Duration,
+) -> Result<Vec<(String, usize, usize)>> {
+    let mut settled = Vec::new();
+    for date in storage::open_earlier_days(tx, &today.date.to_string())? {
+        let (bookings, waitlist) = storage::settle_day(tx, &date, today.closing_of(&date)?, grace)?;
+        settled.push((date, bookings, waitlist));
+    }
+    Ok(settled)
+}
+
 /// The no-show grace period in minutes (setting, default 10).
 pub fn no_show_grace(db: &Database) -> Result<Duration> {
     let minutes =

@@ -16,7 +16,13 @@ use crate::guests::{self, GuestCard, NewGuest};
 use crate::restrictions::{self, Flag, Scope};
 use crate::settings;
 
+mod day_end;
 mod storage;
+
+pub use day_end::{
+    close_day, close_earlier_day, closing_time_text, days_left_open, set_closing_time,
+    settle_earlier_days, DaysLeftOpen, OpenDay, SettledDay,
+};
 
 /// How long the person who checked someone in can undo it.
 pub const UNDO_WINDOW: Duration = Duration::minutes(5);
@@ -122,10 +128,13 @@ pub struct DayClosure {
     pub guests: u32,
     pub new_guests: u32,
     pub tallies: u32,
-    /// Guests who were still inside and were checked out by the close-out.
+    /// Guests who were still inside and were checked out by the close-out (for a day
+    /// closed late: those nobody checked out, settled at the day's closing time).
     pub checked_out_at_close: u32,
     /// Visits and tallies recorded after the close-out (corrections, counted apart).
     pub corrections: u32,
+    /// True when the day was closed out after it was over (from the days left open).
+    pub closed_late: bool,
     /// Only on the close-out's own reply: the automatic backup it made.
     pub backup: Option<String>,
     /// Only on the close-out's own reply: why that backup could not be made (the day is
@@ -197,6 +206,8 @@ pub fn check_in(
     over_capacity: bool,
 ) -> Result<CheckedIn> {
     auth::authorize(db, clock, session, Operation::GuestsCheckIn)?;
+    // Yesterday's guests are not inside today.
+    settle_earlier_days(db, clock)?;
     if over_capacity {
         // Only supervisors may let someone in over capacity; a refusal is audited.
         auth::authorize(db, clock, session, Operation::OverrideCapacity)?;
@@ -217,6 +228,8 @@ pub fn register_and_check_in(
     over_capacity: bool,
 ) -> Result<CheckedIn> {
     auth::authorize(db, clock, session, Operation::GuestsCheckIn)?;
+    // Yesterday's guests are not inside today.
+    settle_earlier_days(db, clock)?;
     let record = guests::validate_new(new, clock.now())?;
     if over_capacity {
         // Only supervisors may let someone in over capacity; a refusal is audited.
@@ -377,6 +390,8 @@ pub fn check_out(
     visit_id: i64,
 ) -> Result<GuestCard> {
     auth::authorize(db, clock, session, Operation::GuestsCheckIn)?;
+    // Yesterday's guests are not inside today.
+    settle_earlier_days(db, clock)?;
     change_open_visit(
         db,
         clock,
@@ -403,6 +418,8 @@ pub fn undo_check_in(
     visit_id: i64,
 ) -> Result<GuestCard> {
     auth::authorize(db, clock, session, Operation::GuestsCheckIn)?;
+    // Yesterday's guests are not inside today.
+    settle_earlier_days(db, clock)?;
     let staff_id = session.staff_id;
     change_open_visit(
         db,
@@ -471,6 +488,8 @@ fn change_open_visit(
 /// Count someone who declines a code; returns today's tally.
 pub fn count_anonymous(db: &mut Database, clock: &dyn Clock, session: &mut Session) -> Result<u32> {
     auth::authorize(db, clock, session, Operation::GuestsCheckIn)?;
+    // Yesterday's guests are not inside today.
+    settle_earlier_days(db, clock)?;
     let now = clock.now();
     let today = days::center_day(db, now)?.1.to_string();
     let actor = format!("staff:{}", session.username);
@@ -493,6 +512,8 @@ pub fn desk_today(
     session: &mut Session,
 ) -> Result<DeskToday> {
     auth::authorize(db, clock, session, Operation::GuestsCheckIn)?;
+    // Yesterday's guests are not inside today.
+    settle_earlier_days(db, clock)?;
     let now = clock.now();
     let (zone, today) = days::center_day(db, now)?;
     let today = today.to_string();
@@ -531,7 +552,7 @@ pub fn desk_today(
         })
         .transpose()?;
     let (visits_today, guests_today) = storage::day_counts(conn, &today)?;
-    let closed = closure_of(conn, zone, &today)?;
+    let closed = day_end::closure_of(conn, zone, &today)?;
     Ok(DeskToday {
         closed,
         occupancy: Occupancy::new(inside_count, capacity(db)?),
@@ -543,85 +564,6 @@ pub fn desk_today(
         undoable,
         service_date: today,
     })
-}
-
-fn closure_of(
-    conn: &rusqlite::Connection,
-    zone: Tz,
-    service_date: &str,
-) -> Result<Option<DayClosure>> {
-    storage::closure(conn, service_date)?
-        .map(|row| -> Result<DayClosure> {
-            Ok(DayClosure {
-                corrections: storage::corrections_on(conn, &row.service_date)?,
-                closed_at_local: local_clock(zone, row.closed_at),
-                service_date: row.service_date,
-                closed_by: row.closed_by,
-                visits: row.visits,
-                guests: row.guests,
-                new_guests: row.new_guests,
-                tallies: row.tallies,
-                checked_out_at_close: row.checked_out_at_close,
-                backup: None,
-                backup_problem: None,
-            })
-        })
-        .transpose()
-}
-
-/// Close out today (supervisors): everyone still inside is checked out now and the day's
-/// counts are frozen. What is recorded for the day afterwards is kept apart as corrections.
-pub fn close_day(
-    db: &mut Database,
-    clock: &dyn Clock,
-    session: &mut Session,
-) -> Result<DayClosure> {
-    auth::authorize(db, clock, session, Operation::CloseDay)?;
-    let now = clock.now();
-    let (zone, today) = days::center_day(db, now)?;
-    let today = today.to_string();
-    let actor = format!("staff:{}", session.username);
-    let staff_id = session.staff_id;
-    let mut closed = db.write(|tx| {
-        if let Some(done) = closure_of(tx, zone, &today)? {
-            return Err(AppError::new(
-                ErrorCode::Conflict,
-                format!(
-                    "{today} was already closed at {} by {}",
-                    done.closed_at_local, done.closed_by
-                ),
-            ));
-        }
-        crate::schedule::storage::close_out(tx, now, staff_id)?;
-        crate::queue::storage::close_out(tx, now, staff_id)?;
-        let checked_out_at_close = storage::check_out_everyone(tx, now, staff_id)?;
-        let (visits, guests) = storage::day_counts(tx, &today)?;
-        let row = storage::ClosureRow {
-            service_date: today.clone(),
-            closed_at: now,
-            closed_by: session.username.clone(),
-            visits,
-            guests,
-            new_guests: storage::new_guests_on(tx, &today)?,
-            tallies: storage::count_tallies(tx, &today)?,
-            checked_out_at_close,
-        };
-        storage::insert_closure(tx, &row, staff_id)?;
-        let detail = format!(
-            "visits={visits} guests={guests} new={} tallies={} checked_out={checked_out_at_close}",
-            row.new_guests, row.tallies
-        );
-        audit::record(tx, &Event::ok(now, &actor, "day.close", &today, &detail))?;
-        closure_of(tx, zone, &today)?.ok_or_else(|| {
-            AppError::new(ErrorCode::Internal, "the close-out just written is missing")
-        })
-    })?;
-    // The whole day is in the database now: the moment for the day's backup.
-    match crate::backup::automatic_backup(db, clock, crate::backup::Occasion::CloseOut) {
-        Ok(made) => closed.backup = made.map(|path| path.display().to_string()),
-        Err(err) => closed.backup_problem = Some(err.message),
-    }
-    Ok(closed)
 }
 
 #[cfg(test)]

@@ -541,11 +541,15 @@ pub(super) fn insert_closure(conn: &Connection, closure: &ClosureRow) -> Result<
     Ok(())
 }
 
-/// Every guest's stored last-visit date, from the visits made (once, at the end).
+/// Every guest's stored first and last visit dates, from the visits made (once, at the
+/// end).
 pub(super) fn set_last_visits(conn: &Connection) -> Result<()> {
     conn.execute(
-        "UPDATE guests SET last_visit_date = (SELECT max(service_date) FROM visits v
-                                              WHERE v.guest_id = guests.id AND v.voided_at IS NULL)",
+        "UPDATE guests SET
+            last_visit_date = (SELECT max(service_date) FROM visits v
+                               WHERE v.guest_id = guests.id AND v.voided_at IS NULL),
+            first_visit_date = (SELECT min(service_date) FROM visits v
+                                WHERE v.guest_id = guests.id AND v.voided_at IS NULL)",
         [],
     )?;
     Ok(())

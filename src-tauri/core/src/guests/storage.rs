@@ -190,28 +190,34 @@ pub(crate) fn merge(conn: &Connection, keep: i64, duplicate: i64) -> Result<usiz
         "UPDATE guests SET merged_into = ?1 WHERE id = ?2",
         params![keep, duplicate],
     )?;
-    refresh_last_visit(conn, keep)?;
-    refresh_last_visit(conn, duplicate)?;
+    refresh_visit_dates(conn, keep)?;
+    refresh_visit_dates(conn, duplicate)?;
     Ok(moved)
 }
 
 /// A visit on `service_date` was recorded: the guest's stored last-visit date (the order
-/// of the nickname search) moves forward to it.
+/// of the nickname search) moves forward to it, and their first-visit date (what makes
+/// them a new guest on a day) is set if they had none.
 pub(crate) fn visited_on(conn: &Connection, guest_id: i64, service_date: &str) -> Result<()> {
     conn.prepare_cached(
-        "UPDATE guests SET last_visit_date = ?2
-         WHERE id = ?1 AND (last_visit_date IS NULL OR last_visit_date < ?2)",
+        "UPDATE guests SET last_visit_date = max(coalesce(last_visit_date, ?2), ?2),
+                           first_visit_date = min(coalesce(first_visit_date, ?2), ?2)
+         WHERE id = ?1 AND (last_visit_date IS NULL OR last_visit_date < ?2
+                            OR first_visit_date IS NULL OR first_visit_date > ?2)",
     )?
     .execute(params![guest_id, service_date])?;
     Ok(())
 }
 
-/// The guest's stored last-visit date, from their visits that were not undone (after an
-/// undo or a merge).
-pub(crate) fn refresh_last_visit(conn: &Connection, guest_id: i64) -> Result<()> {
+/// The guest's stored first and last visit dates, from their visits that were not undone
+/// (after an undo or a merge).
+pub(crate) fn refresh_visit_dates(conn: &Connection, guest_id: i64) -> Result<()> {
     conn.prepare_cached(
-        "UPDATE guests SET last_visit_date = (SELECT max(service_date) FROM visits
-                                              WHERE guest_id = ?1 AND voided_at IS NULL)
+        "UPDATE guests SET
+            last_visit_date = (SELECT max(service_date) FROM visits
+                               WHERE guest_id = ?1 AND voided_at IS NULL),
+            first_visit_date = (SELECT min(service_date) FROM visits
+                                WHERE guest_id = ?1 AND voided_at IS NULL)
          WHERE id = ?1",
     )?
     .execute([guest_id])?;

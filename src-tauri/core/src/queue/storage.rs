@@ -340,24 +340,39 @@ pub(crate) fn guest_left(
 /// At close-out: whoever still waits (or was called and never came) left without being
 /// seen; encounters in progress are finished.
 pub(crate) fn close_out(conn: &Connection, at: DateTime<Utc>, staff_id: i64) -> Result<()> {
-    settle(conn, "", at, Some(staff_id))
+    settle(conn, None, at, Some(staff_id)).map(|_| ())
 }
 
-/// Entries of earlier days still open (a day that was never closed out) are settled the
-/// same way by the system, so they hold neither a guest nor a station today.
-pub(super) fn settle_earlier_days(conn: &Connection, today: &str, at: DateTime<Utc>) -> Result<()> {
-    settle(conn, today, at, None)
+/// The days before `today` that left entries open (days nobody closed out).
+pub(super) fn open_earlier_days(conn: &Connection, today: &str) -> Result<Vec<String>> {
+    let mut statement = conn.prepare_cached(
+        "SELECT DISTINCT service_date FROM queue_entries
+         WHERE state IN ('waiting', 'called', 'in_service') AND service_date < ?1",
+    )?;
+    let rows = statement.query_map([today], |row| row.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
-/// Settle the open entries of days before `before` (every day when empty).
-fn settle(conn: &Connection, before: &str, at: DateTime<Utc>, staff_id: Option<i64>) -> Result<()> {
+/// Settle the open entries of one earlier day by the system, at that day's closing time,
+/// the same way as a close-out; returns how many.
+pub(super) fn settle_day(conn: &Connection, date: &str, at: DateTime<Utc>) -> Result<usize> {
+    settle(conn, Some(date), at, None)
+}
+
+/// Settle the open entries of one day (every day when `None`).
+fn settle(
+    conn: &Connection,
+    date: Option<&str>,
+    at: DateTime<Utc>,
+    staff_id: Option<i64>,
+) -> Result<usize> {
     let rows = entries(
         conn,
         &format!(
             "{ENTRY} WHERE state IN ('waiting', 'called', 'in_service')
-             AND (?1 = '' OR service_date < ?1)"
+             AND (?1 IS NULL OR service_date = ?1)"
         ),
-        [before],
+        [date],
     )?;
     for row in &rows {
         let to = if row.state == QueueState::InService {
@@ -365,9 +380,17 @@ fn settle(conn: &Connection, before: &str, at: DateTime<Utc>, staff_id: Option<i
         } else {
             QueueState::Left
         };
-        move_entry(conn, row, to, row.station_id, at, staff_id)?;
+        // Never before the entry's last change (a guest who joined after closing time).
+        move_entry(
+            conn,
+            row,
+            to,
+            row.station_id,
+            at.max(row.changed_at),
+            staff_id,
+        )?;
     }
-    Ok(())
+    Ok(rows.len())
 }
 
 #[derive(Debug, Clone)]

@@ -387,10 +387,17 @@ fn numbers_restart_at_the_centers_local_midnight_and_yesterdays_waiting_are_sett
         2,
         "the system settled them, stamped like any other change"
     );
+    assert_eq!(
+        d.count("SELECT count(*) FROM visits WHERE settled_at_day_end = 1"),
+        2,
+        "yesterday's guests are not inside today: settled at the day's end"
+    );
+    crate::visits::check_in(&mut d.db, &d.clock, &mut pat, owl.id, false)
+        .expect("back again today");
     let again = joined(&mut d, &mut pat, owl.id, Priority::Routine);
     assert_eq!(
         again.number, "N-002",
-        "a guest still inside from yesterday may queue again today"
+        "a guest from yesterday checks in again and may queue today"
     );
     let view = desk_view(&mut d.db, &d.clock, &mut pat).expect("desk view");
     assert_eq!(

@@ -59,14 +59,15 @@ pub const COLUMNS: &[Column] = &[
     col("date", "the center-local day", "YYYY-MM-DD"),
     col(
         "status",
-        "final once the day was closed out, else provisional",
+        "final once the day was closed out; closed_late when closed out after it was over; \
+         left_open for an earlier day with visits nobody closed out; else provisional",
         "text",
     ),
     col("visits", "check-ins (undone ones excluded)", "visits"),
     col("unique_guests", "distinct guests who checked in", "guests"),
     col(
         "new_guests",
-        "guests whose first visit was this day",
+        "guests whose first visit that was not undone was this day",
         "guests",
     ),
     col(
@@ -76,8 +77,13 @@ pub const COLUMNS: &[Column] = &[
     ),
     col(
         "corrections_after_close",
-        "visits and tallies recorded after close-out",
+        "visits and tallies recorded after close-out (undone ones excluded)",
         "records",
+    ),
+    col(
+        "settled_at_day_end",
+        "visits nobody checked out, settled at the day's closing time (in visits)",
+        "visits",
     ),
     col("peak_occupancy", "most people inside at once", "people"),
     col("showers_done", "showers used", "uses"),
@@ -235,6 +241,10 @@ pub const ROW_IDENTITIES: &[(&str, Relation, &[&str])] = &[
     ),
     // Every guest counted checked in at least once.
     ("visits", Relation::PartsAtMost, &["unique_guests"]),
+    // A new guest is one of the day's guests.
+    ("unique_guests", Relation::PartsAtMost, &["new_guests"]),
+    // Settled visits are among the day's visits.
+    ("visits", Relation::PartsAtMost, &["settled_at_day_end"]),
     // Corrections are visits and tallies recorded late.
     (
         "corrections_after_close",
@@ -358,6 +368,7 @@ pub fn day_cells(day: &DayCounts) -> Vec<Cell> {
         Cell::Count(i64::from(day.new_guests)),
         Cell::Count(i64::from(day.anonymous_tallies)),
         Cell::Count(i64::from(day.corrections_after_close)),
+        Cell::Count(i64::from(day.settled_at_day_end)),
         Cell::Count(i64::from(day.peak_occupancy)),
         Cell::Count(sum(showers.clone().map(|k| k.done))),
         Cell::Count(sum(showers.clone().map(|k| k.no_shows))),
@@ -430,6 +441,22 @@ pub struct Published {
     pub range: Vec<String>,
 }
 
+/// The range's status: final when every day is closed out, left_open when an earlier day
+/// still waits for its close-out, else provisional.
+fn range_status(report: &Report) -> &'static str {
+    if report.days.iter().all(|d| d.status.is_closed()) {
+        "final"
+    } else if report
+        .days
+        .iter()
+        .any(|d| d.status == super::DayStatus::LeftOpen)
+    {
+        "left_open"
+    } else {
+        "provisional"
+    }
+}
+
 /// The range's row: each count over the whole range (sums, the highest peak, distinct
 /// guests).
 fn range_cells(report: &Report, days: &[Vec<Cell>]) -> Vec<Cell> {
@@ -441,18 +468,7 @@ fn range_cells(report: &Report, days: &[Vec<Cell>]) -> Vec<Cell> {
         .enumerate()
         .map(|(i, column)| match column.name {
             "date" => Cell::Text(format!("{} to {}", report.from, report.to)),
-            "status" => Cell::Text(
-                if report
-                    .days
-                    .iter()
-                    .all(|d| d.status == super::DayStatus::Final)
-                {
-                    "final"
-                } else {
-                    "provisional"
-                }
-                .to_string(),
-            ),
+            "status" => Cell::Text(range_status(report).to_string()),
             "unique_guests" => Cell::Count(i64::from(report.unique_guests_in_range)),
             "peak_occupancy" => Cell::Count(
                 report

@@ -2,7 +2,7 @@
 //! for its whole range at once (one query each, whatever the range's length), and each
 //! day's numbers are then taken out of what was read.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection};
@@ -16,6 +16,8 @@ pub(crate) struct VisitCounts {
     pub guests: u32,
     pub tallies: u32,
     pub after_close: u32,
+    /// Visits nobody checked out, settled at the day's closing time.
+    pub settled: u32,
 }
 
 /// The visits of a range of service dates, counted per date and over the whole range.
@@ -27,7 +29,8 @@ pub(crate) struct RangeVisits {
 }
 
 /// Per service date of `from..=to`: visits (undone ones excluded), distinct guests,
-/// anonymous tallies and both recorded after close; and the distinct guests of the range.
+/// anonymous tallies and both recorded after close, visits settled at day end; and the
+/// distinct guests of the range.
 /// One pass over the range's visits in date order (from the visits_day index alone):
 /// distinct guests are counted here rather than with a `count(DISTINCT)` per date.
 pub(super) fn visit_counts(conn: &Connection, from: &str, to: &str) -> Result<RangeVisits> {
@@ -44,7 +47,7 @@ pub(super) fn visit_counts(conn: &Connection, from: &str, to: &str) -> Result<Ra
         }
     };
     let mut statement = conn.prepare_cached(
-        "SELECT service_date, guest_id, after_close FROM visits
+        "SELECT service_date, guest_id, after_close, settled_at_day_end FROM visits
          WHERE service_date BETWEEN ?1 AND ?2 AND voided_at IS NULL
          ORDER BY service_date",
     )?;
@@ -57,10 +60,14 @@ pub(super) fn visit_counts(conn: &Connection, from: &str, to: &str) -> Result<Ra
         }
         let guest: i64 = row.get(1)?;
         let after_close: i64 = row.get(2)?;
+        let settled: i64 = row.get(3)?;
         if let Some((_, counts)) = current.as_mut() {
             counts.visits += 1;
             if after_close == 1 {
                 counts.after_close += 1;
+            }
+            if settled == 1 {
+                counts.settled += 1;
             }
         }
         guests.push(guest);
@@ -97,13 +104,14 @@ fn distinct(values: &mut [i64]) -> u32 {
     u32::try_from(count).unwrap_or(u32::MAX)
 }
 
-/// Per date of `from..=to`, the guests first seen that day (records merged into another
-/// are not counted twice). Dates without any are absent.
+/// Per date of `from..=to`, the guests whose first visit that was not undone was that day
+/// (records merged into another are counted once, as the survivor; a registration whose
+/// check-in was undone is no new guest). Dates without any are absent.
 pub(super) fn new_guests(conn: &Connection, from: &str, to: &str) -> Result<HashMap<String, u32>> {
     let mut statement = conn.prepare_cached(
-        "SELECT first_seen_date, count(*) FROM guests
-         WHERE first_seen_date BETWEEN ?1 AND ?2 AND merged_into IS NULL
-         GROUP BY first_seen_date",
+        "SELECT first_visit_date, count(*) FROM guests
+         WHERE first_visit_date BETWEEN ?1 AND ?2 AND merged_into IS NULL
+         GROUP BY first_visit_date",
     )?;
     let rows = statement.query_map(params![from, to], |row| Ok((row.get(0)?, row.get(1)?)))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -255,11 +263,15 @@ impl Flags {
     }
 }
 
-/// The dates of `from..=to` that are closed out.
-pub(super) fn closed_days(conn: &Connection, from: &str, to: &str) -> Result<HashSet<String>> {
+/// The dates of `from..=to` that are closed out, each with whether it was closed late.
+pub(super) fn closed_days(
+    conn: &Connection,
+    from: &str,
+    to: &str,
+) -> Result<HashMap<String, bool>> {
     let mut statement = conn.prepare_cached(
-        "SELECT service_date FROM day_closures WHERE service_date BETWEEN ?1 AND ?2",
+        "SELECT service_date, closed_late FROM day_closures WHERE service_date BETWEEN ?1 AND ?2",
     )?;
-    let rows = statement.query_map(params![from, to], |row| row.get(0))?;
+    let rows = statement.query_map(params![from, to], |row| Ok((row.get(0)?, row.get(1)?)))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

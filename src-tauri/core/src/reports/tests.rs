@@ -655,49 +655,39 @@ fn a_hand_built_day_has_every_figure_worked_out_by_hand() {
     assert_the_day(&corrected.days[1], 3, 1);
     assert_eq!(
         corrected.days[0].status,
-        DayStatus::Provisional,
-        "the day before was never closed out"
+        DayStatus::LeftOpen,
+        "the day before had visits and was never closed out"
     );
 }
 
 #[test]
-fn a_visit_across_midnight_is_a_visit_of_its_first_day_inside_on_both() {
-    // Friday 20 November 2026, 22:30 EST.
+fn a_visit_nobody_ended_before_midnight_is_settled_at_the_end_of_its_day() {
+    // Friday 20 November 2026, 22:30 EST: a late event, after the 17:00 closing time.
     let mut d = desk_at(local("2026-11-20", "22:30"));
     let mut pat = d.person("pat", &[Role::FrontDesk]);
     let mut sam = d.person("sam", &[Role::Supervisor]);
     move_to(&d, local("2026-11-20", "23:00"));
     let owl = d.arrive(&mut pat, "Night Owl");
 
-    // 00:30 on the 21st, still inside: counted up to now.
+    // 00:30 on the 21st: the first read of the new day settles the 20th. Nobody stays
+    // overnight; someone who came in after closing time is counted inside to midnight.
     move_to(&d, local("2026-11-21", "00:30"));
-    let inside = report_of(&mut d, &mut sam, "2026-11-21", "2026-11-21");
-    assert_eq!(
-        peak_at(&inside.days[0], "00:00"),
-        1,
-        "inside after midnight"
-    );
-    assert_eq!(
-        peak_at(&inside.days[0], "01:00"),
-        0,
-        "an hour still to come has nobody in it"
-    );
-
-    move_to(&d, local("2026-11-21", "01:30"));
-    wake(&mut d, &mut pat);
-    visits::check_out(
-        &mut d.db,
-        &d.clock,
-        &mut pat,
-        owl.open_visit_id.expect("inside"),
-    )
-    .expect("leaves at 01:30");
     let report = report_of(&mut d, &mut sam, "2026-11-20", "2026-11-21");
     let (first, second) = (&report.days[0], &report.days[1]);
     assert_eq!(
-        (first.visits, first.unique_guests, first.new_guests),
-        (1, 1, 1),
-        "a visit of the 20th, where it began"
+        (
+            first.visits,
+            first.unique_guests,
+            first.new_guests,
+            first.settled_at_day_end
+        ),
+        (1, 1, 1, 1),
+        "a visit of the 20th, where it began, settled at its day's end"
+    );
+    assert_eq!(
+        first.status,
+        DayStatus::LeftOpen,
+        "the 20th waits for its close-out"
     );
     assert_eq!(
         (second.visits, second.unique_guests, second.new_guests),
@@ -705,16 +695,28 @@ fn a_visit_across_midnight_is_a_visit_of_its_first_day_inside_on_both() {
         "not a visit of the 21st"
     );
     assert_eq!(peak_at(first, "22:00"), 0, "not yet in at 22:00");
-    assert_eq!(peak_at(first, "23:00"), 1, "in from 23:00");
-    assert_eq!(peak_at(second, "00:00"), 1, "still in after midnight");
-    assert_eq!(peak_at(second, "01:00"), 1, "until 01:30");
-    assert_eq!(peak_at(second, "02:00"), 0, "gone by 02:00");
+    assert_eq!(peak_at(first, "23:00"), 1, "in from 23:00 to the day's end");
+    assert_eq!(peak_at(second, "00:00"), 0, "not inside on the 21st");
     assert_eq!(
         (first.peak_occupancy, second.peak_occupancy),
-        (1, 1),
+        (1, 0),
         "the peak of each day"
     );
-    assert_eq!(report.unique_guests_in_range, 1, "one guest over both days");
+
+    wake(&mut d, &mut pat);
+    let err = visits::check_out(
+        &mut d.db,
+        &d.clock,
+        &mut pat,
+        owl.open_visit_id.expect("was in"),
+    )
+    .expect_err("already settled");
+    assert_eq!(err.code, ErrorCode::Conflict, "{}", err.message);
+    let desk = visits::desk_today(&mut d.db, &d.clock, &mut pat).expect("the desk");
+    assert_eq!(
+        desk.occupancy.inside, 0,
+        "the 21st starts with nobody inside"
+    );
 }
 
 fn labels(day: &DayCounts) -> Vec<&str> {
@@ -1003,6 +1005,7 @@ fn blank_day(date: &str) -> DayCounts {
         new_guests: 0,
         anonymous_tallies: 0,
         corrections_after_close: 0,
+        settled_at_day_end: 0,
         peak_occupancy: 0,
         occupancy_by_hour: (0..24)
             .map(|h| HourOccupancy {
@@ -1726,19 +1729,27 @@ fn day_by_queries(
             |row| Ok((row.get(0)?, row.get(1)?)),
         )
         .expect("flags");
+    let today = days::local_date(zone, now);
     DayCounts {
-        status: if count("SELECT count(*) FROM day_closures WHERE service_date = ?1") == 1 {
-            DayStatus::Final
-        } else {
-            DayStatus::Provisional
+        status: match (
+            count("SELECT count(*) FROM day_closures WHERE service_date = ?1"),
+            count("SELECT count(*) FROM day_closures WHERE service_date = ?1 AND closed_late = 1"),
+        ) {
+            (1, 0) => DayStatus::Final,
+            (1, _) => DayStatus::ClosedLate,
+            _ if date < today && visits + tallies > 0 => DayStatus::LeftOpen,
+            _ => DayStatus::Provisional,
         },
         visits,
         unique_guests: count(
             "SELECT count(DISTINCT guest_id) FROM visits
              WHERE service_date = ?1 AND voided_at IS NULL",
         ),
+        // From the visits themselves, not the stored first-visit date.
         new_guests: count(
-            "SELECT count(*) FROM guests WHERE first_seen_date = ?1 AND merged_into IS NULL",
+            "SELECT count(*) FROM guests g WHERE g.merged_into IS NULL
+               AND (SELECT min(service_date) FROM visits v
+                    WHERE v.guest_id = g.id AND v.voided_at IS NULL) = ?1",
         ),
         anonymous_tallies: tallies,
         corrections_after_close: count(
@@ -1746,6 +1757,10 @@ fn day_by_queries(
              WHERE service_date = ?1 AND voided_at IS NULL AND after_close = 1",
         ) + count(
             "SELECT count(*) FROM anonymous_tallies WHERE service_date = ?1 AND after_close = 1",
+        ),
+        settled_at_day_end: count(
+            "SELECT count(*) FROM visits
+             WHERE service_date = ?1 AND voided_at IS NULL AND settled_at_day_end = 1",
         ),
         peak_occupancy,
         occupancy_by_hour,
@@ -2225,6 +2240,7 @@ fn random_day(date: &str, n: &[u32]) -> DayCounts {
     day.new_guests = n[2].min(day.unique_guests);
     day.anonymous_tallies = n[3];
     day.corrections_after_close = n[4].min(n[0] + n[3]);
+    day.settled_at_day_end = n[5].min(n[0]);
     day.peak_occupancy = n[5];
     for (k, first) in [(2, 6), (0, 9)] {
         let kind = &mut day.services[k];
@@ -2287,8 +2303,10 @@ proptest::proptest! {
             .collect();
         let most = days.iter().map(|d| d.unique_guests).max().unwrap_or(0);
         let all: u32 = days.iter().map(|d| d.unique_guests).sum();
+        // Each new guest is new on one day only: the range has at least that many guests.
+        let new: u32 = days.iter().map(|d| d.new_guests).sum();
         let mut report = report_of_days(days);
-        report.unique_guests_in_range = most + (all - most) * spread / 100;
+        report.unique_guests_in_range = (most + (all - most) * spread / 100).max(new);
         assert_identities_hold(&report);
         let suppression = Suppression { threshold: Some(u32::try_from(threshold).expect("small")) };
         let published = export::published(&report, suppression);

@@ -425,6 +425,61 @@ pub(crate) fn close_out(conn: &Connection, at: DateTime<Utc>, staff_id: i64) -> 
     Ok(())
 }
 
+/// The days before `today` that left bookings open or guests on a waitlist (days nobody
+/// closed out).
+pub(super) fn open_earlier_days(conn: &Connection, today: &str) -> Result<Vec<String>> {
+    let mut statement = conn.prepare_cached(
+        "SELECT service_date FROM bookings
+         WHERE state IN ('booked', 'in_use') AND service_date < ?1
+         UNION
+         SELECT service_date FROM waitlist WHERE state = 'waiting' AND service_date < ?1",
+    )?;
+    let rows = statement.query_map([today], |row| row.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// Settle what one earlier day left open, by the system at its closing time `at`: a use
+/// in progress is finished, a booking whose start had passed by more than `grace` is a
+/// no-show (as the board would have marked it), one still to come is cancelled, and
+/// nobody is left waiting. Returns the bookings and the waitlist places settled.
+pub(super) fn settle_day(
+    conn: &Connection,
+    date: &str,
+    at: DateTime<Utc>,
+    grace: Duration,
+) -> Result<(usize, usize)> {
+    // Id, state, start, and when it last changed (a use is never finished before it began).
+    let open: Vec<(i64, String, String, String)> = {
+        let mut statement = conn.prepare_cached(
+            "SELECT id, state, starts_at, changed_at FROM bookings
+             WHERE service_date = ?1 AND state IN ('booked', 'in_use')",
+        )?;
+        let rows = statement.query_map([date], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+        })?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()?
+    };
+    let no_show_before = stamp(at - grace);
+    for (id, state, starts_at, changed_at) in &open {
+        let (from, to) = if state == "in_use" {
+            (BookingState::InUse, BookingState::Done)
+        } else if *starts_at <= no_show_before {
+            (BookingState::Booked, BookingState::NoShow)
+        } else {
+            (BookingState::Booked, BookingState::Cancelled)
+        };
+        let when = at.max(instant(changed_at)?);
+        set_state(conn, *id, from, to, when, None, None)?;
+    }
+    let waiting = crate::db::cached_execute(
+        conn,
+        "UPDATE waitlist SET state = 'removed', changed_at = ?2
+         WHERE service_date = ?1 AND state = 'waiting'",
+        params![date, stamp(at)],
+    )?;
+    Ok((open.len(), waiting))
+}
+
 pub(super) fn bookings_of_resource(
     conn: &Connection,
     resource_id: i64,

@@ -123,7 +123,7 @@ pub(super) fn void(
         [id],
         |row| row.get(0),
     )?;
-    crate::guests::storage::refresh_last_visit(conn, guest_id)
+    crate::guests::storage::refresh_visit_dates(conn, guest_id)
 }
 
 /// Someone inside, with their code and nickname.
@@ -228,13 +228,15 @@ pub(super) struct ClosureRow {
     pub new_guests: u32,
     pub tallies: u32,
     pub checked_out_at_close: u32,
+    /// Closed out after the day was over (from the days left open).
+    pub closed_late: bool,
 }
 
 pub(super) fn closure(conn: &Connection, service_date: &str) -> Result<Option<ClosureRow>> {
     Ok(crate::db::cached_row(
         conn,
         "SELECT c.service_date, c.closed_at, s.username, c.visits, c.guests, c.new_guests,
-                    c.tallies, c.checked_out_at_close
+                    c.tallies, c.checked_out_at_close, c.closed_late
              FROM day_closures c JOIN staff s ON s.id = c.closed_by
              WHERE c.service_date = ?1",
         [service_date],
@@ -248,6 +250,7 @@ pub(super) fn closure(conn: &Connection, service_date: &str) -> Result<Option<Cl
                 new_guests: row.get(5)?,
                 tallies: row.get(6)?,
                 checked_out_at_close: row.get(7)?,
+                closed_late: row.get(8)?,
             })
         },
     )
@@ -258,8 +261,8 @@ pub(super) fn insert_closure(conn: &Connection, row: &ClosureRow, staff_id: i64)
     crate::db::cached_execute(
         conn,
         "INSERT INTO day_closures (service_date, closed_at, closed_by, visits, guests, new_guests,
-                                   tallies, checked_out_at_close)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                                   tallies, checked_out_at_close, closed_late)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         params![
             row.service_date,
             stamp(row.closed_at),
@@ -268,7 +271,8 @@ pub(super) fn insert_closure(conn: &Connection, row: &ClosureRow, staff_id: i64)
             row.guests,
             row.new_guests,
             row.tallies,
-            row.checked_out_at_close
+            row.checked_out_at_close,
+            row.closed_late
         ],
     )?;
     Ok(())
@@ -289,22 +293,93 @@ pub(super) fn check_out_everyone(
     Ok(u32::try_from(changed).unwrap_or(u32::MAX))
 }
 
-/// Guests first seen on a date (not merged away).
+/// Guests whose first visit that was not undone was on a date (records merged into
+/// another are counted once, as the survivor).
 pub(super) fn new_guests_on(conn: &Connection, service_date: &str) -> Result<u32> {
     Ok(crate::db::cached_row(
         conn,
-        "SELECT count(*) FROM guests WHERE first_seen_date = ?1 AND merged_into IS NULL",
+        "SELECT count(*) FROM guests WHERE first_visit_date = ?1 AND merged_into IS NULL",
         [service_date],
         |row| row.get(0),
     )?)
 }
 
-/// Visits and tallies recorded after the day was closed (corrections).
+/// Visits (undone ones excluded, as everywhere) and tallies recorded after the day was
+/// closed (corrections).
 pub(super) fn corrections_on(conn: &Connection, service_date: &str) -> Result<u32> {
     Ok(crate::db::cached_row(conn,
-        "SELECT (SELECT count(*) FROM visits WHERE service_date = ?1 AND after_close = 1)
+        "SELECT (SELECT count(*) FROM visits
+                 WHERE service_date = ?1 AND after_close = 1 AND voided_at IS NULL)
               + (SELECT count(*) FROM anonymous_tallies WHERE service_date = ?1 AND after_close = 1)",
         [service_date],
         |row| row.get(0),
     )?)
+}
+
+/// The days before `today` with a visit nobody checked out.
+pub(super) fn open_earlier_days(conn: &Connection, today: &str) -> Result<Vec<String>> {
+    let mut statement = conn.prepare_cached(
+        "SELECT DISTINCT service_date FROM visits
+         WHERE checked_out_at IS NULL AND voided_at IS NULL AND service_date < ?1",
+    )?;
+    let rows = statement.query_map([today], |row| row.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// Check out, by the system, everyone a day left inside, marked settled at day end: at
+/// the day's closing time `closes`, or at the day's end `ends` for someone who checked in
+/// after closing time. Returns how many.
+pub(super) fn settle_day(
+    conn: &Connection,
+    service_date: &str,
+    closes: DateTime<Utc>,
+    ends: DateTime<Utc>,
+) -> Result<u32> {
+    let changed = crate::db::cached_execute(
+        conn,
+        "UPDATE visits SET checked_out_at = CASE WHEN checked_in_at < ?2 THEN ?2 ELSE ?3 END,
+                           checked_out_by = NULL, settled_at_day_end = 1
+         WHERE service_date = ?1 AND checked_out_at IS NULL AND voided_at IS NULL",
+        params![service_date, stamp(closes), stamp(ends)],
+    )?;
+    Ok(u32::try_from(changed).unwrap_or(u32::MAX))
+}
+
+/// The visits of a date that nobody checked out (settled at day end).
+pub(super) fn settled_on(conn: &Connection, service_date: &str) -> Result<u32> {
+    Ok(crate::db::cached_row(
+        conn,
+        "SELECT count(*) FROM visits
+         WHERE service_date = ?1 AND voided_at IS NULL AND settled_at_day_end = 1",
+        [service_date],
+        |row| row.get(0),
+    )?)
+}
+
+/// The days before `today`, newest first, on which a visit or a tally was recorded and
+/// that were never closed out. Each step asks the indexes for the next date with records,
+/// so the cost grows with the number of days, not of visits.
+pub(super) fn days_left_open(conn: &Connection, today: &str) -> Result<Vec<String>> {
+    let mut statement = conn.prepare_cached(
+        "WITH RECURSIVE
+           visit_days(day) AS (
+             SELECT max(service_date) FROM visits WHERE service_date < ?1
+             UNION ALL
+             SELECT (SELECT max(service_date) FROM visits WHERE service_date < visit_days.day)
+             FROM visit_days WHERE visit_days.day IS NOT NULL),
+           tally_days(day) AS (
+             SELECT max(service_date) FROM anonymous_tallies WHERE service_date < ?1
+             UNION ALL
+             SELECT (SELECT max(service_date) FROM anonymous_tallies
+                     WHERE service_date < tally_days.day)
+             FROM tally_days WHERE tally_days.day IS NOT NULL)
+         SELECT day FROM visit_days WHERE day IS NOT NULL
+         UNION
+         SELECT day FROM tally_days WHERE day IS NOT NULL
+         EXCEPT
+         SELECT service_date FROM day_closures
+         ORDER BY 1 DESC",
+    )?;
+    let rows = statement.query_map([today], |row| row.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }

@@ -9,13 +9,18 @@ export type DayClosure = { serviceDate: string,
  */
 closedAtLocal: string, closedBy: string, visits: number, guests: number, newGuests: number, tallies: number, 
 /**
- * Guests who were still inside and were checked out by the close-out.
+ * Guests who were still inside and were checked out by the close-out (for a day
+ * closed late: those nobody checked out, settled at the day's closing time).
  */
 checkedOutAtClose: number, 
 /**
  * Visits and tallies recorded after the close-out (corrections, counted apart).
  */
 corrections: number, 
+/**
+ * True when the day was closed out after it was over (from the days left open).
+ */
+closedLate: boolean, 
 /**
  * Only on the close-out's own reply: the automatic backup it made.
  */

@@ -14,10 +14,15 @@ export type DayCounts = { date: string, status: DayStatus,
  */
 visits: number, uniqueGuests: number, 
 /**
- * Guests whose first visit was this day.
+ * Guests whose first visit that was not undone was this day.
  */
 newGuests: number, anonymousTallies: number, 
 /**
- * Visits and tallies recorded after the day was closed out.
+ * Visits and tallies recorded after the day was closed out (undone ones excluded).
  */
-correctionsAfterClose: number, peakOccupancy: number, occupancyByHour: Array<HourOccupancy>, services: Array<KindCounts>, nurse: QueueCounts, referrals: Array<ReferralGroupCounts>, alertsIssued: number, restrictionsIssued: number, };
+correctionsAfterClose: number, 
+/**
+ * Visits nobody checked out: settled at the day's closing time when the day was
+ * left open (counted in `visits`).
+ */
+settledAtDayEnd: number, peakOccupancy: number, occupancyByHour: Array<HourOccupancy>, services: Array<KindCounts>, nurse: QueueCounts, referrals: Array<ReferralGroupCounts>, alertsIssued: number, restrictionsIssued: number, };

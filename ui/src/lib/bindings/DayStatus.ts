@@ -3,4 +3,4 @@
 /**
  * How far a day's numbers can still change.
  */
-export type DayStatus = "final" | "provisional";
+export type DayStatus = "final" | "closed_late" | "provisional" | "left_open";
