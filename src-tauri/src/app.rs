@@ -8,6 +8,7 @@ use engagement_desk_core::auth::{self, Activity, Session};
 use engagement_desk_core::backup;
 use engagement_desk_core::clock::ShiftedClock;
 use engagement_desk_core::db::{self, Database, WindowLock};
+use engagement_desk_core::visits;
 use engagement_desk_core::{AppError, ErrorCode, Result};
 
 use crate::{cli, commands, paths};
@@ -84,14 +85,19 @@ impl AppState {
     }
 
     /// Run `work` for the logged-in person as `activity` (does it keep the session awake?
-    /// see [`Activity`]); `not_authenticated` when nobody is logged in.
+    /// see [`Activity`]); `not_authenticated` when nobody is logged in. The first action
+    /// or read of a service day first settles what earlier days left open, so no screen
+    /// ever shows yesterday's guests inside.
     pub fn with_session<T>(
         &self,
         activity: Activity,
         work: impl FnOnce(&mut Database, &mut Session) -> Result<T>,
     ) -> Result<T> {
         self.with_session_slot(|db, slot| match slot.as_mut() {
-            Some(session) => auth::with_activity(session, activity, |session| work(db, session)),
+            Some(session) => {
+                visits::settle_earlier_days(db, &self.clock)?;
+                auth::with_activity(session, activity, |session| work(db, session))
+            }
             None => Err(AppError::new(ErrorCode::NotAuthenticated, "please log in")),
         })
     }
@@ -256,6 +262,10 @@ pub fn run(explicit_db: Option<&Path>) -> ExitCode {
             commands::current_guest_flags,
             commands::merge_guests,
             commands::close_day,
+            commands::days_left_open,
+            commands::close_earlier_day,
+            commands::closing_time,
+            commands::set_closing_time,
             commands::schedule_board,
             commands::book_service,
             commands::change_booking,

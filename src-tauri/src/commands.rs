@@ -35,7 +35,7 @@ use engagement_desk_core::schedule::{
     ResourceInput, WaitingGuest,
 };
 use engagement_desk_core::status::{self, AppStatus};
-use engagement_desk_core::visits::{self, CheckedIn, DayClosure, DeskToday};
+use engagement_desk_core::visits::{self, CheckedIn, DayClosure, DaysLeftOpen, DeskToday};
 use engagement_desk_core::{AppError, ErrorCode};
 use std::path::Path;
 use tauri::{AppHandle, State};
@@ -401,6 +401,46 @@ pub fn close_day(app: AppHandle, state: State<'_, AppState>) -> Reply<DayClosure
         &app,
         state.with_session(Person, |db, session| {
             visits::close_day(db, &state.clock, session)
+        }),
+    )
+}
+
+/// The earlier days nobody closed out (supervisors).
+#[tauri::command(async)]
+pub fn days_left_open(state: State<'_, AppState>) -> Reply<DaysLeftOpen> {
+    state.with_session(Refresh, |db, session| {
+        visits::days_left_open(db, &state.clock, session)
+    })
+}
+
+/// Close out an earlier day that was left open (supervisors); flagged closed late.
+#[tauri::command(async)]
+pub fn close_earlier_day(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    date: String,
+) -> Reply<DayClosure> {
+    crate::app::announce(
+        &app,
+        state.with_session(Person, |db, session| {
+            visits::close_earlier_day(db, &state.clock, session, &date)
+        }),
+    )
+}
+
+/// The center's closing time, `HH:MM`.
+#[tauri::command(async)]
+pub fn closing_time(state: State<'_, AppState>) -> Reply<String> {
+    state.with_session(Refresh, |db, _| Ok(visits::closing_time_text(db)))
+}
+
+/// Set the center's closing time (supervisors).
+#[tauri::command(async)]
+pub fn set_closing_time(app: AppHandle, state: State<'_, AppState>, time: String) -> Reply<String> {
+    crate::app::announce(
+        &app,
+        state.with_session(Person, |db, session| {
+            visits::set_closing_time(db, &state.clock, session, &time)
         }),
     )
 }

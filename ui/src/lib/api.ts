@@ -15,6 +15,8 @@ import type { AnswerSets } from './bindings/AnswerSets';
 import type { AppStatus } from './bindings/AppStatus';
 import type { CheckedIn } from './bindings/CheckedIn';
 import type { DayClosure } from './bindings/DayClosure';
+import type { DaysLeftOpen } from './bindings/DaysLeftOpen';
+import type { OpenDay } from './bindings/OpenDay';
 import type { DeskToday } from './bindings/DeskToday';
 import type { Flag } from './bindings/Flag';
 import type { FlagRecorded } from './bindings/FlagRecorded';
@@ -82,6 +84,7 @@ export type { Category, Consent, ConsentInput, FollowUp, GuestReferrals, NurseTe
 export type { DayCounts, DayStatus, ExportFormat, HourOccupancy, Report };
 export type { Referral, ReferralDetail, ReferralInput, ReferralNote, ReferralStatus, ReferralsToday, WarmHandoff };
 export type { Board, Booking, BookingState, BookingTarget, WaitingGuest };
+export type { DaysLeftOpen, OpenDay };
 export type { AnswerSets, CheckedIn, DayClosure, DeskToday, Flag, FlagRecorded, GuestCard, Lookup, NewFlag, NewGuest };
 export type { AppStatus, LogLine, LogPage, LogQuery, NewStaff, Role, SessionInfo, StaffSummary, VerifyReport };
 
@@ -193,6 +196,17 @@ export const mergeGuests = (keepCode: string, duplicateCode: string) =>
 
 /** Close out today (supervisors): everyone inside is checked out and the counts are frozen. */
 export const closeDay = () => call<DayClosure>('close_day');
+
+/** Earlier days nobody closed out (supervisors), newest first. */
+export const daysLeftOpen = () => call<DaysLeftOpen>('days_left_open');
+
+/** Close out an earlier day that was left open (supervisors); flagged closed late. */
+export const closeEarlierDay = (date: string) => call<DayClosure>('close_earlier_day', { date });
+
+/** The center's closing time, `HH:MM`: visits nobody checked out are settled at it. */
+export const closingTime = () => call<string>('closing_time');
+
+export const setClosingTime = (time: string) => call<string>('set_closing_time', { time });
 
 /** The live board of one kind (shower, computer, phone) for today. */
 export const scheduleBoard = (kind: string) => call<Board>('schedule_board', { kind });

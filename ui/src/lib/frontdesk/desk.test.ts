@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { duration, flagText, guestLabel, listShortcut, moveInList, occupancyText, plural } from './desk';
+import { dayName, duration, flagText, guestLabel, listShortcut, moveInList, occupancyText, plural } from './desk';
 
 describe('front-desk rules', () => {
+  it('names a service day with its weekday, whatever the time zone of the PC', () => {
+    expect(dayName('2026-11-30')).toBe('Monday 30 November 2026');
+    expect(dayName('not a date')).toBe('not a date');
+  });
+
   it('names a guest by nickname and code, or code alone', () => {
     expect(guestLabel({ code: 'K7M-4QX', nickname: 'Sunny' })).toBe('Sunny (K7M-4QX)');
     expect(guestLabel({ code: 'K7M-4QX', nickname: null })).toBe('K7M-4QX');

@@ -67,3 +67,16 @@ export function listShortcut(event: Pick<KeyboardEvent, 'key' | 'altKey' | 'ctrl
   const match = /^F([1-8])$/.exec(event.key);
   return match ? Number(match[1]) - 1 : null;
 }
+
+/** A service date as staff say it: "Monday 30 November 2026" (the date is the center's). */
+export function dayName(serviceDate: string): string {
+  const at = new Date(`${serviceDate}T12:00:00Z`);
+  if (Number.isNaN(at.getTime())) return serviceDate;
+  return new Intl.DateTimeFormat('en-GB', {
+    weekday: 'long',
+    day: 'numeric',
+    month: 'long',
+    year: 'numeric',
+    timeZone: 'UTC',
+  }).format(at);
+}

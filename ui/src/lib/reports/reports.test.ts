@@ -12,6 +12,7 @@ function day(date: string, visits: number, peak: number, showers: number): DayCo
     newGuests: 1,
     anonymousTallies: 2,
     correctionsAfterClose: 0,
+    settledAtDayEnd: 0,
     peakOccupancy: peak,
     occupancyByHour: [],
     services: [
