@@ -4,7 +4,7 @@ use crate::clock::FixedClock;
 use crate::visits;
 use chrono::TimeZone;
 
-const PASSWORD: &str = "orchard lantern pebble violin";
+pub(crate) const PASSWORD: &str = "orchard lantern pebble violin";
 
 pub(crate) struct Desk {
     pub db: Database,

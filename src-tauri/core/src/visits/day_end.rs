@@ -335,3 +335,6 @@ pub fn set_closing_time(
     })?;
     Ok(value)
 }
+
+#[cfg(test)]
+mod tests;
