@@ -255,6 +255,9 @@ struct Simulation {
     supervisors: Vec<Person>,
     staff_accounts: Vec<DemoStaff>,
     regulars: Vec<Regular>,
+    /// Guests with a visit that was not undone so far: a guest is new on the day of
+    /// their first one (a registration whose check-in was undone is not).
+    counted: HashSet<i64>,
     codes: HashSet<String>,
     partners: Vec<Partner>,
     resources: Vec<(&'static str, f64, Vec<Resource>)>,
@@ -553,6 +556,7 @@ impl Simulation {
             supervisors,
             staff_accounts,
             regulars: Vec::new(),
+            counted: HashSet::new(),
             codes: HashSet::new(),
             partners,
             resources,
@@ -671,6 +675,12 @@ impl Simulation {
         let mut visitors = self.arrivals(&day);
         let checked_out_at_close = self.check_in_and_out(tx, &mut day, &mut visitors)?;
         let present: Vec<&Visitor> = visitors.iter().filter(|visitor| !visitor.voided).collect();
+        let first_visits: HashSet<i64> = present
+            .iter()
+            .map(|visitor| visitor.guest_id)
+            .filter(|id| !self.counted.contains(id))
+            .collect();
+        self.counted.extend(first_visits.iter().copied());
         let tallies = self.tallies(tx, &mut day)?;
         self.bookings(tx, &mut day, &present)?;
         self.queue(tx, &mut day, &present)?;
@@ -678,10 +688,7 @@ impl Simulation {
         self.incidents_and_flags(tx, &mut day, &present)?;
         if !today {
             let guests: HashSet<i64> = present.iter().map(|visitor| visitor.guest_id).collect();
-            let new_guests = present
-                .iter()
-                .filter(|visitor| visitor.new.is_some())
-                .count();
+            let new_guests = first_visits.len();
             let closed_at = closes + minutes(30) + Duration::seconds(self.rng.random_range(0..900));
             let closure = storage::ClosureRow {
                 date,

@@ -21,6 +21,7 @@ use crate::referrals::ReferralGroupCounts;
 use crate::schedule::KindCounts;
 
 pub mod export;
+pub mod identities;
 pub(crate) mod storage;
 pub mod suppression;
 

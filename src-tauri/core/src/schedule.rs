@@ -871,6 +871,8 @@ pub fn block_period(
 #[serde(rename_all = "camelCase")]
 pub struct KindCounts {
     pub kind: String,
+    /// Bookings made for the day, whatever became of them.
+    pub booked: u32,
     pub done: u32,
     pub no_shows: u32,
     pub cancelled: u32,

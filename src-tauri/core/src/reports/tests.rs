@@ -1016,6 +1016,7 @@ fn blank_day(date: &str) -> DayCounts {
         services: ["computer", "phone", "shower"]
             .map(|kind| schedule::KindCounts {
                 kind: kind.into(),
+                booked: 0,
                 done: 0,
                 no_shows: 0,
                 cancelled: 0,
@@ -2248,6 +2249,7 @@ fn random_day(date: &str, n: &[u32]) -> DayCounts {
         kind.no_shows = n[first + 1];
         kind.cancelled = n[first + 2];
         kind.minutes_in_use = i64::from(n[first]) * 15;
+        kind.booked = kind.done + kind.no_shows + kind.cancelled;
     }
     let all = &mut day.nurse.all;
     all.seen = n[12];

@@ -552,6 +552,7 @@ pub(super) fn set_hours(
 pub(crate) fn day_counts(conn: &Connection, service_date: &str) -> Result<Vec<super::KindCounts>> {
     let mut statement = conn.prepare_cached(
         "SELECT k.kind,
+                count(b.id),
                 count(CASE WHEN b.state = 'done' THEN 1 END),
                 count(CASE WHEN b.state = 'no_show' THEN 1 END),
                 count(CASE WHEN b.state = 'cancelled' THEN 1 END),
@@ -566,10 +567,11 @@ pub(crate) fn day_counts(conn: &Connection, service_date: &str) -> Result<Vec<su
     let rows = statement.query_map([service_date], |row| {
         Ok(super::KindCounts {
             kind: row.get(0)?,
-            done: row.get(1)?,
-            no_shows: row.get(2)?,
-            cancelled: row.get(3)?,
-            minutes_in_use: row.get(4)?,
+            booked: row.get(1)?,
+            done: row.get(2)?,
+            no_shows: row.get(3)?,
+            cancelled: row.get(4)?,
+            minutes_in_use: row.get(5)?,
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
@@ -596,6 +598,7 @@ impl KindCountsByDay {
 fn no_uses(kind: &str) -> super::KindCounts {
     super::KindCounts {
         kind: kind.to_string(),
+        booked: 0,
         done: 0,
         no_shows: 0,
         cancelled: 0,
@@ -653,6 +656,7 @@ pub(crate) fn day_counts_in_range(
         let Some(counts) = current.as_mut().and_then(|(_, day)| day.get_mut(at)) else {
             continue;
         };
+        counts.booked += 1;
         match row.get_ref(2)?.as_str().map_err(rusqlite::Error::from)? {
             "done" => counts.done += 1,
             "no_show" => counts.no_shows += 1,

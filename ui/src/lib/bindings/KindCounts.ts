@@ -3,4 +3,8 @@
 /**
  * Uses of one kind on a day, for the daily report.
  */
-export type KindCounts = { kind: string, done: number, noShows: number, cancelled: number, minutesInUse: number, };
+export type KindCounts = { kind: string, 
+/**
+ * Bookings made for the day, whatever became of them.
+ */
+booked: number, done: number, noShows: number, cancelled: number, minutesInUse: number, };

@@ -16,8 +16,8 @@ function day(date: string, visits: number, peak: number, showers: number): DayCo
     peakOccupancy: peak,
     occupancyByHour: [],
     services: [
-      { kind: 'shower', done: showers, noShows: 1, cancelled: 0, minutesInUse: 20 * showers },
-      { kind: 'computer', done: 3, noShows: 0, cancelled: 1, minutesInUse: 90 },
+      { kind: 'shower', booked: showers + 1, done: showers, noShows: 1, cancelled: 0, minutesInUse: 20 * showers },
+      { kind: 'computer', booked: 4, done: 3, noShows: 0, cancelled: 1, minutesInUse: 90 },
     ],
     nurse: { all: figures, byReason: [], byPriority: [], incidents: { incidents: 1, overdoses: 1, naloxoneDoses: 2, emsCalled: 1 } },
     referrals: [{ grouping: 'housing', made: 2, open: 1, accepted: 1, completed: 0, declined: 0, noShow: 0, cancelled: 0 }],
