@@ -93,7 +93,10 @@ fn a_year_of_demo_data_adds_up_on_every_day_in_every_file_and_after_a_day_left_o
         "SELECT count(*) FROM visits WHERE service_date = '2026-11-30'
            AND checked_out_at IS NULL AND voided_at IS NULL",
     );
-    assert!(left_inside > 20, "Monday was left with people inside: {left_inside}");
+    assert!(
+        left_inside > 20,
+        "Monday was left with people inside: {left_inside}"
+    );
     let undone_registrations = count(
         &temp.path,
         "SELECT count(*) FROM guests g WHERE g.merged_into IS NULL AND NOT EXISTS
@@ -110,13 +113,19 @@ fn a_year_of_demo_data_adds_up_on_every_day_in_every_file_and_after_a_day_left_o
     let mut pat = log_in(&mut db, &clock, &summary, Role::FrontDesk);
     let desk = visits::desk_today(&mut db, &clock, &mut pat).expect("the desk");
     assert_eq!(desk.service_date, "2026-12-06");
-    assert_eq!(desk.occupancy.inside, 0, "nobody from Monday is inside on Sunday");
+    assert_eq!(
+        desk.occupancy.inside, 0,
+        "nobody from Monday is inside on Sunday"
+    );
     assert!(desk.inside.is_empty(), "no one is 'inside for 154 h'");
     let settled = count(
         &temp.path,
         "SELECT count(*) FROM visits WHERE service_date = '2026-11-30' AND settled_at_day_end = 1",
     );
-    assert_eq!(settled, left_inside, "Monday's guests were settled at its closing time");
+    assert_eq!(
+        settled, left_inside,
+        "Monday's guests were settled at its closing time"
+    );
 
     let mut sam = log_in(&mut db, &clock, &summary, Role::Supervisor);
     let open = visits::days_left_open(&mut db, &clock, &mut sam).expect("days left open");
@@ -128,7 +137,11 @@ fn a_year_of_demo_data_adds_up_on_every_day_in_every_file_and_after_a_day_left_o
     assert_eq!(report.days.len(), 365);
     assert_adds_up(&report, "the demo year");
     let monday = report.days.last().unwrap();
-    assert_eq!(monday.status, DayStatus::LeftOpen, "the report marks Monday");
+    assert_eq!(
+        monday.status,
+        DayStatus::LeftOpen,
+        "the report marks Monday"
+    );
     assert_eq!(i64::from(monday.settled_at_day_end), left_inside);
 
     // The figures match independent SQL over the same rows.
@@ -136,12 +149,18 @@ fn a_year_of_demo_data_adds_up_on_every_day_in_every_file_and_after_a_day_left_o
     let new_guests: u32 = report.days.iter().map(|d| d.new_guests).sum();
     assert_eq!(
         i64::from(visits),
-        count(&temp.path, "SELECT count(*) FROM visits WHERE voided_at IS NULL"),
+        count(
+            &temp.path,
+            "SELECT count(*) FROM visits WHERE voided_at IS NULL"
+        ),
         "visits over the year"
     );
     assert_eq!(
         i64::from(report.unique_guests_in_range),
-        count(&temp.path, "SELECT count(DISTINCT guest_id) FROM visits WHERE voided_at IS NULL"),
+        count(
+            &temp.path,
+            "SELECT count(DISTINCT guest_id) FROM visits WHERE voided_at IS NULL"
+        ),
         "unique guests over the year"
     );
     assert_eq!(
@@ -161,8 +180,18 @@ fn a_year_of_demo_data_adds_up_on_every_day_in_every_file_and_after_a_day_left_o
     let closed = visits::close_earlier_day(&mut db, &clock, &mut sam, LAST_DAY).expect("late");
     assert!(closed.closed_late);
     assert_eq!(
-        (closed.visits, closed.guests, closed.new_guests, closed.tallies),
-        (monday.visits, monday.unique_guests, monday.new_guests, monday.anonymous_tallies),
+        (
+            closed.visits,
+            closed.guests,
+            closed.new_guests,
+            closed.tallies
+        ),
+        (
+            monday.visits,
+            monday.unique_guests,
+            monday.new_guests,
+            monday.anonymous_tallies
+        ),
         "the late close-out freezes the figures the report shows"
     );
     let report = year_report(&mut db, &clock, &mut sam, "2026-12-06");
@@ -200,9 +229,19 @@ fn assert_same_figures_everywhere(report: &Report, temp: &TempDb) {
             ("settled_at_day_end", day.settled_at_day_end),
             ("peak_occupancy", day.peak_occupancy),
         ] {
-            assert_eq!(texts[column(name)], value.to_string(), "{} {name}", day.date);
+            assert_eq!(
+                texts[column(name)],
+                value.to_string(),
+                "{} {name}",
+                day.date
+            );
         }
-        assert_eq!(texts[column("status")], day.status.as_str(), "{} status", day.date);
+        assert_eq!(
+            texts[column("status")],
+            day.status.as_str(),
+            "{} status",
+            day.date
+        );
     }
 
     // CSV: a header of the columns, then the same texts row by row.
@@ -226,7 +265,10 @@ fn assert_same_figures_everywhere(report: &Report, temp: &TempDb) {
         other => other.to_string(),
     };
     let days = book.worksheet_range("Days").expect("a Days sheet");
-    let grid: Vec<Vec<String>> = days.rows().map(|r| r.iter().map(cell_text).collect()).collect();
+    let grid: Vec<Vec<String>> = days
+        .rows()
+        .map(|r| r.iter().map(cell_text).collect())
+        .collect();
     let header_at = grid
         .iter()
         .position(|r| r.first().is_some_and(|c| c == "date"))
@@ -236,7 +278,10 @@ fn assert_same_figures_everywhere(report: &Report, temp: &TempDb) {
         .filter(|r| r.first().is_some_and(|c| !c.is_empty()))
         .map(|r| r[..COLUMNS.len()].to_vec())
         .collect();
-    assert_eq!(sheet_days, published.days, "the XLSX Days sheet says what the CSV says");
+    assert_eq!(
+        sheet_days, published.days,
+        "the XLSX Days sheet says what the CSV says"
+    );
     let summary = book.worksheet_range("Summary").expect("a Summary sheet");
     let by_name: HashMap<String, String> = summary
         .rows()
@@ -260,7 +305,13 @@ fn assert_same_figures_everywhere(report: &Report, temp: &TempDb) {
         .unwrap();
     let closures: Vec<(String, u32, u32, u32, u32)> = statement
         .query_map([], |row| {
-            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?))
+            Ok((
+                row.get(0)?,
+                row.get(1)?,
+                row.get(2)?,
+                row.get(3)?,
+                row.get(4)?,
+            ))
         })
         .unwrap()
         .collect::<rusqlite::Result<_>>()
@@ -278,7 +329,12 @@ fn assert_same_figures_everywhere(report: &Report, temp: &TempDb) {
         if day.corrections_after_close == 0 {
             assert_eq!(
                 (visits, guests, new_guests, tallies),
-                (day.visits, day.unique_guests, day.new_guests, day.anonymous_tallies),
+                (
+                    day.visits,
+                    day.unique_guests,
+                    day.new_guests,
+                    day.anonymous_tallies
+                ),
                 "{date}: the close-out panel and the report say the same"
             );
         }
@@ -288,15 +344,26 @@ fn assert_same_figures_everywhere(report: &Report, temp: &TempDb) {
 /// Among the cells a suppressed export shows, every identity it protects still holds
 /// (hidden cells are only ever hidden, never changed).
 fn assert_suppressed_export_keeps_the_identities(report: &Report) {
-    let published = export::published(report, Suppression { threshold: Some(10) });
+    let published = export::published(
+        report,
+        Suppression {
+            threshold: Some(10),
+        },
+    );
     let mut grid: Vec<Option<i64>> = Vec::new();
-    for row in published.days.iter().chain(std::iter::once(&published.range)) {
+    for row in published
+        .days
+        .iter()
+        .chain(std::iter::once(&published.range))
+    {
         grid.extend(row.iter().map(|t| number(t)));
         grid.push(None); // the people still in the nurse queue are never published
     }
     let mut checked = 0;
     for identity in export::identities(report.days.len()) {
-        let Some(total) = grid[identity.total] else { continue };
+        let Some(total) = grid[identity.total] else {
+            continue;
+        };
         let Some(parts) = identity
             .parts
             .iter()
@@ -311,8 +378,14 @@ fn assert_suppressed_export_keeps_the_identities(report: &Report) {
             Relation::PartsAtMost => parts <= total,
             Relation::PartsAtLeast => parts >= total,
         };
-        assert!(holds, "{identity:?}: shown parts {parts}, shown total {total}");
+        assert!(
+            holds,
+            "{identity:?}: shown parts {parts}, shown total {total}"
+        );
         checked += 1;
     }
-    assert!(checked > 1000, "most identities are fully shown on busy days: {checked}");
+    assert!(
+        checked > 1000,
+        "most identities are fully shown on busy days: {checked}"
+    );
 }

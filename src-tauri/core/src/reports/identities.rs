@@ -112,7 +112,10 @@ fn check_day(day: &DayCounts, found: &mut Vec<String>) {
             ),
         );
     }
-    for (name, groups) in [("reason", &nurse.by_reason), ("priority", &nurse.by_priority)] {
+    for (name, groups) in [
+        ("reason", &nurse.by_reason),
+        ("priority", &nurse.by_priority),
+    ] {
         let joined: u32 = groups.iter().map(|g| g.joined).sum();
         need(
             joined == nurse.all.joined,
@@ -170,3 +173,6 @@ fn check_range(report: &Report, found: &mut Vec<String>) {
         ));
     }
 }
+
+#[cfg(test)]
+mod tests;
