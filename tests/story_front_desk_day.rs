@@ -158,3 +158,130 @@ fn a_morning_at_the_desk_from_opening_to_close_out() {
         "the whole morning is in an intact audit log"
     );
 }
+
+/// Story: nobody closed out Saturday. The app restarts on Monday morning: the desk starts
+/// with nobody inside and room for everyone, Saturday's guests are checked out at its
+/// closing time by the system (audited), the supervisor sees Saturday on the list of days
+/// left open, closes it out late, and the report says so.
+#[test]
+fn a_day_nobody_closed_out_and_the_next_morning() {
+    let db = TempDb::new();
+    // Saturday 28 November 2026, 09:00 in Boston.
+    let clock = FixedClock::new(Utc.with_ymd_and_hms(2026, 11, 28, 14, 0, 0).unwrap());
+    let mut database = Database::open(&db.path).expect("first start");
+    let mut admin = auth::create_first_admin(
+        &mut database,
+        &clock,
+        "avery",
+        "Avery Admin",
+        PASSWORD,
+        PASSWORD,
+    )
+    .expect("first administrator");
+    for (username, role) in [("pat", Role::FrontDesk), ("sam", Role::Supervisor)] {
+        auth::create_staff(
+            &mut database,
+            &clock,
+            &mut Actor::Staff(&mut admin),
+            &NewStaff {
+                username: username.into(),
+                display_name: format!("Staff {username}"),
+                roles: vec![role],
+                password: FIRST_PASSWORD.into(),
+            },
+        )
+        .expect("staff");
+    }
+    let mut pat = first_login(&mut database, &clock, "pat", FIRST_PASSWORD, PASSWORD);
+    let mut sam = first_login(&mut database, &clock, "sam", FIRST_PASSWORD, PASSWORD);
+    visits::set_capacity(&mut database, &clock, &mut sam, "2").expect("a small room");
+    visits::set_closing_time(&mut database, &clock, &mut sam, "16:30").expect("closing time");
+    for name in ["Sunny", "Kai"] {
+        let new = NewGuest {
+            nickname: Some(name.into()),
+            ..Default::default()
+        };
+        visits::register_and_check_in(&mut database, &clock, &mut pat, &new, false)
+            .expect("checked in");
+    }
+    drop(database);
+
+    // Monday 30 November, 08:05: the app starts again; nobody closed Saturday.
+    clock.advance(Duration::hours(47) + Duration::minutes(5));
+    let mut database = Database::open(&db.path).expect("restart");
+    let mut pat = auth::login(&mut database, &clock, "pat", PASSWORD).expect("pat");
+    let desk = visits::desk_today(&mut database, &clock, &mut pat).expect("the desk");
+    assert_eq!(desk.service_date, "2026-11-30");
+    assert_eq!(
+        desk.occupancy.inside, 0,
+        "Saturday's guests are not inside on Monday"
+    );
+    for name in ["Ada", "Bo"] {
+        let new = NewGuest {
+            nickname: Some(name.into()),
+            ..Default::default()
+        };
+        visits::register_and_check_in(&mut database, &clock, &mut pat, &new, false)
+            .expect("room for Monday's guests: Saturday's do not count against capacity");
+    }
+
+    clock.advance(Duration::minutes(20));
+    let mut sam = auth::login(&mut database, &clock, "sam", PASSWORD).expect("sam");
+    let open = visits::days_left_open(&mut database, &clock, &mut sam).expect("days left open");
+    assert_eq!(
+        open.days
+            .iter()
+            .map(|d| (d.service_date.as_str(), d.visits, d.settled_at_day_end))
+            .collect::<Vec<_>>(),
+        vec![("2026-11-28", 2, 2)],
+        "Saturday, both visits settled at day end"
+    );
+    assert_eq!(open.closing_time, "16:30");
+    let closed =
+        visits::close_earlier_day(&mut database, &clock, &mut sam, "2026-11-28").expect("late");
+    assert!(closed.closed_late);
+    let report = engagement_desk_core::reports::compute(
+        &mut database,
+        &clock,
+        &mut Actor::Staff(&mut sam),
+        "2026-11-28",
+        "2026-11-30",
+        &mut |_, _| {},
+    )
+    .expect("report");
+    assert_eq!(
+        report
+            .days
+            .iter()
+            .map(|d| (
+                d.status.as_str(),
+                d.visits,
+                d.settled_at_day_end,
+                d.peak_occupancy
+            ))
+            .collect::<Vec<_>>(),
+        vec![
+            ("closed_late", 2, 2, 2),
+            ("provisional", 0, 0, 0),
+            ("provisional", 2, 0, 2)
+        ],
+        "Saturday closed late with its settled visits; Sunday nothing; Monday under way"
+    );
+    // Saturday's stays ended at 16:30, not at the settlement on Monday.
+    let saturday = &report.days[0];
+    let after_closing: u32 = saturday
+        .occupancy_by_hour
+        .iter()
+        .filter(|h| h.hour.as_str() >= "17:00")
+        .map(|h| h.peak)
+        .sum();
+    assert_eq!(after_closing, 0, "nobody inside after the closing time");
+    let peak_at_four = saturday
+        .occupancy_by_hour
+        .iter()
+        .find(|h| h.hour == "16:00")
+        .map(|h| h.peak);
+    assert_eq!(peak_at_four, Some(2), "inside until 16:30");
+    let audit = engagement_desk_core::audit::verify(&database).expect("verify");
+    assert_eq!(audit.first_broken, None, "no gap in the audit chain");
+}
