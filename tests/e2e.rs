@@ -1737,3 +1737,96 @@ async fn a_year_of_demo_data_opens_on_a_busy_morning_and_the_desk_works_with_its
     desk.screenshot("demo-schedule").await;
     desk.close().await;
 }
+
+/// A day nobody closed out: a year of demo data whose last day, Friday 27 November, was
+/// left open with guests inside. On Monday the desk shows nobody inside, and a supervisor
+/// sees Friday on the start screen and the desk and closes it out late in one step.
+#[tokio::test]
+async fn a_day_left_open_is_settled_and_a_supervisor_closes_it_late() {
+    let db = TempDb::new();
+    let path = db.path.to_str().expect("UTF-8 path");
+    let made = engagement_desk_tests::run_cli(
+        &[
+            "--db",
+            path,
+            "demo",
+            "--years",
+            "1",
+            "--seed",
+            "5",
+            "--until",
+            "2026-11-27T16:00:00Z",
+        ],
+        &[],
+    );
+    assert_eq!(made.code, Some(0), "demo data is made: {}", made.stderr);
+    let (username, password) = made
+        .stdout
+        .lines()
+        .map(|line| line.split_whitespace().collect::<Vec<_>>())
+        .find(|parts| parts.len() == 3 && parts[1] == "supervisor")
+        .map(|parts| (parts[0].to_string(), parts[2].to_string()))
+        .expect("a supervisor account is printed");
+    let left_inside: i64 = rusqlite::Connection::open(&db.path)
+        .expect("opens")
+        .query_row(
+            "SELECT count(*) FROM visits WHERE service_date = '2026-11-27'
+               AND checked_out_at IS NULL AND voided_at IS NULL",
+            [],
+            |row| row.get(0),
+        )
+        .expect("count");
+    assert!(
+        left_inside > 10,
+        "Friday was left with guests inside: {left_inside}"
+    );
+
+    let desk = Desk::launch(&db.path).await;
+    desk.log_in(&username, &password).await;
+    desk.wait_for_text("#screen-title", "Start").await;
+    let panel = desk
+        .wait_for_text("[data-testid=days-left-open]", "Friday 27 November 2026")
+        .await;
+    assert!(
+        panel.contains(&left_inside.to_string()),
+        "the settled visits are counted on the list: {panel}"
+    );
+    desk.screenshot("days-left-open-start").await;
+
+    desk.open_screen("2", "Front desk").await;
+    desk.wait_for_text("[data-testid=occupancy]", "0 of 90 inside")
+        .await;
+    desk.wait_for_text("[data-testid=days-left-open]", "Friday 27 November 2026")
+        .await;
+    desk.screenshot("days-left-open-desk").await;
+    desk.click_button("Close out Friday 27 November 2026").await;
+    let notice = desk
+        .wait_for_text("[data-testid=open-days-notice]", "closed out (late)")
+        .await;
+    assert!(
+        notice.contains(&format!("{left_inside} settled at day end")),
+        "{notice}"
+    );
+    let rows = desk
+        .driver
+        .find_all(By::Css("[data-testid=open-day]"))
+        .await
+        .expect("rows");
+    assert!(rows.is_empty(), "no day is left open any more");
+    desk.close().await;
+
+    let conn = rusqlite::Connection::open(&db.path).expect("opens");
+    let (late, settled): (i64, i64) = conn
+        .query_row(
+            "SELECT closed_late, checked_out_at_close FROM day_closures
+             WHERE service_date = '2026-11-27'",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .expect("Friday is closed");
+    assert_eq!(
+        (late, settled),
+        (1, left_inside),
+        "closed late, with its settled visits"
+    );
+}

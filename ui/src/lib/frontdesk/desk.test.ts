@@ -4,7 +4,9 @@ import { dayName, duration, flagText, guestLabel, listShortcut, moveInList, occu
 describe('front-desk rules', () => {
   it('names a service day with its weekday, whatever the time zone of the PC', () => {
     expect(dayName('2026-11-30')).toBe('Monday 30 November 2026');
+    expect(dayName('2026-03-08')).toBe('Sunday 8 March 2026');
     expect(dayName('not a date')).toBe('not a date');
+    expect(dayName('2026-02-30')).toBe('2026-02-30');
   });
 
   it('names a guest by nickname and code, or code alone', () => {

@@ -68,15 +68,29 @@ export function listShortcut(event: Pick<KeyboardEvent, 'key' | 'altKey' | 'ctrl
   return match ? Number(match[1]) - 1 : null;
 }
 
-/** A service date as staff say it: "Monday 30 November 2026" (the date is the center's). */
+const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+const MONTHS = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
+
+/** A service date as staff say it: "Monday 30 November 2026" (the same in every web view,
+ * whatever its locale data; the date is the center's, so no time zone applies). */
 export function dayName(serviceDate: string): string {
-  const at = new Date(`${serviceDate}T12:00:00Z`);
-  if (Number.isNaN(at.getTime())) return serviceDate;
-  return new Intl.DateTimeFormat('en-GB', {
-    weekday: 'long',
-    day: 'numeric',
-    month: 'long',
-    year: 'numeric',
-    timeZone: 'UTC',
-  }).format(at);
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(serviceDate);
+  if (!match) return serviceDate;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const at = new Date(Date.UTC(year, month - 1, day));
+  if (at.getUTCMonth() !== month - 1) return serviceDate;
+  return `${WEEKDAYS[at.getUTCDay()]} ${day} ${MONTHS[month - 1]} ${year}`;
 }
