@@ -389,3 +389,23 @@ fn assert_suppressed_export_keeps_the_identities(report: &Report) {
         "most identities are fully shown on busy days: {checked}"
     );
 }
+
+/// The README's column table is the export's columns, in order, with their meanings.
+#[test]
+fn the_readme_lists_the_export_columns_as_they_are() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"))
+        .expect("the README");
+    let rows: Vec<String> = readme
+        .lines()
+        .skip_while(|line| !line.starts_with("| # | column | meaning | unit |"))
+        .skip(2)
+        .take_while(|line| line.starts_with('|'))
+        .map(String::from)
+        .collect();
+    let expected: Vec<String> = COLUMNS
+        .iter()
+        .enumerate()
+        .map(|(i, c)| format!("| {} | `{}` | {} | {} |", i + 1, c.name, c.meaning, c.unit))
+        .collect();
+    assert_eq!(rows, expected, "README: the CSV columns table");
+}
