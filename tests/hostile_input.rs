@@ -30,6 +30,7 @@
 //! Commands without input from the web view (`app_status`, `first_run_needed`, `logout`,
 //! `current_session`, `lock_session`, `list_staff`, `verify_audit_log`, `desk_today`,
 //! `count_anonymous_guest`, `guest_answer_sets`, `current_guest_flags`, `close_day`,
+//! `days_left_open`, `closing_time`,
 //! `resource_kinds`, `queue_desk_view`, `queue_nurse_view`, `incidents_today`,
 //! `referrals_today`, `small_cell_threshold`, `backup_overview`) have nothing to fuzz;
 //! `back_up_now` and `choose_backup_file` take their paths from native dialogs, as does
@@ -1949,6 +1950,41 @@ fn set_building_capacity() {
 }
 
 #[test]
+fn set_closing_time() {
+    property("set_closing_time", hostile_time(), |h, typed| {
+        let outcome = h.attempt(&typed, &rules(&[InvalidInput]), |db, clock, staff| {
+            visits::set_closing_time(db, clock, &mut staff.supervisor, &typed)
+        });
+        if let Outcome::Done(time) = outcome {
+            assert_eq!(time, typed.trim(), "{}: stored as typed, HH:MM", h.name);
+            let value: String = h.one(
+                "SELECT value FROM settings WHERE key = ?1",
+                [engagement_desk_core::days::CLOSING_TIME_SETTING],
+            );
+            assert_eq!(value, time, "{}: the setting", h.name);
+        }
+    });
+}
+
+#[test]
+fn close_earlier_day() {
+    property("close_earlier_day", hostile_date(), |h, typed| {
+        let outcome = h.attempt(
+            &typed,
+            &rules(&[InvalidInput, Conflict]),
+            |db, clock, staff| visits::close_earlier_day(db, clock, &mut staff.supervisor, &typed),
+        );
+        if let Outcome::Done(closed) = outcome {
+            assert!(
+                closed.closed_late,
+                "{}({typed:?}): flagged closed late",
+                h.name
+            );
+        }
+    });
+}
+
+#[test]
 fn merge_guests() {
     let ids = &template().ids;
     let strategy = (code_text(&ids.codes), code_text(&ids.codes));
@@ -3148,6 +3184,12 @@ const WRONG_ROLES: &[(&str, WrongRole)] = &[
         "set_building_capacity as front desk",
         |db, c, s, _, text, _| visits::set_capacity(db, c, &mut s.desk, text).map(drop),
     ),
+    ("set_closing_time as front desk", |db, c, s, _, text, _| {
+        visits::set_closing_time(db, c, &mut s.desk, text).map(drop)
+    }),
+    ("close_earlier_day as nurse", |db, c, s, _, text, _| {
+        visits::close_earlier_day(db, c, &mut s.nurse, text).map(drop)
+    }),
     ("merge_guests as nurse", |db, c, s, _, text, _| {
         guests::merge(db, c, &mut s.nurse, text, text).map(drop)
     }),
