@@ -1278,7 +1278,7 @@ async fn a_supervisor_reads_the_day_s_counts_and_exports_them() {
     assert!(
         lines
             .next()
-            .is_some_and(|row| row.starts_with("2026-11-30,provisional,<11,<11,<11,<11,0,<11")),
+            .is_some_and(|row| row.starts_with("2026-11-30,provisional,<11,<11,<11,<11,0,0,<11")),
         "small counts are hidden when shared outside: {csv}"
     );
     desk.close().await;
@@ -1658,22 +1658,14 @@ async fn hostile_input_through_the_window_is_refused_or_shown_as_text() {
     desk.close().await;
 }
 
-/// A trainer's database: a year of demo data ending at the tests' clock (Monday 10:04).
-#[tokio::test]
-async fn a_year_of_demo_data_opens_on_a_busy_morning_and_the_desk_works_with_its_regulars() {
+/// A year of demo data ending at `until`, and the printed account of `role` (username and
+/// password, shown once by the demo).
+fn demo_database(seed: &str, until: &str, role: &str) -> (TempDb, String, String) {
     let db = TempDb::new();
     let path = db.path.to_str().expect("UTF-8 path");
     let made = engagement_desk_tests::run_cli(
         &[
-            "--db",
-            path,
-            "demo",
-            "--years",
-            "1",
-            "--seed",
-            "3",
-            "--until",
-            E2E_CLOCK_START,
+            "--db", path, "demo", "--years", "1", "--seed", seed, "--until", until,
         ],
         &[],
     );
@@ -1682,9 +1674,16 @@ async fn a_year_of_demo_data_opens_on_a_busy_morning_and_the_desk_works_with_its
         .stdout
         .lines()
         .map(|line| line.split_whitespace().collect::<Vec<_>>())
-        .find(|parts| parts.len() == 3 && parts[1] == "front_desk")
+        .find(|parts| parts.len() == 3 && parts[1] == role)
         .map(|parts| (parts[0].to_string(), parts[2].to_string()))
-        .expect("a front-desk account is printed");
+        .unwrap_or_else(|| panic!("a {role} account is printed"));
+    (db, username, password)
+}
+
+/// A trainer's database: a year of demo data ending at the tests' clock (Monday 10:04).
+#[tokio::test]
+async fn a_year_of_demo_data_opens_on_a_busy_morning_and_the_desk_works_with_its_regulars() {
+    let (db, username, password) = demo_database("3", E2E_CLOCK_START, "front_desk");
     // The regular with the most visits who is not inside now and may come in.
     let (code, nickname): (String, String) = {
         let conn = rusqlite::Connection::open(&db.path).expect("opens");
@@ -1743,30 +1742,7 @@ async fn a_year_of_demo_data_opens_on_a_busy_morning_and_the_desk_works_with_its
 /// sees Friday on the start screen and the desk and closes it out late in one step.
 #[tokio::test]
 async fn a_day_left_open_is_settled_and_a_supervisor_closes_it_late() {
-    let db = TempDb::new();
-    let path = db.path.to_str().expect("UTF-8 path");
-    let made = engagement_desk_tests::run_cli(
-        &[
-            "--db",
-            path,
-            "demo",
-            "--years",
-            "1",
-            "--seed",
-            "5",
-            "--until",
-            "2026-11-27T16:00:00Z",
-        ],
-        &[],
-    );
-    assert_eq!(made.code, Some(0), "demo data is made: {}", made.stderr);
-    let (username, password) = made
-        .stdout
-        .lines()
-        .map(|line| line.split_whitespace().collect::<Vec<_>>())
-        .find(|parts| parts.len() == 3 && parts[1] == "supervisor")
-        .map(|parts| (parts[0].to_string(), parts[2].to_string()))
-        .expect("a supervisor account is printed");
+    let (db, username, password) = demo_database("5", "2026-11-27T16:00:00Z", "supervisor");
     let left_inside: i64 = rusqlite::Connection::open(&db.path)
         .expect("opens")
         .query_row(
@@ -1813,6 +1789,62 @@ async fn a_day_left_open_is_settled_and_a_supervisor_closes_it_late() {
         .await
         .expect("rows");
     assert!(rows.is_empty(), "no day is left open any more");
+
+    // The Reports screen's totals over the year are the exported file's.
+    desk.open_screen("6", "Reports").await;
+    // Today's counts first (the screen fills the range in when they arrive).
+    desk.wait_for_text("#summary-heading", "2026-11-30").await;
+    desk.type_into("From (YYYY-MM-DD)", "2025-11-28").await;
+    desk.type_into("To (YYYY-MM-DD)", "2026-11-30").await;
+    desk.click_button("Show counts").await;
+    desk.wait_for_text("#summary-heading", "2025-11-28 to 2026-11-30")
+        .await;
+    let summary = desk
+        .wait_for_text("[data-testid=report-summary]", "Visits")
+        .await;
+    std::fs::create_dir_all(desk.exports()).expect("exports folder");
+    desk.click_button("Export CSV").await;
+    desk.wait_for_text("[data-testid=report-notice]", "Saved CSV to")
+        .await;
+    let csv = std::fs::read_to_string(
+        desk.exports()
+            .join("daily-counts-2025-11-28-to-2026-11-30.csv"),
+    )
+    .expect("the export");
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().expect("a header").split(',').collect();
+    let days: Vec<Vec<&str>> = lines.map(|line| line.split(',').collect()).collect();
+    let column = |name: &str| header.iter().position(|c| *c == name).expect(name);
+    let total = |name: &str| -> u64 {
+        days.iter()
+            .map(|row| row[column(name)].parse::<u64>().expect("a number"))
+            .sum()
+    };
+    let friday = days
+        .iter()
+        .find(|row| row[0] == "2026-11-27")
+        .expect("Friday's row");
+    assert_eq!(
+        friday[column("status")],
+        "closed_late",
+        "the file marks Friday"
+    );
+    assert_eq!(
+        friday[column("settled_at_day_end")],
+        left_inside.to_string()
+    );
+    for (label, name) in [
+        ("Visits", "visits"),
+        ("New guests", "new_guests"),
+        ("Anonymous tallies", "anonymous_tallies"),
+    ] {
+        assert!(
+            summary.contains(&format!("{label}{}", total(name))),
+            "the screen's {label} is the file's sum {}: {summary}",
+            total(name)
+        );
+    }
+    desk.screenshot("reports-year-closed-late").await;
     desk.close().await;
 
     let conn = rusqlite::Connection::open(&db.path).expect("opens");

@@ -12,7 +12,7 @@ use engagement_desk_core::guests::{self, NewGuest};
 use engagement_desk_core::restrictions::{self, FlagKind, NewFlag, Scope};
 use engagement_desk_core::visits;
 use engagement_desk_core::ErrorCode;
-use engagement_desk_tests::{first_login, TempDb, FIRST_PASSWORD};
+use engagement_desk_tests::{first_login, story_staff, TempDb, FIRST_PASSWORD};
 
 const PASSWORD: &str = "orchard lantern pebble violin";
 
@@ -169,31 +169,13 @@ fn a_day_nobody_closed_out_and_the_next_morning() {
     // Saturday 28 November 2026, 09:00 in Boston.
     let clock = FixedClock::new(Utc.with_ymd_and_hms(2026, 11, 28, 14, 0, 0).unwrap());
     let mut database = Database::open(&db.path).expect("first start");
-    let mut admin = auth::create_first_admin(
+    story_staff(
         &mut database,
         &clock,
-        "avery",
-        "Avery Admin",
-        PASSWORD,
-        PASSWORD,
-    )
-    .expect("first administrator");
-    for (username, role) in [("pat", Role::FrontDesk), ("sam", Role::Supervisor)] {
-        auth::create_staff(
-            &mut database,
-            &clock,
-            &mut Actor::Staff(&mut admin),
-            &NewStaff {
-                username: username.into(),
-                display_name: format!("Staff {username}"),
-                roles: vec![role],
-                password: FIRST_PASSWORD.into(),
-            },
-        )
-        .expect("staff");
-    }
-    let mut pat = first_login(&mut database, &clock, "pat", FIRST_PASSWORD, PASSWORD);
-    let mut sam = first_login(&mut database, &clock, "sam", FIRST_PASSWORD, PASSWORD);
+        &[("pat", Role::FrontDesk), ("sam", Role::Supervisor)],
+    );
+    let mut pat = auth::login(&mut database, &clock, "pat", PASSWORD).expect("pat");
+    let mut sam = auth::login(&mut database, &clock, "sam", PASSWORD).expect("sam");
     visits::set_capacity(&mut database, &clock, &mut sam, "2").expect("a small room");
     visits::set_closing_time(&mut database, &clock, &mut sam, "16:30").expect("closing time");
     for name in ["Sunny", "Kai"] {

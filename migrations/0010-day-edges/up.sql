@@ -29,6 +29,8 @@ DROP INDEX guests_first_seen;
 CREATE INDEX guests_first_visit ON guests (first_visit_date) WHERE merged_into IS NULL;
 
 -- What an earlier day left open, found at the start of each action: only the open rows.
+CREATE INDEX visits_open_day ON visits (service_date)
+    WHERE checked_out_at IS NULL AND voided_at IS NULL;
 CREATE INDEX waitlist_waiting ON waitlist (service_date) WHERE state = 'waiting';
 CREATE INDEX bookings_open_day ON bookings (service_date) WHERE state IN ('booked', 'in_use');
 CREATE INDEX queue_entries_open_day ON queue_entries (service_date)

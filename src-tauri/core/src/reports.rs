@@ -380,4 +380,4 @@ pub fn audit_export(
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

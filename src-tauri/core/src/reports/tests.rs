@@ -53,7 +53,7 @@ fn move_to(d: &Desk, at: DateTime<Utc>) {
 }
 
 /// Log in again when the session would be locked (idle for an hour) or ended (12 hours).
-fn wake(d: &mut Desk, session: &mut Session) {
+pub(crate) fn wake(d: &mut Desk, session: &mut Session) {
     let now = d.clock.now();
     if session.locked
         || now - session.last_activity >= Duration::minutes(55)
@@ -65,7 +65,7 @@ fn wake(d: &mut Desk, session: &mut Session) {
 }
 
 /// The report of a supervisor, who must be allowed it.
-fn report_of(d: &mut Desk, sam: &mut Session, from: &str, to: &str) -> Report {
+pub(crate) fn report_of(d: &mut Desk, sam: &mut Session, from: &str, to: &str) -> Report {
     wake(d, sam);
     compute(
         &mut d.db,

@@ -8,12 +8,13 @@ use chrono_tz::America::New_York;
 use proptest::prelude::*;
 
 use super::broken;
-use crate::auth::{self, Actor, Role, Session};
+use crate::auth::{Actor, Role, Session};
 use crate::clock::Clock;
 use crate::days;
-use crate::guests::tests::{desk_at, Desk, PASSWORD};
+use crate::guests::tests::{desk_at, Desk};
 use crate::guests::{GuestCard, NewGuest};
 use crate::queue::{self, JoinInput, Priority, QueueState};
+use crate::reports::tests::{report_of, wake};
 use crate::reports::{self, DayStatus, Report};
 use crate::schedule::{self, BookingState, BookingTarget};
 use crate::visits;
@@ -21,18 +22,6 @@ use crate::visits;
 fn local(date: NaiveDate, hhmm: &str) -> DateTime<Utc> {
     let time = NaiveTime::parse_from_str(hhmm, "%H:%M").expect("a time");
     days::local_instant(New_York, date, time)
-}
-
-/// Log in again when the session would be locked (idle for an hour) or ended.
-fn wake(d: &mut Desk, session: &mut Session) {
-    let now = d.clock.now();
-    if session.locked
-        || now - session.last_activity >= Duration::minutes(55)
-        || now - session.started_at >= Duration::hours(11)
-    {
-        let username = session.username.clone();
-        *session = auth::login(&mut d.db, &d.clock, &username, PASSWORD).expect("logs in");
-    }
 }
 
 /// One step at the desk; what it picks among is `pick` modulo the choices.
@@ -238,16 +227,12 @@ impl World {
     }
 
     fn report(&mut self, from: NaiveDate, to: NaiveDate) -> Report {
-        wake(&mut self.d, &mut self.sam);
-        reports::compute(
-            &mut self.d.db,
-            &self.d.clock,
-            &mut Actor::Staff(&mut self.sam),
+        report_of(
+            &mut self.d,
+            &mut self.sam,
             &from.to_string(),
             &to.to_string(),
-            &mut |_, _| {},
         )
-        .expect("the report")
     }
 }
 

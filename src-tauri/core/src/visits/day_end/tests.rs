@@ -8,7 +8,8 @@ use super::*;
 use crate::auth::Role;
 use crate::guests::tests::{desk_at, Desk, PASSWORD};
 use crate::queue::{self, JoinInput, Priority};
-use crate::reports::{self, DayStatus};
+use crate::reports::tests::report_of;
+use crate::reports::DayStatus;
 use crate::schedule::{self, BookingTarget};
 use crate::visits;
 
@@ -231,15 +232,7 @@ fn a_supervisor_sees_the_days_left_open_and_closes_one_late() {
         "Monday with its counts"
     );
     assert_eq!(open.closing_time, "17:00");
-    let monday = reports::compute(
-        &mut d.db,
-        &d.clock,
-        &mut auth::Actor::Staff(&mut sam),
-        "2026-11-30",
-        "2026-12-01",
-        &mut |_, _| {},
-    )
-    .expect("report");
+    let monday = report_of(&mut d, &mut sam, "2026-11-30", "2026-12-01");
     assert_eq!(
         monday.days[0].status,
         DayStatus::LeftOpen,
@@ -298,15 +291,7 @@ fn a_supervisor_sees_the_days_left_open_and_closes_one_late() {
             .total,
         0
     );
-    let report = reports::compute(
-        &mut d.db,
-        &d.clock,
-        &mut auth::Actor::Staff(&mut sam),
-        "2026-11-30",
-        "2026-11-30",
-        &mut |_, _| {},
-    )
-    .expect("report");
+    let report = report_of(&mut d, &mut sam, "2026-11-30", "2026-11-30");
     assert_eq!(
         report.days[0].status,
         DayStatus::ClosedLate,
@@ -437,15 +422,7 @@ fn an_undone_registration_is_no_new_guest_in_the_close_out_or_the_report() {
     .expect("late");
     visits::undo_check_in(&mut d.db, &d.clock, &mut pat, late.visit_id).expect("undone");
     let panel = visits::desk_today(&mut d.db, &d.clock, &mut pat).expect("desk");
-    let report = reports::compute(
-        &mut d.db,
-        &d.clock,
-        &mut auth::Actor::Staff(&mut sam_now),
-        "2026-11-30",
-        "2026-11-30",
-        &mut |_, _| {},
-    )
-    .expect("report");
+    let report = report_of(&mut d, &mut sam_now, "2026-11-30", "2026-11-30");
     let day = &report.days[0];
     assert_eq!(
         (day.visits, day.unique_guests, day.new_guests),
@@ -467,15 +444,7 @@ fn an_undone_registration_is_no_new_guest_in_the_close_out_or_the_report() {
     let mut pat = log_in(&mut d, "pat");
     visits::check_in(&mut d.db, &d.clock, &mut pat, mistake.guest.id, false).expect("back");
     let mut sam = log_in(&mut d, "sam");
-    let tuesday = reports::compute(
-        &mut d.db,
-        &d.clock,
-        &mut auth::Actor::Staff(&mut sam),
-        "2026-11-30",
-        "2026-12-01",
-        &mut |_, _| {},
-    )
-    .expect("report");
+    let tuesday = report_of(&mut d, &mut sam, "2026-11-30", "2026-12-01");
     assert_eq!(
         (tuesday.days[0].new_guests, tuesday.days[1].new_guests),
         (1, 1),
