@@ -79,12 +79,18 @@ fn a_day_is_exported_as_csv_with_the_documented_columns() {
     assert_eq!(&rows[1][2], "3", "three visits on Monday");
     // The command line runs on the real clock, after that Monday: the export, like any
     // first action of a later day, settled it; it is marked left open until closed out.
-    assert_eq!(&rows[1][1], "left_open", "Monday is over and was never closed out");
+    assert_eq!(
+        &rows[1][1], "left_open",
+        "Monday is over and was never closed out"
+    );
     let settled = header
         .iter()
         .position(|c| c == "settled_at_day_end")
         .expect("the settled column");
-    assert_eq!(&rows[1][settled], "3", "the three still inside were settled at day end");
+    assert_eq!(
+        &rows[1][settled], "3",
+        "the three still inside were settled at day end"
+    );
 
     // The export is in the audit log with the operating-system user.
     let conn = rusqlite::Connection::open(&db.path).expect("raw");

@@ -10,7 +10,7 @@
 //! message is not empty, and it leaves every table exactly as it was (compared row by row,
 //! before and after), except the tables a refusal writes on purpose, named where it
 //! happens (failed logins and unlocks, and refusals by role, are audited). A success
-//! stores the text as given, or as the documented cleaning (`guests::clean_text` and
+//! stores the text as given, or as the documented cleaning (`text::clean_text` and
 //! `clean_note`: trimmed, `\r\n` to `\n` in notes, no control or text-direction
 //! characters, U+061C ARABIC LETTER MARK included, a length limit) says. Whatever a call
 //! writes into the audit log holds no control or text-direction character in its actor,
@@ -803,7 +803,7 @@ fn direction_mark(c: char) -> bool {
     )
 }
 
-/// `guests::clean_text` (`lines` false) and `clean_note` (`lines` true) as documented:
+/// `text::clean_text` (`lines` false) and `clean_note` (`lines` true) as documented:
 /// trimmed; empty is nothing; at most `max` characters; no control characters (notes keep
 /// line breaks and tabs, `\r\n` becoming `\n`) and no text-direction characters.
 fn clean(typed: Option<&str>, max: usize, lines: bool) -> Result<Option<String>, &'static str> {

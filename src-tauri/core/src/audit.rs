@@ -502,7 +502,7 @@ mod storage {
     }
 
     fn needs_escape(c: char) -> bool {
-        c.is_control() || crate::guests::is_direction_mark(c)
+        c.is_control() || crate::text::is_direction_mark(c)
     }
 
     pub(super) fn append(conn: &Connection, event: &Event<'_>) -> Result<()> {

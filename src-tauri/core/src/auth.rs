@@ -873,7 +873,7 @@ fn validate_names(username: &str, display_name: &str) -> Result<(String, String)
     }
     if display_name
         .chars()
-        .any(|c| c.is_control() || crate::guests::is_direction_mark(c))
+        .any(|c| c.is_control() || crate::text::is_direction_mark(c))
     {
         return Err(AppError::invalid_input(
             "display name",

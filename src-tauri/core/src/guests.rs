@@ -150,50 +150,6 @@ pub(crate) struct GuestRecord {
     pub preferred_language: Option<String>,
 }
 
-/// Check a free-text field: trimmed, at most `max` characters, no control or bidi
-/// characters (they can disguise text on screen and in exports).
-/// Characters that change the direction text is shown in (marks, embeddings, overrides,
-/// isolates): refused in typed text, since they make what is shown differ from what is stored.
-pub(crate) fn is_direction_mark(c: char) -> bool {
-    matches!(
-        c,
-        '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
-    )
-}
-
-pub(crate) fn clean_text(field: &str, text: Option<&str>, max: usize) -> Result<Option<String>> {
-    clean(field, text, max, false)
-}
-
-/// Like [`clean_text`] for notes of several lines: line breaks and tabs are kept (`\r\n`
-/// becomes `\n`); other control and bidi characters are refused.
-pub(crate) fn clean_note(field: &str, text: &str, max: usize) -> Result<Option<String>> {
-    clean(field, Some(&text.replace("\r\n", "\n")), max, true)
-}
-
-fn clean(field: &str, text: Option<&str>, max: usize, lines: bool) -> Result<Option<String>> {
-    let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else {
-        return Ok(None);
-    };
-    if text.chars().count() > max {
-        return Err(AppError::invalid_input(
-            field,
-            format!("at most {max} characters"),
-        ));
-    }
-    let allowed = |c: char| lines && matches!(c, '\n' | '\t');
-    if text
-        .chars()
-        .any(|c| (c.is_control() && !allowed(c)) || is_direction_mark(c))
-    {
-        return Err(AppError::invalid_input(
-            field,
-            "contains control or text-direction characters; type it again",
-        ));
-    }
-    Ok(Some(text.to_string()))
-}
-
 fn choose(field: &str, value: Option<i64>, answers: &[Answer]) -> Result<i64> {
     let value = value.unwrap_or(NOT_COLLECTED);
     if answers
@@ -211,8 +167,9 @@ fn choose(field: &str, value: Option<i64>, answers: &[Answer]) -> Result<i64> {
 }
 
 fn validate(new: &NewGuest, now: DateTime<Utc>) -> Result<GuestRecord> {
-    let nickname = clean_text("nickname", new.nickname.as_deref(), MAX_NICKNAME_CHARS)?;
-    let preferred_language = clean_text(
+    let nickname =
+        crate::text::clean_text("nickname", new.nickname.as_deref(), MAX_NICKNAME_CHARS)?;
+    let preferred_language = crate::text::clean_text(
         "preferred language",
         new.preferred_language.as_deref(),
         MAX_LANGUAGE_CHARS,

@@ -21,6 +21,7 @@ pub mod restrictions;
 pub mod schedule;
 pub mod settings;
 pub mod status;
+pub mod text;
 pub mod visits;
 
 pub use error::{AppError, ErrorCode, Result};

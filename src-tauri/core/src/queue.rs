@@ -255,7 +255,7 @@ pub fn join(
     input: &JoinInput,
 ) -> Result<QueueAnswer> {
     auth::authorize(db, clock, session, Operation::QueueAddAndView)?;
-    let note = guests::clean_text("note", input.note.as_deref(), MAX_DESK_NOTE_CHARS)?;
+    let note = crate::text::clean_text("note", input.note.as_deref(), MAX_DESK_NOTE_CHARS)?;
     let today = Today::of(db, clock)?;
     let clinical = sees_clinical_side(session);
     let (actor, staff_id) = actor_of(session);
@@ -440,7 +440,7 @@ pub fn change(
     auth::authorize(db, clock, session, operation)?;
     let body = match clinical_note {
         Some(text) if to == QueueState::Done => {
-            guests::clean_note("clinical note", text, MAX_NOTE_CHARS)?
+            crate::text::clean_note("clinical note", text, MAX_NOTE_CHARS)?
         }
         Some(_) => {
             return Err(AppError::invalid_input(
@@ -749,7 +749,7 @@ pub fn add_note(
     corrects: Option<i64>,
 ) -> Result<ClinicalNote> {
     auth::authorize(db, clock, session, Operation::QueueServe)?;
-    let body = guests::clean_note("clinical note", body, MAX_NOTE_CHARS)?
+    let body = crate::text::clean_note("clinical note", body, MAX_NOTE_CHARS)?
         .ok_or_else(|| AppError::invalid_input("clinical note", "write the note first"))?;
     let today = Today::of(db, clock)?;
     let (actor, staff_id) = actor_of(session);
@@ -876,7 +876,7 @@ pub fn save_reason(
             "use 1 to 40 lower-case letters and underscores, like foot_care",
         ));
     }
-    let label = guests::clean_text("label", Some(label), 60)?
+    let label = crate::text::clean_text("label", Some(label), 60)?
         .ok_or_else(|| AppError::invalid_input("label", "give the reason a name people read"))?;
     let now = clock.now();
     let (actor, _) = actor_of(session);
@@ -910,7 +910,7 @@ pub fn save_station(
     active: bool,
 ) -> Result<i64> {
     auth::authorize(db, clock, session, Operation::ManageResources)?;
-    let name = guests::clean_text("name", Some(name), 40)?
+    let name = crate::text::clean_text("name", Some(name), 40)?
         .ok_or_else(|| AppError::invalid_input("name", "give the station a name"))?;
     let now = clock.now();
     let (actor, _) = actor_of(session);

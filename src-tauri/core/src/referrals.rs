@@ -392,7 +392,8 @@ pub fn make(
         )
     })?;
     authorize_category(db, clock, session, category.sensitive)?;
-    let note = guests::clean_note("note", input.note.as_deref().unwrap_or(""), MAX_NOTE_CHARS)?;
+    let note =
+        crate::text::clean_note("note", input.note.as_deref().unwrap_or(""), MAX_NOTE_CHARS)?;
     let today = Today::of(db, clock)?;
     let follow_up = optional_date("follow-up date", input.follow_up_date.as_deref())?;
     if let Some(date) = follow_up {
@@ -631,7 +632,7 @@ pub fn add_note(
     corrects: Option<i64>,
 ) -> Result<ReferralNote> {
     let (reader, row) = load_for_work(db, clock, session, referral_id)?;
-    let body = guests::clean_note("note", body, MAX_NOTE_CHARS)?
+    let body = crate::text::clean_note("note", body, MAX_NOTE_CHARS)?
         .ok_or_else(|| AppError::invalid_input("note", "write the note first"))?;
     let today = Today::of(db, clock)?;
     db.write(|tx| {
@@ -678,11 +679,11 @@ pub fn record_consent(
     input: &ConsentInput,
 ) -> Result<Consent> {
     let (reader, _) = load_for_work(db, clock, session, referral_id)?;
-    let information = guests::clean_text("information", Some(&input.information), 500)?
+    let information = crate::text::clean_text("information", Some(&input.information), 500)?
         .ok_or_else(|| {
             AppError::invalid_input("information", "say what information may be disclosed")
         })?;
-    let purpose = guests::clean_text("purpose", Some(&input.purpose), 500)?
+    let purpose = crate::text::clean_text("purpose", Some(&input.purpose), 500)?
         .ok_or_else(|| AppError::invalid_input("purpose", "say what the disclosure is for"))?;
     let today = Today::of(db, clock)?;
     let agreed = optional_date("agreed on", input.agreed_on.as_deref())?.unwrap_or(today.date);
@@ -999,7 +1000,7 @@ pub fn save_partner(
     input: &PartnerInput,
 ) -> Result<i64> {
     auth::authorize(db, clock, session, Operation::ManageResources)?;
-    let name = guests::clean_text("name", Some(&input.name), 80)?
+    let name = crate::text::clean_text("name", Some(&input.name), 80)?
         .ok_or_else(|| AppError::invalid_input("name", "give the partner's name"))?;
     let mut days: Vec<char> = input
         .on_site_days

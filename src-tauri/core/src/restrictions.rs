@@ -125,8 +125,8 @@ pub fn record(
             ))
         }
     };
-    let reason =
-        guests::clean_text("reason", Some(&new.reason), MAX_REASON_CHARS)?.ok_or_else(|| {
+    let reason = crate::text::clean_text("reason", Some(&new.reason), MAX_REASON_CHARS)?
+        .ok_or_else(|| {
             AppError::invalid_input("reason", "say why, for the staff who will read it")
         })?;
     let today = today(db, clock)?;

@@ -484,13 +484,14 @@ pub fn set_out_of_order(
     reason: Option<&str>,
 ) -> Result<()> {
     auth::authorize(db, clock, session, Operation::ManageResources)?;
-    let reason =
-        match reason {
-            Some(text) => Some(guests::clean_text("reason", Some(text), 200)?.ok_or_else(
-                || AppError::invalid_input("reason", "say what is wrong, for the desk"),
-            )?),
-            None => None,
-        };
+    let reason = match reason {
+        Some(text) => Some(
+            crate::text::clean_text("reason", Some(text), 200)?.ok_or_else(|| {
+                AppError::invalid_input("reason", "say what is wrong, for the desk")
+            })?,
+        ),
+        None => None,
+    };
     let now = clock.now();
     let actor = format!("staff:{}", session.username);
     db.write(|tx| {
@@ -541,7 +542,7 @@ pub fn save_resource(
     input: &ResourceInput,
 ) -> Result<i64> {
     auth::authorize(db, clock, session, Operation::ManageResources)?;
-    let name = guests::clean_text("name", Some(&input.name), 40)?.ok_or_else(|| {
+    let name = crate::text::clean_text("name", Some(&input.name), 40)?.ok_or_else(|| {
         AppError::invalid_input("name", "give the resource a name, like Shower 7")
     })?;
     if !(5..=240).contains(&input.slot_minutes) {
@@ -718,7 +719,7 @@ pub fn save_kind(
             "use 1 to 40 lower-case letters, like laundry",
         ));
     }
-    let label = guests::clean_text("label", Some(&input.label), 40)?.ok_or_else(|| {
+    let label = crate::text::clean_text("label", Some(&input.label), 40)?.ok_or_else(|| {
         AppError::invalid_input("label", "give the kind a name people read, like Laundry")
     })?;
     for (field, value, range) in [
@@ -821,7 +822,7 @@ pub fn block_period(
     if to <= from {
         return Err(AppError::invalid_input("to", "must be after the start"));
     }
-    let reason = guests::clean_text("reason", Some(&input.reason), 200)?
+    let reason = crate::text::clean_text("reason", Some(&input.reason), 200)?
         .ok_or_else(|| AppError::invalid_input("reason", "say why, for the desk"))?;
     let starts = local_instant(day.zone, date, from)
         .ok_or_else(|| AppError::invalid_input("from", "that time does not exist that day"))?;

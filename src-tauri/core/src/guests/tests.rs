@@ -402,7 +402,7 @@ fn typed_text_that_once_broke_lookup_and_search_is_handled() {
         assert_eq!(found.matches.len(), 1, "{typed:?} finds Émile by nickname");
     }
     // The Arabic letter mark changes direction like the other marks: refused.
-    let err = clean_text("nickname", Some("a\u{61c}b"), 60).expect_err("refused");
+    let err = crate::text::clean_text("nickname", Some("a\u{61c}b"), 60).expect_err("refused");
     assert_eq!(err.code, ErrorCode::InvalidInput, "{}", err.message);
 }
 

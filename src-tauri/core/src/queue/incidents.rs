@@ -135,7 +135,7 @@ pub fn record(
             crate::settings::parse_whole("naloxone doses", typed, 0..=MAX_NALOXONE_DOSES, "doses")?
         }
     };
-    let note = guests::clean_text("note", input.note.as_deref(), 500)?;
+    let note = crate::text::clean_text("note", input.note.as_deref(), 500)?;
     let today = Today::of(db, clock)?;
     let occurred_at = match input
         .occurred
