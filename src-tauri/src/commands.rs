@@ -40,7 +40,7 @@ use engagement_desk_core::{AppError, ErrorCode};
 use std::path::Path;
 use tauri::{AppHandle, State};
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 type Reply<T> = Result<T, AppError>;
 
@@ -51,10 +51,10 @@ pub fn app_status(state: State<'_, AppState>) -> Reply<AppStatus> {
         let mut status = status::app_status(db)?;
         status
             .backup_problem
-            .clone_from(&*crate::app::lock(&state.start_backup_problem)?);
+            .clone_from(&*crate::state::lock(&state.start_backup_problem)?);
         status
             .integrity_problem
-            .clone_from(&*crate::app::lock(&state.integrity_problem)?);
+            .clone_from(&*crate::state::lock(&state.integrity_problem)?);
         Ok(status)
     })
 }
@@ -263,7 +263,7 @@ pub fn check_in_guest(
     guest_id: i64,
     over_capacity: bool,
 ) -> Reply<CheckedIn> {
-    crate::app::announce(
+    crate::state::announce(
         &app,
         state.with_session(Person, |db, session| {
             visits::check_in(db, &state.clock, session, guest_id, over_capacity)
@@ -278,7 +278,7 @@ pub fn register_and_check_in(
     guest: NewGuest,
     over_capacity: bool,
 ) -> Reply<CheckedIn> {
-    crate::app::announce(
+    crate::state::announce(
         &app,
         state.with_session(Person, |db, session| {
             visits::register_and_check_in(db, &state.clock, session, &guest, over_capacity)
@@ -292,7 +292,7 @@ pub fn check_out_visit(
     state: State<'_, AppState>,
     visit_id: i64,
 ) -> Reply<GuestCard> {
-    crate::app::announce(
+    crate::state::announce(
         &app,
         state.with_session(Person, |db, session| {
             visits::check_out(db, &state.clock, session, visit_id)
@@ -306,7 +306,7 @@ pub fn undo_check_in(
     state: State<'_, AppState>,
     visit_id: i64,
 ) -> Reply<GuestCard> {
-    crate::app::announce(
+    crate::state::announce(
         &app,
         state.with_session(Person, |db, session| {
             visits::undo_check_in(db, &state.clock, session, visit_id)
@@ -317,7 +317,7 @@ pub fn undo_check_in(
 /// Count someone who declines a code; returns today's tally.
 #[tauri::command(async)]
 pub fn count_anonymous_guest(app: AppHandle, state: State<'_, AppState>) -> Reply<u32> {
-    crate::app::announce(
+    crate::state::announce(
         &app,
         state.with_session(Person, |db, session| {
             visits::count_anonymous(db, &state.clock, session)
@@ -337,7 +337,7 @@ pub fn set_building_capacity(
     state: State<'_, AppState>,
     capacity: String,
 ) -> Reply<u32> {
-    crate::app::announce(
+    crate::state::announce(
         &app,
         state.with_session(Person, |db, session| {
             visits::set_capacity(db, &state.clock, session, &capacity)
@@ -352,7 +352,7 @@ pub fn record_guest_flag(
     state: State<'_, AppState>,
     flag: NewFlag,
 ) -> Reply<FlagRecorded> {
-    crate::app::announce(
+    crate::state::announce(
         &app,
         state.with_session(Person, |db, session| {
             restrictions::record(db, &state.clock, session, &flag)
@@ -362,7 +362,7 @@ pub fn record_guest_flag(
 
 #[tauri::command(async)]
 pub fn lift_guest_flag(app: AppHandle, state: State<'_, AppState>, flag_id: i64) -> Reply<Flag> {
-    crate::app::announce(
+    crate::state::announce(
         &app,
         state.with_session(Person, |db, session| {
             restrictions::lift(db, &state.clock, session, flag_id)
@@ -386,7 +386,7 @@ pub fn merge_guests(
     keep_code: String,
     duplicate_code: String,
 ) -> Reply<GuestCard> {
-    crate::app::announce(
+    crate::state::announce(
         &app,
         state.with_session(Person, |db, session| {
             guests::merge(db, &state.clock, session, &keep_code, &duplicate_code)
@@ -397,7 +397,7 @@ pub fn merge_guests(
 /// Close out today (supervisors).
 #[tauri::command(async)]
 pub fn close_day(app: AppHandle, state: State<'_, AppState>) -> Reply<DayClosure> {
-    crate::app::announce(
+    crate::state::announce(
         &app,
         state.with_session(Person, |db, session| {
             visits::close_day(db, &state.clock, session)
@@ -420,7 +420,7 @@ pub fn close_earlier_day(
     state: State<'_, AppState>,
     date: String,
 ) -> Reply<DayClosure> {
-    crate::app::announce(
+    crate::state::announce(
         &app,
         state.with_session(Person, |db, session| {
             visits::close_earlier_day(db, &state.clock, session, &date)
@@ -437,7 +437,7 @@ pub fn closing_time(state: State<'_, AppState>) -> Reply<String> {
 /// Set the center's closing time (supervisors).
 #[tauri::command(async)]
 pub fn set_closing_time(app: AppHandle, state: State<'_, AppState>, time: String) -> Reply<String> {
-    crate::app::announce(
+    crate::state::announce(
         &app,
         state.with_session(Person, |db, session| {
             visits::set_closing_time(db, &state.clock, session, &time)
@@ -461,7 +461,7 @@ pub fn book_service(
     guest_id: i64,
     target: BookingTarget,
 ) -> Reply<Booking> {
-    crate::app::announce(
+    crate::state::announce(
         &app,
         state.with_session(Person, |db, session| {
             schedule::book(db, &state.clock, session, guest_id, &target)
@@ -477,7 +477,7 @@ pub fn change_booking(
     booking_id: i64,
     to: BookingState,
 ) -> Reply<Booking> {
-    crate::app::announce(
+    crate::state::announce(
         &app,
         state.with_session(Person, |db, session| {
             schedule::change_state(db, &state.clock, session, booking_id, to)
@@ -492,7 +492,7 @@ pub fn join_waitlist(
     guest_id: i64,
     kind: String,
 ) -> Reply<WaitingGuest> {
-    crate::app::announce(
+    crate::state::announce(
         &app,
         state.with_session(Person, |db, session| {
             schedule::join_waitlist(db, &state.clock, session, guest_id, &kind)
@@ -508,7 +508,7 @@ pub fn set_resource_out_of_order(
     resource_id: i64,
     reason: Option<String>,
 ) -> Reply<()> {
-    crate::app::announce(
+    crate::state::announce(
         &app,
         state.with_session(Person, |db, session| {
             schedule::set_out_of_order(db, &state.clock, session, resource_id, reason.as_deref())
@@ -530,7 +530,7 @@ pub fn save_resource_kind(
     state: State<'_, AppState>,
     kind: KindInput,
 ) -> Reply<()> {
-    crate::app::announce(
+    crate::state::announce(
         &app,
         state.with_session(Person, |db, session| {
             schedule::save_kind(db, &state.clock, session, &kind)
@@ -544,7 +544,7 @@ pub fn save_resource(
     state: State<'_, AppState>,
     resource: ResourceInput,
 ) -> Reply<i64> {
-    crate::app::announce(
+    crate::state::announce(
         &app,
         state.with_session(Person, |db, session| {
             schedule::save_resource(db, &state.clock, session, &resource)
@@ -562,7 +562,7 @@ pub fn set_opening_hours(
     opens: Option<String>,
     closes: Option<String>,
 ) -> Reply<()> {
-    crate::app::announce(
+    crate::state::announce(
         &app,
         state.with_session(Person, |db, session| {
             schedule::set_hours(
@@ -580,7 +580,7 @@ pub fn set_opening_hours(
 
 #[tauri::command(async)]
 pub fn block_period(app: AppHandle, state: State<'_, AppState>, block: BlockInput) -> Reply<i64> {
-    crate::app::announce(
+    crate::state::announce(
         &app,
         state.with_session(Person, |db, session| {
             schedule::block_period(db, &state.clock, session, &block)
@@ -618,7 +618,7 @@ pub fn queue_join(
     state: State<'_, AppState>,
     input: JoinInput,
 ) -> Reply<QueueAnswer> {
-    crate::app::announce(
+    crate::state::announce(
         &app,
         state.with_session(Person, |db, session| {
             queue::join(db, &state.clock, session, &input)
@@ -633,7 +633,7 @@ pub fn queue_call_next(
     state: State<'_, AppState>,
     station_id: i64,
 ) -> Reply<QueueEntry> {
-    crate::app::announce(
+    crate::state::announce(
         &app,
         state.with_session(Person, |db, session| {
             queue::call_next(db, &state.clock, session, station_id)
@@ -650,7 +650,7 @@ pub fn queue_change(
     to: QueueState,
     clinical_note: Option<String>,
 ) -> Reply<QueueAnswer> {
-    crate::app::announce(
+    crate::state::announce(
         &app,
         state.with_session(Person, |db, session| {
             queue::change(
@@ -668,7 +668,7 @@ pub fn queue_change(
 /// Undo the last transition of an entry.
 #[tauri::command(async)]
 pub fn queue_undo(app: AppHandle, state: State<'_, AppState>, entry_id: i64) -> Reply<QueueAnswer> {
-    crate::app::announce(
+    crate::state::announce(
         &app,
         state.with_session(Person, |db, session| {
             queue::undo_last(db, &state.clock, session, entry_id)
@@ -704,7 +704,7 @@ pub fn record_incident(
     state: State<'_, AppState>,
     input: IncidentInput,
 ) -> Reply<Incident> {
-    crate::app::announce(
+    crate::state::announce(
         &app,
         state.with_session(Person, |db, session| {
             incidents::record(db, &state.clock, session, &input)
@@ -729,7 +729,7 @@ pub fn save_queue_reason(
     label: String,
     active: bool,
 ) -> Reply<ReasonOption> {
-    crate::app::announce(
+    crate::state::announce(
         &app,
         state.with_session(Person, |db, session| {
             queue::save_reason(db, &state.clock, session, &reason, &label, active)
@@ -746,7 +746,7 @@ pub fn save_nurse_station(
     name: String,
     active: bool,
 ) -> Reply<i64> {
-    crate::app::announce(
+    crate::state::announce(
         &app,
         state.with_session(Person, |db, session| {
             queue::save_station(db, &state.clock, session, id, &name, active)
@@ -768,7 +768,7 @@ pub fn make_referral(
     state: State<'_, AppState>,
     input: ReferralInput,
 ) -> Reply<Referral> {
-    crate::app::announce(
+    crate::state::announce(
         &app,
         state.with_session(Person, |db, session| {
             referrals::make(db, &state.clock, session, &input)
@@ -799,7 +799,7 @@ pub fn change_referral_status(
     referral_id: i64,
     to: ReferralStatus,
 ) -> Reply<Referral> {
-    crate::app::announce(
+    crate::state::announce(
         &app,
         state.with_session(Person, |db, session| {
             referrals::change_status(db, &state.clock, session, referral_id, to)
@@ -814,7 +814,7 @@ pub fn set_referral_follow_up(
     referral_id: i64,
     date: Option<String>,
 ) -> Reply<Referral> {
-    crate::app::announce(
+    crate::state::announce(
         &app,
         state.with_session(Person, |db, session| {
             referrals::set_follow_up(db, &state.clock, session, referral_id, date.as_deref())
@@ -871,7 +871,7 @@ pub fn save_partner(
     state: State<'_, AppState>,
     partner: PartnerInput,
 ) -> Reply<i64> {
-    crate::app::announce(
+    crate::state::announce(
         &app,
         state.with_session(Person, |db, session| {
             referrals::save_partner(db, &state.clock, session, &partner)
@@ -926,7 +926,7 @@ pub fn export_counts(
         report.to,
         format.extension()
     );
-    let Some(path) = crate::app::choose_save_path(&app, &name, format.extension()) else {
+    let Some(path) = crate::state::choose_save_path(&app, &name, format.extension()) else {
         return Ok(None);
     };
     export::write_file(&path, &bytes)?;
@@ -974,7 +974,7 @@ pub fn back_up_now(app: AppHandle, state: State<'_, AppState>) -> Reply<Option<B
         Ok(days::center_day(db, Clock::now(&state.clock))?.1)
     })?;
     let name = format!("engagement-desk-backup-{today}.db");
-    let Some(path) = crate::app::choose_save_path(&app, &name, "db") else {
+    let Some(path) = crate::state::choose_save_path(&app, &name, "db") else {
         return Ok(None);
     };
     state
@@ -1012,7 +1012,7 @@ pub fn choose_backup_file(app: AppHandle, state: State<'_, AppState>) -> Reply<O
     state.with_session(Person, |db, session| {
         auth::authorize(db, &state.clock, session, Operation::Backups)
     })?;
-    let Some(path) = crate::app::choose_open_path(&app, "db") else {
+    let Some(path) = crate::state::choose_open_path(&app, "db") else {
         return Ok(None);
     };
     state
@@ -1042,5 +1042,5 @@ pub fn restore_backup(
         *slot = None;
         Ok(done)
     });
-    crate::app::announce(&app, restored)
+    crate::state::announce(&app, restored)
 }

@@ -5,6 +5,7 @@ mod app;
 mod cli;
 mod commands;
 mod paths;
+mod state;
 
 use clap::Parser;
 use std::process::ExitCode;
