@@ -1678,7 +1678,12 @@ fn view_audit_log() {
                 &query,
                 &rules(&[InvalidInput]).audited_read(),
                 |db, clock, staff| {
-                    audit::view_log(db, clock, &mut Actor::Staff(&mut staff.supervisor), &query)
+                    engagement_desk_core::audit_viewer::view_log(
+                        db,
+                        clock,
+                        &mut Actor::Staff(&mut staff.supervisor),
+                        &query,
+                    )
                 },
             );
             if let Outcome::Done(page) = outcome {
@@ -3365,7 +3370,8 @@ const WRONG_ROLES: &[(&str, WrongRole)] = &[
             actor: Some(text.into()),
             action: None,
         };
-        audit::view_log(db, c, &mut Actor::Staff(&mut s.desk), &query).map(drop)
+        engagement_desk_core::audit_viewer::view_log(db, c, &mut Actor::Staff(&mut s.desk), &query)
+            .map(drop)
     }),
     ("set_backup_keep as supervisor", |db, c, s, _, text, _| {
         backup::set_keep(db, c, &mut Actor::Staff(&mut s.supervisor), text).map(drop)

@@ -5,7 +5,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 use chrono::{Duration, TimeZone, Utc};
-use engagement_desk_core::audit::{self, LogQuery};
+use engagement_desk_core::audit::LogQuery;
 use engagement_desk_core::auth::{self, Actor, NewStaff, Operation, Role};
 use engagement_desk_core::clock::FixedClock;
 use engagement_desk_core::db::Database;
@@ -84,7 +84,7 @@ fn a_shift_is_set_up_locked_when_idle_audited_and_tampering_is_found() {
     auth::unlock_session(&mut database, &clock, &mut sam, SUPERVISOR_PASSWORD)
         .expect("back at the desk");
 
-    let page = audit::view_log(
+    let page = engagement_desk_core::audit_viewer::view_log(
         &mut database,
         &clock,
         &mut Actor::Staff(&mut sam),
@@ -151,8 +151,12 @@ fn a_shift_is_set_up_locked_when_idle_audited_and_tampering_is_found() {
         verify.stderr
     );
     let mut database = Database::open(&db.path).expect("reopen");
-    let report = audit::verify_log(&mut database, &clock, &mut Actor::Staff(&mut sam))
-        .expect("the window's check runs");
+    let report = engagement_desk_core::audit_viewer::verify_log(
+        &mut database,
+        &clock,
+        &mut Actor::Staff(&mut sam),
+    )
+    .expect("the window's check runs");
     assert!(
         report.first_broken.is_some(),
         "the window's check finds it too"

@@ -5,8 +5,8 @@ use std::process::ExitCode;
 
 use engagement_desk_core::{AppError, ErrorCode};
 
-use crate::{cli, commands};
 use crate::state::AppState;
+use crate::{cli, commands};
 
 /// A clean exit moves the audit anchor beside the database to the newest entry (see
 /// `audit::anchor`); a failure is printed, and the next backup or exit tries again.

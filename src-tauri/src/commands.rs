@@ -9,7 +9,8 @@
 //! session awake). A screen left open therefore locks in Rust after the idle time however
 //! often it reloads; see `auth::Activity`.
 
-use engagement_desk_core::audit::{self, LogPage, LogQuery, VerifyReport};
+use engagement_desk_core::audit::{LogPage, LogQuery, VerifyReport};
+use engagement_desk_core::audit_viewer;
 use engagement_desk_core::auth::Activity::{Person, Refresh};
 use engagement_desk_core::auth::{
     self, Actor, NewStaff, Operation, Role, SessionInfo, StaffSummary,
@@ -229,14 +230,14 @@ pub fn set_idle_lock_minutes(state: State<'_, AppState>, minutes: String) -> Rep
 #[tauri::command(async)]
 pub fn view_audit_log(state: State<'_, AppState>, query: LogQuery) -> Reply<LogPage> {
     state.with_session(Person, |db, session| {
-        audit::view_log(db, &state.clock, &mut Actor::Staff(session), &query)
+        audit_viewer::view_log(db, &state.clock, &mut Actor::Staff(session), &query)
     })
 }
 
 #[tauri::command(async)]
 pub fn verify_audit_log(state: State<'_, AppState>) -> Reply<VerifyReport> {
     state.with_session(Person, |db, session| {
-        audit::verify_log(db, &state.clock, &mut Actor::Staff(session))
+        audit_viewer::verify_log(db, &state.clock, &mut Actor::Staff(session))
     })
 }
 

@@ -4,6 +4,7 @@
 //! all reach the database through [`db::Database`], so they are set up exactly alike.
 
 pub mod audit;
+pub mod audit_viewer;
 pub mod auth;
 pub mod backup;
 pub mod bindings;

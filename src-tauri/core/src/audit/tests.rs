@@ -1,4 +1,6 @@
 use super::*;
+use crate::audit_viewer::view_log;
+use crate::auth::Actor;
 use chrono::TimeZone;
 
 fn event(n: u32) -> (String, String) {
@@ -164,6 +166,8 @@ fn filters_select_by_actor_action_and_time() {
 
 mod viewer {
     use super::*;
+    use crate::audit_viewer::{verify_log, view_log};
+    use crate::auth::Actor;
     use crate::auth::{self, NewStaff, Role, Session};
     use crate::clock::FixedClock;
     use crate::error::ErrorCode;
