@@ -64,7 +64,7 @@ use engagement_desk_core::auth::{self, Actor, NewStaff, Role, Session};
 use engagement_desk_core::backup;
 use engagement_desk_core::clock::FixedClock;
 use engagement_desk_core::db::Database;
-use engagement_desk_core::guests::{self, Lookup, NewGuest};
+use engagement_desk_core::guests::NewGuest;
 use engagement_desk_core::queue::incidents::{self, IncidentInput, IncidentKind, IncidentOutcome};
 use engagement_desk_core::queue::{self, JoinInput, Priority, QueueState};
 use engagement_desk_core::referrals::{
@@ -77,6 +77,7 @@ use engagement_desk_core::schedule::{
     self, BlockInput, BookingState, BookingTarget, KindInput, ResourceInput,
 };
 use engagement_desk_core::visits;
+use engagement_desk_core::visits::Lookup;
 use engagement_desk_core::{AppError, ErrorCode};
 use engagement_desk_tests::{story_staff, TempDb, STORY_PASSWORD};
 use proptest::prelude::*;
@@ -711,7 +712,7 @@ impl Harness {
     fn search(&mut self, typed: &str) -> Option<Lookup> {
         let rules = rules(&[InvalidInput]).read_only();
         match self.attempt(&("search", typed), &rules, |db, clock, staff| {
-            guests::lookup(db, clock, &mut staff.desk, typed)
+            visits::lookup(db, clock, &mut staff.desk, typed)
         }) {
             Outcome::Done(found) => Some(found),
             Outcome::Refused(_) => None,
@@ -1713,7 +1714,7 @@ fn lookup_guest() {
     property_with("lookup_guest", examples, typed, |h, typed| {
         let rules = rules(&[InvalidInput]).read_only();
         let outcome = h.attempt(&typed, &rules, |db, clock, staff| {
-            guests::lookup(db, clock, &mut staff.desk, &typed)
+            visits::lookup(db, clock, &mut staff.desk, &typed)
         });
         if once_panicked_as_code(typed.trim()) {
             assert!(
@@ -2001,7 +2002,7 @@ fn merge_guests() {
         strategy,
         |h, (keep, duplicate)| {
             let outcome = h.attempt(&(&keep, &duplicate), &rules(INPUT), |db, clock, staff| {
-                guests::merge(db, clock, &mut staff.supervisor, &keep, &duplicate)
+                visits::merge_guests(db, clock, &mut staff.supervisor, &keep, &duplicate)
             });
             if once_panicked_as_code(&keep) || once_panicked_as_code(&duplicate) {
                 assert_no_such_code(&outcome, &format!("merge_guests({keep:?}, {duplicate:?})"));
@@ -3167,7 +3168,7 @@ type WrongRole =
 
 const WRONG_ROLES: &[(&str, WrongRole)] = &[
     ("lookup_guest as admin", |db, c, s, _, text, _| {
-        guests::lookup(db, c, &mut s.admin, text).map(drop)
+        visits::lookup(db, c, &mut s.admin, text).map(drop)
     }),
     ("register_and_check_in as admin", |db, c, s, _, text, _| {
         let new = NewGuest {
@@ -3196,7 +3197,7 @@ const WRONG_ROLES: &[(&str, WrongRole)] = &[
         visits::close_earlier_day(db, c, &mut s.nurse, text).map(drop)
     }),
     ("merge_guests as nurse", |db, c, s, _, text, _| {
-        guests::merge(db, c, &mut s.nurse, text, text).map(drop)
+        visits::merge_guests(db, c, &mut s.nurse, text, text).map(drop)
     }),
     ("record_guest_flag as front desk", |db, c, s, _, text, _| {
         let flag = NewFlag {

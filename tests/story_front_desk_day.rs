@@ -8,7 +8,7 @@ use chrono::{Duration, TimeZone, Utc};
 use engagement_desk_core::auth::{self, Actor, NewStaff, Role};
 use engagement_desk_core::clock::FixedClock;
 use engagement_desk_core::db::Database;
-use engagement_desk_core::guests::{self, NewGuest};
+use engagement_desk_core::guests::NewGuest;
 use engagement_desk_core::restrictions::{self, FlagKind, NewFlag, Scope};
 use engagement_desk_core::visits;
 use engagement_desk_core::ErrorCode;
@@ -95,13 +95,13 @@ fn a_morning_at_the_desk_from_opening_to_close_out() {
     )
     .expect("restriction");
     let kai =
-        guests::lookup(&mut database, &clock, &mut pat, &codes[1].to_lowercase()).expect("lookup");
+        visits::lookup(&mut database, &clock, &mut pat, &codes[1].to_lowercase()).expect("lookup");
     assert_eq!(kai.flags.len(), 1, "the desk sees Kai's restriction");
 
     // Sunny comes back later by code typed without the dash; pat's screen had locked.
     clock.advance(Duration::minutes(40));
     auth::unlock_session(&mut database, &clock, &mut pat, PASSWORD).expect("pat unlocks");
-    let back = guests::lookup(&mut database, &clock, &mut pat, &codes[0].replace('-', ""))
+    let back = visits::lookup(&mut database, &clock, &mut pat, &codes[0].replace('-', ""))
         .expect("lookup")
         .exact
         .expect("found by code");
@@ -124,7 +124,7 @@ fn a_morning_at_the_desk_from_opening_to_close_out() {
     );
 
     // Rowan turns out to be Sunny, registered twice.
-    let kept = guests::merge(&mut database, &clock, &mut sam, &codes[0], &codes[2])
+    let kept = visits::merge_guests(&mut database, &clock, &mut sam, &codes[0], &codes[2])
         .expect_err("both are inside: check one out first");
     assert_eq!(kept.code, ErrorCode::Conflict, "{}", kept.message);
     let rowan_visit = today
@@ -134,9 +134,9 @@ fn a_morning_at_the_desk_from_opening_to_close_out() {
         .unwrap()
         .visit_id;
     visits::check_out(&mut database, &clock, &mut pat, rowan_visit).expect("Rowan leaves");
-    let kept =
-        guests::merge(&mut database, &clock, &mut sam, &codes[0], &codes[2]).expect("merged");
-    let old_code = guests::lookup(&mut database, &clock, &mut pat, &codes[2]).expect("lookup");
+    let kept = visits::merge_guests(&mut database, &clock, &mut sam, &codes[0], &codes[2])
+        .expect("merged");
+    let old_code = visits::lookup(&mut database, &clock, &mut pat, &codes[2]).expect("lookup");
     assert_eq!(
         old_code.exact.map(|g| g.id),
         Some(kept.id),

@@ -12,7 +12,7 @@ use engagement_desk_core::demo::DemoStaff;
 use engagement_desk_core::queue::{self, JoinInput, Priority, QueueState};
 use engagement_desk_core::reports::{self, export};
 use engagement_desk_core::schedule::{self, BookingState, BookingTarget};
-use engagement_desk_core::{guests, visits};
+use engagement_desk_core::visits;
 use rusqlite::Connection;
 
 use crate::stats::Samples;
@@ -227,7 +227,7 @@ pub fn measure(
         |d, round| {
             let code = d.codes[round % d.codes.len()].clone();
             let found =
-                guests::lookup(&mut d.db, &d.clock, &mut d.desk, &code).map_err(fail("lookup"))?;
+                visits::lookup(&mut d.db, &d.clock, &mut d.desk, &code).map_err(fail("lookup"))?;
             found
                 .exact
                 .map(|_| ())
@@ -240,7 +240,7 @@ pub fn measure(
         "search by nickname prefix",
         rounds.reads,
         |d, round| {
-            guests::lookup(
+            visits::lookup(
                 &mut d.db,
                 &d.clock,
                 &mut d.desk,

@@ -18,7 +18,7 @@ use engagement_desk_core::auth::{
 use engagement_desk_core::backup::{self, BackupFile, BackupMade, BackupOverview, RestoreDone};
 use engagement_desk_core::clock::Clock;
 use engagement_desk_core::days;
-use engagement_desk_core::guests::{self, AnswerSets, GuestCard, Lookup, NewGuest};
+use engagement_desk_core::guests::{self, AnswerSets, GuestCard, NewGuest};
 use engagement_desk_core::queue::incidents::{self, Incident, IncidentInput};
 use engagement_desk_core::queue::{
     self, ClinicalNote, DeskQueue, JoinInput, NurseQueue, QueueAnswer, QueueEntry, QueueState,
@@ -36,7 +36,7 @@ use engagement_desk_core::schedule::{
     ResourceInput, WaitingGuest,
 };
 use engagement_desk_core::status::{self, AppStatus};
-use engagement_desk_core::visits::{self, CheckedIn, DayClosure, DaysLeftOpen, DeskToday};
+use engagement_desk_core::visits::{self, CheckedIn, DayClosure, DaysLeftOpen, DeskToday, Lookup};
 use engagement_desk_core::{AppError, ErrorCode};
 use std::path::Path;
 use tauri::{AppHandle, State};
@@ -253,7 +253,7 @@ pub fn desk_today(state: State<'_, AppState>) -> Reply<DeskToday> {
 #[tauri::command(async)]
 pub fn lookup_guest(state: State<'_, AppState>, typed: String) -> Reply<Lookup> {
     state.with_session(Person, |db, session| {
-        guests::lookup(db, &state.clock, session, &typed)
+        visits::lookup(db, &state.clock, session, &typed)
     })
 }
 
@@ -390,7 +390,7 @@ pub fn merge_guests(
     crate::state::announce(
         &app,
         state.with_session(Person, |db, session| {
-            guests::merge(db, &state.clock, session, &keep_code, &duplicate_code)
+            visits::merge_guests(db, &state.clock, session, &keep_code, &duplicate_code)
         }),
     )
 }

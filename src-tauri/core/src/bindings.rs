@@ -11,7 +11,7 @@ use crate::auth::{NewStaff, Operation, Role, SessionInfo, StaffSummary};
 use crate::backup::{BackupFile, BackupMade, BackupOverview, ListedBackup, RestoreDone};
 use crate::db::{CheckReport, OpenReport};
 use crate::error::{AppError, ErrorCode};
-use crate::guests::{Answer, AnswerSets, GuestCard, Lookup, NewGuest};
+use crate::guests::{Answer, AnswerSets, GuestCard, NewGuest};
 use crate::queue::incidents::{
     Incident, IncidentCounts, IncidentInput, IncidentKind, IncidentOutcome,
 };
@@ -33,7 +33,7 @@ use crate::schedule::{
 };
 use crate::status::AppStatus;
 use crate::visits::{
-    CheckedIn, DayClosure, DaysLeftOpen, DeskToday, InsideGuest, Occupancy, OccupancyLevel,
+    CheckedIn, DayClosure, DaysLeftOpen, DeskToday, InsideGuest, Lookup, Occupancy, OccupancyLevel,
     OpenDay, Undoable,
 };
 

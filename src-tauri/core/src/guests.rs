@@ -6,12 +6,7 @@ use chrono::{DateTime, Datelike, Utc};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::auth::{self, Operation, Session};
-use crate::clock::Clock;
-use crate::days;
-use crate::db::Database;
 use crate::error::{AppError, ErrorCode, Result};
-use crate::restrictions::{self, Flag};
 
 pub mod code;
 pub(crate) mod storage;
@@ -125,20 +120,6 @@ impl GuestCard {
     }
 }
 
-/// The result of what was typed into the search box.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-#[serde(rename_all = "camelCase")]
-pub struct Lookup {
-    /// The guest whose code was typed, when it was a valid, known code.
-    pub exact: Option<GuestCard>,
-    /// Why what looked like a code finds nobody (mistyped, unknown).
-    pub problem: Option<String>,
-    /// Guests whose nickname starts with what was typed, most recently seen first.
-    pub matches: Vec<GuestCard>,
-    /// Alerts and restrictions in force for the exact guest, shown before check-in.
-    pub flags: Vec<Flag>,
-}
-
 /// A validated new guest, ready for storage.
 #[derive(Debug, Clone)]
 pub(crate) struct GuestRecord {
@@ -237,117 +218,12 @@ pub(crate) fn validate_new(new: &NewGuest, now: DateTime<Utc>) -> Result<GuestRe
     validate(new, now)
 }
 
-/// Find guests by what was typed in the one box: a code (any case, with or without
-/// the dash) or the first letters of a nickname.
-pub fn lookup(
-    db: &mut Database,
-    clock: &dyn Clock,
-    session: &mut Session,
-    typed: &str,
-) -> Result<Lookup> {
-    auth::authorize(db, clock, session, Operation::GuestsCheckIn)?;
-    let typed = typed.trim();
-    if typed.chars().count() > MAX_SEARCH_CHARS {
-        return Err(AppError::invalid_input(
-            "search",
-            format!("at most {MAX_SEARCH_CHARS} characters"),
-        ));
-    }
-    let mut result = Lookup {
-        exact: None,
-        problem: None,
-        matches: Vec::new(),
-        flags: Vec::new(),
-    };
-    if typed.is_empty() {
-        return Ok(result);
-    }
-    let compacted = code::compact(typed);
-    let looks_like_code = compacted.chars().count() == code::CODE_LEN
-        && compacted.chars().all(|c| c.is_ascii_alphanumeric())
-        && (typed.contains('-') || compacted.chars().any(|c| c.is_ascii_digit()));
-    match code::parse(&compacted) {
-        Ok(canonical) => match storage::find_by_code(db.conn(), &canonical)? {
-            Some(card) => {
-                let today = days::center_day(db, clock.now())?.1;
-                result.flags = restrictions::active_for(db.conn(), card.id, today)?;
-                result.exact = Some(card);
-                return Ok(result);
-            }
-            None if looks_like_code => {
-                result.problem = Some(format!(
-                    "no guest has the code {}; check it with the guest or register them as new",
-                    code::display(&canonical)
-                ));
-                return Ok(result);
-            }
-            None => {}
-        },
-        Err(err) if looks_like_code => {
-            result.problem = Some(err.message.trim_start_matches("code: ").to_string());
-            return Ok(result);
-        }
-        Err(_) => {}
-    }
-    // One letter would match half the center; a nickname search starts at two.
-    if typed.chars().count() >= 2 {
-        result.matches =
-            storage::by_nickname_prefix(db.conn(), &typed.to_lowercase(), MAX_MATCHES)?;
-    }
-    Ok(result)
-}
-
-/// Merge two records of the same person (supervisors): the duplicate's visits, alerts and
-/// restrictions move to the record kept, and the duplicate's code finds the kept record.
-pub fn merge(
-    db: &mut Database,
-    clock: &dyn Clock,
-    session: &mut Session,
-    keep_code: &str,
-    duplicate_code: &str,
-) -> Result<GuestCard> {
-    auth::authorize(db, clock, session, Operation::MergeGuests)?;
-    let keep_code = code::parse_field("keep", keep_code)?;
-    let duplicate_code = code::parse_field("merge", duplicate_code)?;
-    if keep_code == duplicate_code {
-        return Err(AppError::invalid_input(
-            "merge",
-            "both codes are the same record",
-        ));
-    }
-    let now = clock.now();
-    let actor = format!("staff:{}", session.username);
-    db.write(|tx| {
-        let keep = live_record(tx, "keep", &keep_code)?;
-        let duplicate = live_record(tx, "merge", &duplicate_code)?;
-        if storage::inside_count(tx, [keep, duplicate])? > 1 {
-            return Err(AppError::new(
-                ErrorCode::Conflict,
-                "both records are checked in; check one of them out first",
-            ));
-        }
-        // A guest is in the nurse queue once at a time.
-        if crate::queue::storage::active_entry_of_guest(tx, keep)?.is_some()
-            && crate::queue::storage::active_entry_of_guest(tx, duplicate)?.is_some()
-        {
-            return Err(AppError::new(
-                ErrorCode::Conflict,
-                "both records are in the nurse queue; finish or cancel one place first",
-            ));
-        }
-        let moved = storage::merge(tx, keep, duplicate)?;
-        let detail = format!("into={keep_code} visits={moved}");
-        let object = format!("guest:{duplicate_code}");
-        crate::audit::record(
-            tx,
-            &crate::audit::Event::ok(now, &actor, "guest.merge", &object, &detail),
-        )?;
-        card(tx, keep)
-    })
-}
-
 /// The id of a code that has not been merged away.
-fn live_record(conn: &rusqlite::Connection, field: &str, canonical: &str) -> Result<i64> {
+pub(crate) fn live_record(
+    conn: &rusqlite::Connection,
+    field: &str,
+    canonical: &str,
+) -> Result<i64> {
     match storage::id_and_merge(conn, canonical)? {
         None => Err(AppError::invalid_input(
             field,
@@ -363,6 +239,27 @@ fn live_record(conn: &rusqlite::Connection, field: &str, canonical: &str) -> Res
         )),
         Some((id, None)) => Ok(id),
     }
+}
+
+/// The guest with a canonical code (a code merged into another finds the kept record).
+pub(crate) fn by_code(conn: &rusqlite::Connection, canonical: &str) -> Result<Option<GuestCard>> {
+    storage::find_by_code(conn, canonical)
+}
+
+/// Guests (not merged away) whose nickname starts with `prefix` (lower case), most
+/// recently seen first.
+pub(crate) fn by_nickname_prefix(
+    conn: &rusqlite::Connection,
+    prefix: &str,
+    limit: u32,
+) -> Result<Vec<GuestCard>> {
+    storage::by_nickname_prefix(conn, prefix, limit)
+}
+
+/// Move the duplicate's history to the record kept (inside the caller's transaction, after
+/// the caller's checks); returns how many visits moved.
+pub(crate) fn merge_records(tx: &rusqlite::Connection, keep: i64, duplicate: i64) -> Result<usize> {
+    storage::merge(tx, keep, duplicate)
 }
 
 /// The guest with `id` as a card (for the desk after an action).

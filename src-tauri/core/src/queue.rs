@@ -322,6 +322,11 @@ pub fn join(
     })
 }
 
+/// Whether the guest has a place in the nurse queue now (waiting, called or being seen).
+pub(crate) fn in_queue(conn: &rusqlite::Connection, guest_id: i64) -> Result<bool> {
+    Ok(storage::active_entry_of_guest(conn, guest_id)?.is_some())
+}
+
 /// The days before `today` (`YYYY-MM-DD`) that left queue entries open.
 pub(crate) fn open_earlier_days(conn: &rusqlite::Connection, today: &str) -> Result<Vec<String>> {
     storage::open_earlier_days(conn, today)
@@ -1041,7 +1046,7 @@ pub(crate) fn counts_on(conn: &rusqlite::Connection, date: &str) -> Result<Queue
     Ok(counts_of(
         &rows,
         &reasons,
-        storage::incident_counts(conn, date)?,
+        incidents::storage::incident_counts(conn, date)?,
     ))
 }
 
@@ -1102,7 +1107,7 @@ pub(crate) fn counts_in_range(
     Ok(RangeCounts {
         reasons: storage::reasons(conn, false)?,
         rows: storage::count_rows_in_range(conn, from, to)?,
-        incidents: storage::incident_counts_in_range(conn, from, to)?,
+        incidents: incidents::storage::incident_counts_in_range(conn, from, to)?,
     })
 }
 

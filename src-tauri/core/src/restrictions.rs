@@ -103,7 +103,7 @@ pub fn record(
 ) -> Result<FlagRecorded> {
     auth::authorize(db, clock, session, Operation::ManageRestrictions)?;
     let canonical = code::parse(&new.guest_code)?;
-    let guest = guests::storage::find_by_code(db.conn(), &canonical)?.ok_or_else(|| {
+    let guest = guests::by_code(db.conn(), &canonical)?.ok_or_else(|| {
         AppError::new(
             ErrorCode::NotFound,
             format!("code: no guest has the code {}", code::display(&canonical)),

@@ -17,12 +17,14 @@ use crate::restrictions::{self, Flag, Scope};
 use crate::settings;
 
 mod day_end;
+mod search;
 mod storage;
 
 pub use day_end::{
     close_day, close_earlier_day, closing_time_text, days_left_open, set_closing_time,
     settle_earlier_days, DaysLeftOpen, OpenDay, SettledDay,
 };
+pub use search::{lookup, merge_guests, Lookup};
 
 /// How long the person who checked someone in can undo it.
 pub const UNDO_WINDOW: Duration = Duration::minutes(5);

@@ -816,7 +816,7 @@ impl Desk {
     /// A search a person types at the desk.
     fn search(&mut self, session: &mut Session) -> Result<()> {
         with_activity(session, Activity::Person, |session| {
-            crate::guests::lookup(&mut self.db, &self.clock, session, "ro").map(drop)
+            crate::visits::lookup(&mut self.db, &self.clock, session, "ro").map(drop)
         })
     }
 

@@ -140,17 +140,6 @@ pub(crate) fn code_of(conn: &Connection, id: i64) -> Result<String> {
     )?)
 }
 
-/// How many of the two guests are inside now.
-pub(crate) fn inside_count(conn: &Connection, ids: [i64; 2]) -> Result<u32> {
-    Ok(crate::db::cached_row(
-        conn,
-        "SELECT count(*) FROM visits WHERE guest_id IN (?1, ?2)
-         AND checked_out_at IS NULL AND voided_at IS NULL",
-        params![ids[0], ids[1]],
-        |row| row.get(0),
-    )?)
-}
-
 /// Move the duplicate's history to the surviving record and point its code there.
 /// Returns how many visits moved.
 pub(crate) fn merge(conn: &Connection, keep: i64, duplicate: i64) -> Result<usize> {

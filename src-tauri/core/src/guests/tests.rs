@@ -1,7 +1,10 @@
 use super::*;
-use crate::auth::{self, NewStaff, Role};
+use crate::auth::{self, NewStaff, Role, Session};
+
 use crate::clock::FixedClock;
+use crate::db::Database;
 use crate::visits;
+use crate::visits::{lookup, merge_guests as merge, Lookup};
 use chrono::TimeZone;
 
 pub(crate) const PASSWORD: &str = "orchard lantern pebble violin";

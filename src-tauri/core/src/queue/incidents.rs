@@ -6,7 +6,7 @@ use chrono::{NaiveTime, TimeZone};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::storage;
+pub(super) mod storage;
 use crate::audit::{self, Event};
 use crate::auth::{self, Operation, Session};
 use crate::clock::Clock;
@@ -176,7 +176,7 @@ pub fn record(
     let (actor, staff_id) = super::actor_of(session);
     db.write(|tx| {
         let guest = match &guest_code {
-            Some(code) => Some(guests::storage::find_by_code(tx, code)?.ok_or_else(|| {
+            Some(code) => Some(guests::by_code(tx, code)?.ok_or_else(|| {
                 AppError::invalid_input(
                     "guest code",
                     format!("no guest has the code {}", guests::code::display(code)),

@@ -2374,7 +2374,8 @@ fn merging_a_duplicate_moves_its_queue_entries_and_its_notes_follow() {
     )
     .expect("done with a note");
     check_out(&mut d, &mut pat, duplicate);
-    guests::merge(&mut d.db, &d.clock, &mut sam, &keep.code, &duplicate.code).expect("merged");
+    visits::merge_guests(&mut d.db, &d.clock, &mut sam, &keep.code, &duplicate.code)
+        .expect("merged");
     assert_eq!(
         d.count(&format!(
             "SELECT count(*) FROM queue_entries WHERE guest_id = {}",

@@ -102,7 +102,7 @@ fn alerts_and_service_restrictions_are_shown_at_check_in_but_do_not_block_it() {
         ),
     )
     .expect("shower restriction");
-    let found = guests::lookup(&mut d.db, &d.clock, &mut pat, &guest.code).expect("lookup");
+    let found = visits::lookup(&mut d.db, &d.clock, &mut pat, &guest.code).expect("lookup");
     assert_eq!(found.flags.len(), 2, "both show before check-in");
     let checked =
         visits::check_in(&mut d.db, &d.clock, &mut pat, guest.id, false).expect("allowed in");
@@ -120,7 +120,7 @@ fn alerts_and_service_restrictions_are_shown_at_check_in_but_do_not_block_it() {
     lift(&mut d.db, &d.clock, &mut sam, alert.flag.id).expect("lifted");
     let err = lift(&mut d.db, &d.clock, &mut sam, alert.flag.id).expect_err("already lifted");
     assert_eq!(err.code, ErrorCode::NotFound, "{}", err.message);
-    let found = guests::lookup(&mut d.db, &d.clock, &mut pat, &guest.code).expect("lookup");
+    let found = visits::lookup(&mut d.db, &d.clock, &mut pat, &guest.code).expect("lookup");
     assert_eq!(found.flags.len(), 1, "a lifted alert no longer shows");
     let log: i64 = d.count("SELECT count(*) FROM audit_log WHERE action IN ('guest.alert', 'guest.restriction', 'guest.flag_lifted')");
     assert_eq!(log, 3, "alert, restriction and lift are audited");

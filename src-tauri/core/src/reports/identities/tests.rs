@@ -130,7 +130,7 @@ impl World {
                 if n >= 2 {
                     let keep = self.guests[pick % n].code.clone();
                     let duplicate = self.guests[(pick / 7 + 1) % n].code.clone();
-                    let _ = crate::guests::merge(
+                    let _ = crate::visits::merge_guests(
                         &mut self.d.db,
                         &self.d.clock,
                         &mut self.sam,
