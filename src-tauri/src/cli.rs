@@ -371,7 +371,7 @@ fn verify_audit(path: &Path) -> Result<Vec<String>> {
     let report = audit::verify(&database)?;
     match report.first_broken {
         None => {
-            let anchored = match audit::anchor::read(path)? {
+            let anchored = match engagement_desk_core::anchor::read(path)? {
                 Some(anchor) => format!(" and reaches the anchored entry {}", anchor.id),
                 None => " (there is no anchor beside the database yet)".to_string(),
             };

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use ts_rs::TS;
 
+use crate::anchor;
 use crate::clock::Clock;
 use crate::days;
 use crate::db::Database;
@@ -150,7 +151,11 @@ pub(crate) fn verify_conn(
     let Some(anchor) = database.map(anchor::read).transpose()?.flatten() else {
         return Ok(report);
     };
-    Ok(match anchor::compare(&entries, &anchor) {
+    let links: Vec<(i64, &str, &str, &str)> = entries
+        .iter()
+        .map(|e| (e.id, e.hash.as_str(), e.action.as_str(), e.detail.as_str()))
+        .collect();
+    Ok(match anchor::compare(&links, &anchor) {
         Some((id, intact, reason)) => broken(intact, id, reason),
         None => report,
     })
@@ -458,8 +463,6 @@ fn line(zone: chrono_tz::Tz, entry: AuditEntry, clinical: bool) -> LogLine {
         restricted,
     }
 }
-
-pub mod anchor;
 
 mod storage {
     use rusqlite::{params, Connection, OptionalExtension, Row};

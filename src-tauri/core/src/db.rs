@@ -11,7 +11,6 @@ use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
 
 use include_dir::{include_dir, Dir};
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
@@ -28,8 +27,8 @@ use crate::files;
 /// ASCII "EnDk".
 pub const APPLICATION_ID: i32 = 0x456E_446B;
 
-/// How long a connection waits for another writer before giving up.
-pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+pub(crate) use crate::sqlite::pragma_text;
+pub use crate::sqlite::BUSY_TIMEOUT;
 
 /// The file name of the default database inside the app-data folder.
 pub const DEFAULT_FILE_NAME: &str = "engagement-desk.db";
@@ -805,16 +804,6 @@ pub(crate) fn current_version(conn: &Connection) -> Result<u32> {
     })
 }
 
-pub(crate) fn pragma_text(conn: &Connection, name: &str) -> Result<String> {
-    let value: rusqlite::types::Value =
-        conn.query_row(&format!("PRAGMA {name}"), [], |row| row.get(0))?;
-    Ok(match value {
-        rusqlite::types::Value::Text(text) => text,
-        rusqlite::types::Value::Integer(number) => number.to_string(),
-        other => format!("{other:?}"),
-    })
-}
-
 /// Copy the database with SQLite's online backup API (never a file copy of a live
 /// database), check the copy, and return where it is.
 fn backup_before_migration(
@@ -839,11 +828,11 @@ fn backup_before_migration(
         .and_then(|stem| stem.to_str())
         .unwrap_or("engagement-desk");
     let stamp = options.clock.now().format("%Y%m%dT%H%M%SZ");
-    let target = crate::backup::free_name(
+    let target = crate::copy::free_name(
         &folder,
         &format!("{stem}-{stamp}-before-schema-{from}-to-{to}"),
     );
-    crate::backup::write_checked_copy(conn, &target)
+    crate::copy::write_checked_copy(conn, &target)
         .map_err(|err| err.context("the database was not migrated"))?;
     Ok(target)
 }

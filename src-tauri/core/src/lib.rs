@@ -3,12 +3,14 @@
 //! This crate has no Tauri dependency. The desktop app, the command-line tool and the tests
 //! all reach the database through [`db::Database`], so they are set up exactly alike.
 
+pub mod anchor;
 pub mod audit;
 pub mod audit_viewer;
 pub mod auth;
 pub mod backup;
 pub mod bindings;
 pub mod clock;
+pub mod copy;
 pub mod days;
 pub mod db;
 pub mod demo;
@@ -21,6 +23,7 @@ pub mod reports;
 pub mod restrictions;
 pub mod schedule;
 pub mod settings;
+pub mod sqlite;
 pub mod status;
 pub mod text;
 pub mod visits;

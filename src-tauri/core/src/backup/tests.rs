@@ -5,6 +5,8 @@ use crate::files::sidecar;
 use crate::guests::NewGuest;
 use crate::visits;
 use chrono::TimeZone;
+use rusqlite::OpenFlags;
+use std::time::{Duration, Instant};
 
 const PASSWORD: &str = "orchard lantern pebble violin";
 
@@ -2256,7 +2258,7 @@ fn backups_and_the_copies_made_before_a_restore_are_their_owners_only() {
         &automatic.display().to_string(),
         &saved.display().to_string(),
     ] {
-        let anchor = crate::audit::anchor::anchor_path(Path::new(file));
+        let anchor = crate::anchor::anchor_path(Path::new(file));
         assert_eq!(mode(&anchor), 0o600, "the anchor beside {file} too");
     }
 }
@@ -2269,15 +2271,15 @@ fn every_backup_carries_its_head_beside_it_and_moves_the_databases_anchor() {
     c.arrive("Sunny");
     let made = c.back_up("monday.db").expect("backed up");
     let copy = Connection::open(&made.path).unwrap();
-    let copy_head = crate::audit::anchor::head(&copy).unwrap().expect("entries");
+    let copy_head = crate::anchor::head(&copy).unwrap().expect("entries");
     assert_eq!(
-        crate::audit::anchor::read(Path::new(&made.path)).unwrap(),
+        crate::anchor::read(Path::new(&made.path)).unwrap(),
         Some(copy_head),
         "the backup's anchor is the newest entry it holds"
     );
-    let live_head = crate::audit::anchor::head(c.db.conn()).unwrap();
+    let live_head = crate::anchor::head(c.db.conn()).unwrap();
     assert_eq!(
-        crate::audit::anchor::read(&c.dir.path().join("desk.db")).unwrap(),
+        crate::anchor::read(&c.dir.path().join("desk.db")).unwrap(),
         live_head,
         "the database's anchor moved to its newest entry (the backup's own)"
     );
@@ -2290,10 +2292,8 @@ fn a_restore_names_the_head_it_replaced_and_the_restored_log_verifies() {
     c.back_up("monday.db").expect("backed up");
     c.arrive("Later");
     crate::audit::anchor_head(&mut c.db).unwrap();
-    let replaced = crate::audit::anchor::head(c.db.conn())
-        .unwrap()
-        .expect("entries");
-    let backup_head = crate::audit::anchor::read(&c.dir.path().join("monday.db"))
+    let replaced = crate::anchor::head(c.db.conn()).unwrap().expect("entries");
+    let backup_head = crate::anchor::read(&c.dir.path().join("monday.db"))
         .unwrap()
         .expect("the backup's anchor");
     assert!(
@@ -2334,7 +2334,7 @@ fn a_restore_names_the_head_it_replaced_and_the_restored_log_verifies() {
         "the restored log verifies against the anchor"
     );
     assert_eq!(
-        crate::audit::anchor::read(&c.dir.path().join("desk.db"))
+        crate::anchor::read(&c.dir.path().join("desk.db"))
             .unwrap()
             .map(|anchor| anchor.id),
         Some(entry.id),

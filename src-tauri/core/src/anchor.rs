@@ -4,7 +4,7 @@
 //! The hash chain shows an entry changed or removed in the middle of the log, but not the
 //! newest entries removed, nor the whole file put back to an older copy: what remains is a
 //! shorter chain that is intact. The anchor, outside the database file, remembers how far
-//! the chain reached, so [`super::verify`] reports a log that now ends before it, or whose
+//! the chain reached, so `audit::verify` reports a log that now ends before it, or whose
 //! entry at the anchored id has another hash.
 //!
 //! The anchor is moved forward (never back) after every backup (so also every close-out,
@@ -26,7 +26,6 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OptionalExtension};
 
-use super::AuditEntry;
 use crate::error::{AppError, ErrorCode, Result};
 use crate::files;
 
@@ -214,16 +213,19 @@ pub(crate) fn remove(target: &Path) -> Result<()> {
 /// Compare an intact chain with its anchor: `None` when the chain reaches the anchored
 /// entry (or a restore superseded it), else the first entry that is missing or differs,
 /// how many entries before it are intact, and why.
-pub(crate) fn compare(entries: &[AuditEntry], anchor: &Anchor) -> Option<(i64, u32, String)> {
+/// Each entry is given as its id, hash, action and detail.
+pub(crate) fn compare(
+    entries: &[(i64, &str, &str, &str)],
+    anchor: &Anchor,
+) -> Option<(i64, u32, String)> {
     let superseded = || {
         let [head, anchored] = names(anchor);
-        entries.iter().any(|entry| {
-            entry.action == "backup.restore"
-                && (entry.detail.contains(&head) || entry.detail.contains(&anchored))
+        entries.iter().any(|(_, _, action, detail)| {
+            *action == "backup.restore" && (detail.contains(&head) || detail.contains(&anchored))
         })
     };
-    match entries.iter().position(|entry| entry.id == anchor.id) {
-        Some(index) if entries[index].hash == anchor.hash => None,
+    match entries.iter().position(|(id, ..)| *id == anchor.id) {
+        Some(index) if entries[index].1 == anchor.hash => None,
         _ if superseded() => None,
         Some(index) => Some((
             anchor.id,
@@ -234,7 +236,7 @@ pub(crate) fn compare(entries: &[AuditEntry], anchor: &Anchor) -> Option<(i64, u
             ),
         )),
         None => {
-            let last = entries.last().map_or(0, |entry| entry.id);
+            let last = entries.last().map_or(0, |(id, ..)| *id);
             Some((
                 last + 1,
                 u32::try_from(entries.len()).unwrap_or(u32::MAX),
