@@ -14,7 +14,7 @@ use crate::db::Database;
 use crate::error::{AppError, ErrorCode, Result};
 
 pub(crate) mod password;
-pub(crate) mod storage;
+mod storage;
 
 pub use password::{check_password_policy, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
 
@@ -896,6 +896,28 @@ pub fn list_staff(
         .iter()
         .map(StaffRecord::summary)
         .collect())
+}
+
+/// A training account for demo data, with its password already hashed and no need to
+/// choose another at first login (the demo prints the passwords for a trainer to hand out,
+/// and a demo database never holds real guests). Inside the caller's transaction.
+pub(crate) fn insert_training_account(
+    tx: &rusqlite::Connection,
+    username: &str,
+    display_name: &str,
+    password_hash: &str,
+    role: Role,
+    at: DateTime<Utc>,
+) -> Result<i64> {
+    storage::insert_staff(
+        tx,
+        username,
+        display_name,
+        password_hash,
+        &[role],
+        false,
+        at,
+    )
 }
 
 /// Create an account; its owner chooses their own password at first login.

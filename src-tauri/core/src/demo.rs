@@ -462,17 +462,12 @@ impl Simulation {
         }
         let (partners, resources, stations) = db.write(|tx| {
             for ((username, display_name, role), hash) in STAFF.iter().zip(&hashed) {
-                let id = auth::storage::insert_staff(
+                let id = auth::insert_training_account(
                     tx,
                     username,
                     display_name,
                     hash,
-                    &[*role],
-                    // Training accounts: their passwords are printed for the trainer to hand
-                    // out, and a demo database never holds real guests, so they are not made
-                    // to choose their own at first login (accounts made in the window or with
-                    // `staff add` are).
-                    false,
+                    *role,
                     set_up_at,
                 )?;
                 let object = format!("staff:{username}");

@@ -9,7 +9,7 @@ use ts_rs::TS;
 use crate::error::{AppError, ErrorCode, Result};
 
 pub mod code;
-pub(crate) mod storage;
+mod storage;
 
 /// The longest nickname.
 pub const MAX_NICKNAME_CHARS: usize = 40;
@@ -260,6 +260,22 @@ pub(crate) fn by_nickname_prefix(
 /// the caller's checks); returns how many visits moved.
 pub(crate) fn merge_records(tx: &rusqlite::Connection, keep: i64, duplicate: i64) -> Result<usize> {
     storage::merge(tx, keep, duplicate)
+}
+
+/// A visit on `service_date` was recorded for the guest (their first and last visit dates
+/// follow).
+pub(crate) fn visited_on(
+    tx: &rusqlite::Connection,
+    guest_id: i64,
+    service_date: &str,
+) -> Result<()> {
+    storage::visited_on(tx, guest_id, service_date)
+}
+
+/// The guest's visits changed other than by a new one (an undo, a merge): their first and
+/// last visit dates are worked out again.
+pub(crate) fn visits_changed(tx: &rusqlite::Connection, guest_id: i64) -> Result<()> {
+    storage::refresh_visit_dates(tx, guest_id)
 }
 
 /// The guest with `id` as a card (for the desk after an action).

@@ -32,3 +32,6 @@ pub use error::{AppError, ErrorCode, Result};
 
 /// The version of Engagement Desk, written into new databases and shown by `--version`.
 pub const APP_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+#[cfg(test)]
+mod layers;

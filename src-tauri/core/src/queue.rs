@@ -17,7 +17,7 @@ use crate::error::{AppError, ErrorCode, Result};
 use crate::guests;
 
 pub mod incidents;
-pub(crate) mod storage;
+mod storage;
 
 /// The longest clinical note, in characters (about two pages).
 pub const MAX_NOTE_CHARS: usize = 4000;
@@ -320,6 +320,27 @@ pub fn join(
         )?;
         answer(tx, &today, clinical, row)
     })
+}
+
+/// A guest who leaves the building (or whose check-in is undone) leaves the queue too:
+/// a waiting or called place becomes "left without being seen". Returns how many.
+pub(crate) fn guest_left(
+    tx: &rusqlite::Connection,
+    guest_id: i64,
+    at: DateTime<Utc>,
+    staff_id: i64,
+) -> Result<usize> {
+    storage::guest_left(tx, guest_id, at, staff_id)
+}
+
+/// Today is closed out: whoever still waits left without being seen, encounters in
+/// progress are finished.
+pub(crate) fn day_closed(
+    tx: &rusqlite::Connection,
+    at: DateTime<Utc>,
+    staff_id: i64,
+) -> Result<()> {
+    storage::close_out(tx, at, staff_id)
 }
 
 /// Whether the guest has a place in the nurse queue now (waiting, called or being seen).

@@ -19,7 +19,7 @@ use crate::error::{AppError, ErrorCode, Result};
 use crate::guests::{self, GuestCard};
 use crate::queue;
 
-pub(crate) mod storage;
+mod storage;
 
 /// The longest referral note, in characters.
 pub const MAX_NOTE_CHARS: usize = 4000;
@@ -809,7 +809,7 @@ pub fn for_guest(
     let code = guests::code::parse_field("guest code", typed_code)?;
     let today = Today::of(db, clock)?;
     db.write(|tx| {
-        let guest = guests::storage::find_by_code(tx, &code)?.ok_or_else(|| {
+        let guest = guests::by_code(tx, &code)?.ok_or_else(|| {
             AppError::invalid_input(
                 "guest code",
                 format!("no guest has the code {}", guests::code::display(&code)),

@@ -22,7 +22,7 @@ use crate::schedule::KindCounts;
 
 pub mod export;
 pub mod identities;
-pub(crate) mod storage;
+mod storage;
 pub mod suppression;
 
 /// The longest range one report covers (five years and a leap day).
@@ -190,7 +190,7 @@ struct RangeRows {
     closed: HashMap<String, bool>,
     stays: storage::Stays,
     flags: storage::Flags,
-    services: crate::schedule::storage::KindCountsByDay,
+    services: crate::schedule::KindCountsByDay,
     nurse: crate::queue::RangeCounts,
     referrals: crate::referrals::RangeCounts,
 }
@@ -211,7 +211,7 @@ impl RangeRows {
             closed: storage::closed_days(conn, &first, &last)?,
             stays: storage::stays(conn, start, end, now)?,
             flags: storage::flags(conn, start, end)?,
-            services: crate::schedule::storage::day_counts_in_range(conn, &first, &last)?,
+            services: crate::schedule::counts_in_range(conn, &first, &last)?,
             nurse: crate::queue::counts_in_range(conn, &first, &last)?,
             referrals: crate::referrals::counts_in_range(conn, &first, &last)?,
         })

@@ -14,7 +14,7 @@ use crate::db::Database;
 use crate::error::{AppError, ErrorCode, Result};
 use crate::guests::{self, code};
 
-pub(crate) mod storage;
+mod storage;
 
 /// The longest reason.
 pub const MAX_REASON_CHARS: usize = 500;

@@ -16,7 +16,9 @@ use crate::error::{AppError, ErrorCode, Result};
 use crate::guests;
 use crate::restrictions::{self, Scope};
 
-pub(crate) mod storage;
+mod storage;
+
+pub(crate) use storage::KindCountsByDay;
 
 /// Bookings start on a five-minute grid.
 const GRID_MINUTES: i64 = 5;
@@ -892,6 +894,43 @@ pub fn day_counts(
     auth::authorize(db, clock, session, Operation::Reports)?;
     let date = days::parse_date("date", date)?;
     storage::day_counts(db.conn(), &date.to_string())
+}
+
+/// A guest who leaves the building (or whose check-in is undone) gives up their bookings
+/// still to come that day and their waitlist places; returns the bookings cancelled.
+pub(crate) fn guest_left(
+    tx: &rusqlite::Connection,
+    guest_id: i64,
+    at: DateTime<Utc>,
+    staff_id: i64,
+) -> Result<usize> {
+    storage::guest_left(tx, guest_id, at, staff_id)
+}
+
+/// Today is closed out: bookings still to come are cancelled, uses in progress finished,
+/// nobody left waiting.
+pub(crate) fn day_closed(
+    tx: &rusqlite::Connection,
+    at: DateTime<Utc>,
+    staff_id: i64,
+) -> Result<()> {
+    storage::close_out(tx, at, staff_id)
+}
+
+/// The uses per kind of one date, with one query (the reference the range's reading is
+/// tested against).
+#[cfg(test)]
+pub(crate) fn counts_on(conn: &rusqlite::Connection, date: &str) -> Result<Vec<KindCounts>> {
+    storage::day_counts(conn, date)
+}
+
+/// The uses per kind of every date of `from..=to`, read at once for the daily counts.
+pub(crate) fn counts_in_range(
+    conn: &rusqlite::Connection,
+    from: &str,
+    to: &str,
+) -> Result<KindCountsByDay> {
+    storage::day_counts_in_range(conn, from, to)
 }
 
 /// The days before `today` (`YYYY-MM-DD`) that left bookings or waitlist places open.

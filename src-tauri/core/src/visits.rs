@@ -403,9 +403,9 @@ pub fn check_out(
         |tx, visit, now, staff_id| {
             storage::check_out(tx, visit.id, now, staff_id)?;
             // Leaving the building gives up the day's bookings still to come.
-            crate::schedule::storage::guest_left(tx, visit.guest_id, now, staff_id)?;
+            crate::schedule::guest_left(tx, visit.guest_id, now, staff_id)?;
             // ... and their place in the nurse queue (left without being seen).
-            crate::queue::storage::guest_left(tx, visit.guest_id, now, staff_id)?;
+            crate::queue::guest_left(tx, visit.guest_id, now, staff_id)?;
             Ok(())
         },
     )
@@ -447,8 +447,8 @@ pub fn undo_check_in(
             }
             storage::void(tx, visit.id, now, staff_id, "undone at the desk")?;
             // A guest who was never really in has no bookings or queue place either.
-            crate::schedule::storage::guest_left(tx, visit.guest_id, now, staff_id)?;
-            crate::queue::storage::guest_left(tx, visit.guest_id, now, staff_id)?;
+            crate::schedule::guest_left(tx, visit.guest_id, now, staff_id)?;
+            crate::queue::guest_left(tx, visit.guest_id, now, staff_id)?;
             Ok(())
         },
     )

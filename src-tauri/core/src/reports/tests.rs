@@ -1765,7 +1765,7 @@ fn day_by_queries(
         ),
         peak_occupancy,
         occupancy_by_hour,
-        services: crate::schedule::storage::day_counts(conn, &text).expect("services"),
+        services: crate::schedule::counts_on(conn, &text).expect("services"),
         nurse: queue::counts_on(conn, &text).expect("queue"),
         referrals: referrals::counts_on(conn, &text).expect("referrals"),
         alerts_issued,

@@ -253,8 +253,8 @@ pub fn close_day(
     let staff_id = session.staff_id;
     let mut closed = db.write(|tx| {
         refuse_if_closed(tx, today.zone, &date)?;
-        crate::schedule::storage::close_out(tx, today.now, staff_id)?;
-        crate::queue::storage::close_out(tx, today.now, staff_id)?;
+        crate::schedule::day_closed(tx, today.now, staff_id)?;
+        crate::queue::day_closed(tx, today.now, staff_id)?;
         let checked_out_at_close = storage::check_out_everyone(tx, today.now, staff_id)?;
         freeze(tx, session, &today, &date, checked_out_at_close, false)
     })?;

@@ -87,7 +87,7 @@ pub(super) fn insert_visit(
         params![guest_id, service_date, stamp(at), staff_id, over_capacity_by, after_close],
     )?;
     let id = conn.last_insert_rowid();
-    crate::guests::storage::visited_on(conn, guest_id, service_date)?;
+    crate::guests::visited_on(conn, guest_id, service_date)?;
     Ok(id)
 }
 
@@ -123,7 +123,7 @@ pub(super) fn void(
         [id],
         |row| row.get(0),
     )?;
-    crate::guests::storage::refresh_visit_dates(conn, guest_id)
+    crate::guests::visits_changed(conn, guest_id)
 }
 
 /// Someone inside, with their code and nickname.
