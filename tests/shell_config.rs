@@ -109,3 +109,80 @@ fn the_main_window_may_call_only_declared_commands() {
         );
     }
 }
+
+/// Read a file of the repository as text.
+fn read_text(relative: &str) -> String {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join(relative);
+    std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{relative}: {err}"))
+}
+
+/// The names that follow each `marker` in `text` (an identifier: letters, digits, `_`).
+fn names_after(text: &str, marker: &str) -> Vec<String> {
+    text.match_indices(marker)
+        .map(|(at, _)| {
+            text[at + marker.len()..]
+                .trim_start()
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect::<String>()
+        })
+        .filter(|name| !name.is_empty())
+        .collect()
+}
+
+fn sorted(mut names: Vec<String>) -> Vec<String> {
+    names.sort();
+    names
+}
+
+/// One list of commands: the functions marked `#[tauri::command]` in commands.rs are the
+/// ones declared in build.rs (and so granted in capabilities/, checked above), served by
+/// the handler list in app.rs, and called from ui/src/lib/api.ts — no more, no fewer.
+#[test]
+fn every_list_of_commands_names_the_same_commands() {
+    let commands_rs = read_text("src-tauri/src/commands.rs");
+    let defined: Vec<String> = commands_rs
+        .split("#[tauri::command")
+        .skip(1)
+        .filter_map(|after| names_after(after, "pub fn ").into_iter().next())
+        .collect();
+    assert!(defined.len() > 50, "commands.rs defines the commands: {defined:?}");
+    let defined = sorted(defined);
+    assert_eq!(
+        sorted(declared_commands()),
+        defined,
+        "build.rs declares exactly the commands commands.rs defines"
+    );
+    let app_rs = read_text("src-tauri/src/app.rs");
+    let handler = app_rs
+        .split("generate_handler![")
+        .nth(1)
+        .and_then(|rest| rest.split(']').next())
+        .expect("app.rs has a generate_handler! list");
+    assert_eq!(
+        sorted(names_after(handler, "commands::")),
+        defined,
+        "app.rs serves exactly the commands commands.rs defines"
+    );
+    let api = read_text("ui/src/lib/api.ts");
+    let mut called: Vec<String> = ["call<", "call("]
+        .iter()
+        .flat_map(|marker| {
+            api.match_indices(marker).filter_map(|(at, _)| {
+                let rest = &api[at..];
+                let quote = rest.find('\'')?;
+                let name: String = rest[quote + 1..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+                    .collect();
+                (!name.is_empty() && rest[..quote].find(')').is_none()).then_some(name)
+            })
+        })
+        .collect();
+    called.sort();
+    called.dedup();
+    assert_eq!(
+        called, defined,
+        "ui/src/lib/api.ts calls exactly the commands commands.rs defines"
+    );
+}
