@@ -1862,3 +1862,88 @@ async fn a_day_left_open_is_settled_and_a_supervisor_closes_it_late() {
         "closed late, with its settled visits"
     );
 }
+
+/// axe-core on every screen for every role, on a year of demo data (so lists and tables
+/// are full): no serious or critical WCAG 2.1 A/AA violation anywhere.
+#[tokio::test]
+async fn every_screen_for_every_role_passes_axe_core() {
+    let db = TempDb::new();
+    let path = db.path.to_str().expect("UTF-8 path");
+    let made = engagement_desk_tests::run_cli(
+        &[
+            "--db",
+            path,
+            "demo",
+            "--years",
+            "1",
+            "--seed",
+            "7",
+            "--until",
+            E2E_CLOCK_START,
+        ],
+        &[],
+    );
+    assert_eq!(made.code, Some(0), "demo data is made: {}", made.stderr);
+    let account = |role: &str| -> (String, String) {
+        made.stdout
+            .lines()
+            .map(|line| line.split_whitespace().collect::<Vec<_>>())
+            .find(|parts| parts.len() == 3 && parts[1] == role)
+            .map(|parts| (parts[0].to_string(), parts[2].to_string()))
+            .unwrap_or_else(|| panic!("a {role} account is printed"))
+    };
+    let desk = Desk::launch(&db.path).await;
+    desk.wait_for_text("main", "Log in").await;
+    desk.assert_accessible("the login screen").await;
+    for role in ["front_desk", "nurse", "supervisor", "admin"] {
+        let (username, password) = account(role);
+        desk.log_in(&username, &password).await;
+        desk.wait_for_text("#screen-title", "Start").await;
+        let buttons = desk
+            .driver
+            .find_all(By::Css("nav button[aria-keyshortcuts]"))
+            .await
+            .expect("the navigation");
+        let mut screens = Vec::new();
+        for button in buttons {
+            let keys = button
+                .attr("aria-keyshortcuts")
+                .await
+                .expect("attribute")
+                .unwrap_or_default();
+            let label = button.text().await.expect("label");
+            let title = label
+                .split("Alt+")
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_string();
+            screens.push((keys.trim_start_matches("Alt+").to_string(), title));
+        }
+        assert!(
+            screens.len() >= 2,
+            "{role} sees several screens: {screens:?}"
+        );
+        for (key, title) in &screens {
+            desk.open_screen(key, title).await;
+            // Let the screen's data arrive before it is checked.
+            tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+            desk.assert_accessible(&format!("{role} on {title}")).await;
+            if title == "Front desk" {
+                // With no guest to list, the box points at no list.
+                desk.type_into("Guest code or nickname", "Zzqx").await;
+                desk.find("[data-testid=lookup-none]").await;
+                desk.assert_accessible(&format!("{role} on {title}, nothing found"))
+                    .await;
+                desk.field("Guest code or nickname")
+                    .await
+                    .clear()
+                    .await
+                    .expect("the box empties");
+            }
+        }
+        desk.click_button("Log out").await;
+        desk.wait_for_text("main", "Log in").await;
+    }
+    desk.close().await;
+}

@@ -112,7 +112,9 @@ fn the_main_window_may_call_only_declared_commands() {
 
 /// Read a file of the repository as text.
 fn read_text(relative: &str) -> String {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join(relative);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(relative);
     std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{relative}: {err}"))
 }
 
@@ -146,7 +148,10 @@ fn every_list_of_commands_names_the_same_commands() {
         .skip(1)
         .filter_map(|after| names_after(after, "pub fn ").into_iter().next())
         .collect();
-    assert!(defined.len() > 50, "commands.rs defines the commands: {defined:?}");
+    assert!(
+        defined.len() > 50,
+        "commands.rs defines the commands: {defined:?}"
+    );
     let defined = sorted(defined);
     assert_eq!(
         sorted(declared_commands()),

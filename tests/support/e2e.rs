@@ -419,6 +419,46 @@ impl Desk {
         .await;
     }
 
+    /// Run axe-core (ui/node_modules/axe-core, installed by `npm ci`) with the WCAG 2.1 A and
+    /// AA rules on what the window shows now; fails on any serious or critical violation,
+    /// naming the rule and the first elements it found.
+    pub async fn assert_accessible(&self, context: &str) {
+        let loaded = self
+            .driver
+            .execute("return typeof window.axe === 'object';", Vec::new())
+            .await
+            .expect("script runs");
+        if loaded.json() != &serde_json::json!(true) {
+            let source = std::fs::read_to_string(
+                PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                    .join("../ui/node_modules/axe-core/axe.min.js"),
+            )
+            .expect("axe-core is installed (npm ci in ui/)");
+            self.driver
+                .execute(&source, Vec::new())
+                .await
+                .expect("axe-core loads into the page");
+        }
+        let outcome = self
+            .driver
+            .execute(
+                "return window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
+                   .then((result) => result.violations
+                     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+                     .map((v) => ({ rule: v.id, impact: v.impact, help: v.help,
+                                    nodes: v.nodes.slice(0, 4).map((n) => n.target.join(' ')) })),
+                         (error) => [{ rule: 'axe failed', help: String(error) }]);",
+                Vec::new(),
+            )
+            .await
+            .expect("axe-core runs");
+        let violations = outcome.json().as_array().cloned().unwrap_or_default();
+        assert!(
+            violations.is_empty(),
+            "{context}: serious or critical WCAG 2.1 A/AA violations: {violations:#?}"
+        );
+    }
+
     /// Call a command the way the web view does, bypassing the screens (to show that Rust
     /// refuses what the UI does not offer). Returns `Ok(value)` or `Err({code, message})`.
     pub async fn invoke(
