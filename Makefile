@@ -13,7 +13,8 @@ export PATH := $(CARGO_BIN):$(PATH)
 APP := target/debug/engagement-desk
 
 .PHONY: help run test deps system-deps tauri-driver ui-deps ui build fmt-check clippy \
-	ui-check ui-test rust-test core-has-no-tauri bindings fmt clean package package-check demo bench
+	ui-check ui-test rust-test rust-build rust-test-only core-has-no-tauri bindings fmt clean package \
+	package-check demo bench
 
 help:
 	@echo "make run    install what is missing, build, and open the app on the default database"
@@ -84,11 +85,30 @@ core-has-no-tauri:
 	else echo "core crate: no tauri in its dependency tree"; fi
 
 # Builds the binary first: the CLI and end-to-end tests run the real executable.
-rust-test: ui
-	cargo build --workspace
+rust-test: rust-build rust-test-only
+
+rust-build: ui
+	cargo build --workspace --tests
+
+rust-test-only:
 	cargo test --workspace --no-fail-fast
 
-test: deps fmt-check core-has-no-tauri ui-check ui-test clippy rust-test
+# Each phase is timed (scripts/phase.sh); the table at the end says where the time went.
+PHASE := scripts/phase.sh
+SUBMAKE := $(MAKE) --no-print-directory
+test:
+	@mkdir -p target && : > target/test-phases.txt
+	@$(PHASE) "install what is missing" $(SUBMAKE) deps
+	@$(PHASE) "rustfmt --check" $(SUBMAKE) fmt-check
+	@$(PHASE) "core has no tauri" $(SUBMAKE) core-has-no-tauri
+	@$(PHASE) "svelte-check" $(SUBMAKE) ui-check
+	@$(PHASE) "vitest" $(SUBMAKE) ui-test
+	@$(PHASE) "ui build + clippy" $(SUBMAKE) clippy
+	@$(PHASE) "cargo build (app, tests)" $(SUBMAKE) rust-build
+	@$(PHASE) "cargo test (unit, stories, cli, e2e)" $(SUBMAKE) rust-test-only
+	@echo "make test: every check passed. Where the time went:"
+	@cat target/test-phases.txt
+	@awk '{ total += $$(NF-1) } END { printf "%-34s %6d s\n", "total", total }' target/test-phases.txt
 
 # A release build bundled as a .deb by the Tauri bundler. Bundling is off in tauri.conf.json so
 # debug builds and `make test` never bundle; it is switched on for this build only.
