@@ -263,6 +263,42 @@ async fn drive(
     home: &Path,
     processes: &mut Processes,
 ) -> Result<StartupSample, String> {
+    let launch = start_drivers(
+        &subject.binary,
+        &subject.args,
+        &subject.env,
+        tauri_driver,
+        home,
+        processes,
+    )
+    .await?;
+    let started = Instant::now();
+    let driver = WebDriver::new(launch.url, launch.capabilities)
+        .await
+        .map_err(|err| format!("no WebDriver session: {err}"))?;
+    let session = started.elapsed();
+    let outcome = observe(&driver, subject, started, session, launch.driver_pid).await;
+    // Closing the session closes the window; whatever is left is killed by `stop`.
+    let _ = tokio::time::timeout(Duration::from_secs(10), driver.quit()).await;
+    outcome
+}
+
+/// tauri-driver (and WebKitWebDriver behind it) listening under a fresh Xvfb, and the
+/// capabilities that start `binary` with `args`.
+struct Launch {
+    driver_pid: u32,
+    url: String,
+    capabilities: Capabilities,
+}
+
+async fn start_drivers(
+    binary: &Path,
+    args: &[String],
+    env: &[(String, String)],
+    tauri_driver: &Path,
+    home: &Path,
+    processes: &mut Processes,
+) -> Result<Launch, String> {
     let display = processes.start_xvfb()?;
     let port = free_port()?;
     let native_port = free_port()?;
@@ -281,7 +317,7 @@ async fn drive(
         .env("XDG_CONFIG_HOME", home.join("config"))
         .env("NO_AT_BRIDGE", "1")
         .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1");
-    for (name, value) in &subject.env {
+    for (name, value) in env {
         command.env(name, value);
     }
     let driver_pid = processes.spawn(
@@ -293,24 +329,84 @@ async fn drive(
     wait_for_port(port).await?;
     wait_for_port(native_port).await?;
 
-    let mut options = serde_json::json!({ "application": subject.binary });
-    if !subject.args.is_empty() {
-        options["args"] = serde_json::json!(subject.args);
+    let mut options = serde_json::json!({ "application": binary });
+    if !args.is_empty() {
+        options["args"] = serde_json::json!(args);
     }
     let mut capabilities = Capabilities::new();
     capabilities
         .set("tauri:options", options)
         .map_err(|err| format!("capabilities: {err}"))?;
+    Ok(Launch {
+        driver_pid,
+        url: format!("http://127.0.0.1:{port}"),
+        capabilities,
+    })
+}
 
-    let started = Instant::now();
-    let driver = WebDriver::new(format!("http://127.0.0.1:{port}"), capabilities)
-        .await
-        .map_err(|err| format!("no WebDriver session: {err}"))?;
-    let session = started.elapsed();
-    let outcome = observe(&driver, subject, started, session, driver_pid).await;
-    // Closing the session closes the window; whatever is left is killed by `stop`.
-    let _ = tokio::time::timeout(Duration::from_secs(10), driver.quit()).await;
-    outcome
+/// The app's window, open under its own Xvfb through tauri-driver, to be driven (the
+/// window suite). [`AppWindow::close`] ends the session and every process started.
+pub struct AppWindow {
+    pub driver: WebDriver,
+    processes: Processes,
+    log: PathBuf,
+    _home: tempfile::TempDir,
+}
+
+impl AppWindow {
+    /// Start `binary` with `args` (the same sandbox as the start-up runs) and wait for the
+    /// WebDriver session.
+    pub async fn open(binary: &Path, args: &[String]) -> Result<AppWindow, String> {
+        let binary = binary
+            .canonicalize()
+            .map_err(|err| format!("the app binary {}: {err}", binary.display()))?;
+        let home = tempfile::tempdir().map_err(|err| format!("no sandbox HOME: {err}"))?;
+        let log = home.path().join("drivers.log");
+        let mut processes = Processes::new(log.clone());
+        let launched = async {
+            let launch = start_drivers(
+                &binary,
+                args,
+                &[],
+                &tauri_driver(),
+                home.path(),
+                &mut processes,
+            )
+            .await?;
+            WebDriver::new(launch.url, launch.capabilities)
+                .await
+                .map_err(|err| format!("no WebDriver session: {err}"))
+        }
+        .await;
+        match launched {
+            Ok(driver) => Ok(AppWindow {
+                driver,
+                processes,
+                log,
+                _home: home,
+            }),
+            Err(err) => {
+                processes.stop();
+                Err(format!("{err}\n--- drivers' log ---\n{}", read_log(&log)))
+            }
+        }
+    }
+
+    /// What tauri-driver, WebKitWebDriver and the app wrote so far.
+    pub fn log(&self) -> String {
+        read_log(&self.log)
+    }
+
+    /// End the session (the window closes) and stop every process started.
+    pub async fn close(self) {
+        let AppWindow {
+            driver,
+            mut processes,
+            ..
+        } = self;
+        let _ = tokio::time::timeout(Duration::from_secs(10), driver.quit()).await;
+        processes.stop();
+    }
 }
 
 async fn observe(
