@@ -348,6 +348,8 @@ async fn start_drivers(
 /// window suite). [`AppWindow::close`] ends the session and every process started.
 pub struct AppWindow {
     pub driver: WebDriver,
+    binary: PathBuf,
+    driver_pid: u32,
     processes: Processes,
     log: PathBuf,
     _home: tempfile::TempDir,
@@ -373,14 +375,17 @@ impl AppWindow {
                 &mut processes,
             )
             .await?;
-            WebDriver::new(launch.url, launch.capabilities)
+            let driver = WebDriver::new(launch.url, launch.capabilities)
                 .await
-                .map_err(|err| format!("no WebDriver session: {err}"))
+                .map_err(|err| format!("no WebDriver session: {err}"))?;
+            Ok::<_, String>((driver, launch.driver_pid))
         }
         .await;
         match launched {
-            Ok(driver) => Ok(AppWindow {
+            Ok((driver, driver_pid)) => Ok(AppWindow {
                 driver,
+                binary,
+                driver_pid,
                 processes,
                 log,
                 _home: home,
@@ -389,6 +394,27 @@ impl AppWindow {
                 processes.stop();
                 Err(format!("{err}\n--- drivers' log ---\n{}", read_log(&log)))
             }
+        }
+    }
+
+    /// Wait (at most `limit`) until the app's own process has used under a tenth of a core
+    /// for a whole second: its start-up work in the background (the full read of a large
+    /// database, the day's backup) is over, so what is timed next is the desk alone.
+    pub async fn wait_until_quiet(&self, limit: Duration) -> Result<Duration, String> {
+        let table = ProcTable::read(Path::new("/proc"))?;
+        let pid = table.find_descendant_by_exe(self.driver_pid, &self.binary)?;
+        let started = Instant::now();
+        // The app waits 2 s after its first screen before that read begins.
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        let mut last = cpu_ticks(pid)?;
+        loop {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            let now = cpu_ticks(pid)?;
+            // Clock ticks are 1/100 s: 10 in a second is a tenth of a core.
+            if now.saturating_sub(last) < 10 || started.elapsed() > limit {
+                return Ok(started.elapsed());
+            }
+            last = now;
         }
     }
 
@@ -629,6 +655,20 @@ struct Stat {
     state: char,
     ppid: u32,
     pgrp: u32,
+}
+
+/// User and system CPU time of `pid` so far, in clock ticks.
+fn cpu_ticks(pid: u32) -> Result<u64, String> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map_err(|err| format!("/proc/{pid}/stat: {err}"))?;
+    let close = text.rfind(')').ok_or("a stat line without its name")?;
+    let fields: Vec<&str> = text[close + 1..].split_whitespace().collect();
+    // After the name: state is field 3 of stat(5), utime 14 and stime 15.
+    let tick = |index: usize| fields.get(index).and_then(|f| f.parse::<u64>().ok());
+    match (tick(11), tick(12)) {
+        (Some(user), Some(system)) => Ok(user + system),
+        _ => Err(format!("/proc/{pid}/stat has no CPU times")),
+    }
 }
 
 /// `/proc/<pid>/stat`: `pid (comm) state ppid pgrp ...`; comm may hold spaces and
