@@ -136,10 +136,12 @@ demo: deps build
 
 # Release builds of the app, the minimal window (the floor) and the harness in one cargo
 # run, so they share compiled dependencies; then the whole table (README: Performance).
+# CARGO_TARGET_DIR, when set, is where the release binaries are (the results stay in target/).
+RELEASE := $(or $(CARGO_TARGET_DIR),target)/release
 bench: deps ui
 	cargo build --release -p engagement-desk -p minimal-window -p engagement-desk-bench
-	target/release/engagement-desk-bench run --app target/release/engagement-desk \
-		--minimal target/release/minimal-window --work target/bench
+	$(RELEASE)/engagement-desk-bench run --app $(RELEASE)/engagement-desk \
+		--minimal $(RELEASE)/minimal-window --work target/bench
 
 bindings:
 	UPDATE_BINDINGS=1 cargo test -p engagement-desk-core bindings

@@ -4,12 +4,15 @@ mod ops;
 mod startup;
 mod stats;
 mod suite;
+mod window;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
+use engagement_desk_core::auth::Role;
+use engagement_desk_core::demo::DemoStaff;
 
 #[derive(Debug, Parser)]
 #[command(name = "engagement-desk-bench", about, long_about = None)]
@@ -64,9 +67,19 @@ struct RunArgs {
     /// Starts of each binary for the start-up figures (they take turns).
     #[arg(long, default_value_t = 5)]
     runs: usize,
+    /// Check-ins timed in the window on each database.
+    #[arg(long, default_value_t = 100)]
+    check_ins: usize,
+    /// Rounds through every screen timed in the window on each database (p99 of 30 is the
+    /// slowest of them).
+    #[arg(long, default_value_t = 30)]
+    screen_rounds: usize,
     /// Fewer rounds, and 1 and 2 years instead of 1 and 5 (a quick look, not the table).
     #[arg(long)]
     quick: bool,
+    /// Only the demo databases and the window's rows (no core operations, no start-up).
+    #[arg(long)]
+    window_only: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -138,6 +151,29 @@ fn run_all(args: &RunArgs) -> Result<usize, String> {
     for years in years {
         generated.push(suite::generate(&args.work, years, args.seed, until)?);
     }
+    let databases: Vec<(u32, std::path::PathBuf, Vec<DemoStaff>)> = generated
+        .iter()
+        .map(|g| (g.years, g.path.clone(), g.summary.staff.clone()))
+        .collect();
+    let runtime =
+        tokio::runtime::Runtime::new().map_err(|err| format!("no async runtime: {err}"))?;
+    let (check_ins, screen_rounds) = if args.quick {
+        (args.check_ins.min(20), args.screen_rounds.min(5))
+    } else {
+        (args.check_ins, args.screen_rounds)
+    };
+    if args.window_only {
+        let (window_table, missed) = window_rows(
+            &runtime,
+            &args.binaries.app,
+            &databases,
+            check_ins,
+            screen_rounds,
+        )?;
+        let text = format!("{window_table}\nMachine: {}\n", suite::machine());
+        println!("{text}");
+        return Ok(missed);
+    }
     let large_db = generated[1].path.clone();
     let measured = suite::measure(generated, until, rounds)?;
     let (small, large) = (&measured[0], &measured[1]);
@@ -151,8 +187,6 @@ fn run_all(args: &RunArgs) -> Result<usize, String> {
         large.years
     );
     suite::make_todays_backup(&large_db)?;
-    let runtime =
-        tokio::runtime::Runtime::new().map_err(|err| format!("no async runtime: {err}"))?;
     let report = runtime.block_on(startup::measure(
         &args.binaries.app,
         &["--db".to_string(), large_db.display().to_string()],
@@ -164,8 +198,16 @@ fn run_all(args: &RunArgs) -> Result<usize, String> {
     ))?;
     let (startup_table, startup_missed) = startup_table(&report, large.years);
     missed += startup_missed;
+    let (window_table, window_missed) = window_rows(
+        &runtime,
+        &args.binaries.app,
+        &databases,
+        check_ins,
+        screen_rounds,
+    )?;
+    missed += window_missed;
     let text = format!(
-        "{operations}\n{startup_table}\n{data}\nMachine: {}\n",
+        "{operations}\n{window_table}\n{startup_table}\n{data}\nMachine: {}\n",
         suite::machine()
     );
     println!("{text}");
@@ -173,6 +215,37 @@ fn run_all(args: &RunArgs) -> Result<usize, String> {
     std::fs::write(&results, &text).map_err(|err| format!("{}: {err}", results.display()))?;
     eprintln!("bench: the tables are also in {}", results.display());
     Ok(missed)
+}
+
+/// The window's rows on every database (one app start each), as a table and how many of
+/// its targets were missed.
+fn window_rows(
+    runtime: &tokio::runtime::Runtime,
+    app: &std::path::Path,
+    databases: &[(u32, std::path::PathBuf, Vec<DemoStaff>)],
+    check_ins: usize,
+    screen_rounds: usize,
+) -> Result<(String, usize), String> {
+    let mut figures = Vec::new();
+    for (years, path, staff) in databases {
+        eprintln!("bench: the desk in its window on the {years}-year database");
+        let codes = window::prepare(path, staff, check_ins + window::WARM_UP)?;
+        let account = |role: Role| {
+            staff
+                .iter()
+                .find(|account| account.role == role)
+                .map(|account| (account.username.as_str(), account.password.as_str()))
+                .ok_or_else(|| format!("the demo has no {role:?} account"))
+        };
+        let plan = window::Plan {
+            desk: account(Role::FrontDesk)?,
+            supervisor: account(Role::Supervisor)?,
+            codes: &codes,
+            screen_rounds,
+        };
+        figures.push((*years, runtime.block_on(window::measure(app, path, &plan))?));
+    }
+    Ok(window::table(&figures))
 }
 
 /// The start-up and memory table (Markdown) and how many of its targets were missed.

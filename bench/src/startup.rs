@@ -263,6 +263,42 @@ async fn drive(
     home: &Path,
     processes: &mut Processes,
 ) -> Result<StartupSample, String> {
+    let launch = start_drivers(
+        &subject.binary,
+        &subject.args,
+        &subject.env,
+        tauri_driver,
+        home,
+        processes,
+    )
+    .await?;
+    let started = Instant::now();
+    let driver = WebDriver::new(launch.url, launch.capabilities)
+        .await
+        .map_err(|err| format!("no WebDriver session: {err}"))?;
+    let session = started.elapsed();
+    let outcome = observe(&driver, subject, started, session, launch.driver_pid).await;
+    // Closing the session closes the window; whatever is left is killed by `stop`.
+    let _ = tokio::time::timeout(Duration::from_secs(10), driver.quit()).await;
+    outcome
+}
+
+/// tauri-driver (and WebKitWebDriver behind it) listening under a fresh Xvfb, and the
+/// capabilities that start `binary` with `args`.
+struct Launch {
+    driver_pid: u32,
+    url: String,
+    capabilities: Capabilities,
+}
+
+async fn start_drivers(
+    binary: &Path,
+    args: &[String],
+    env: &[(String, String)],
+    tauri_driver: &Path,
+    home: &Path,
+    processes: &mut Processes,
+) -> Result<Launch, String> {
     let display = processes.start_xvfb()?;
     let port = free_port()?;
     let native_port = free_port()?;
@@ -281,7 +317,7 @@ async fn drive(
         .env("XDG_CONFIG_HOME", home.join("config"))
         .env("NO_AT_BRIDGE", "1")
         .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1");
-    for (name, value) in &subject.env {
+    for (name, value) in env {
         command.env(name, value);
     }
     let driver_pid = processes.spawn(
@@ -293,24 +329,110 @@ async fn drive(
     wait_for_port(port).await?;
     wait_for_port(native_port).await?;
 
-    let mut options = serde_json::json!({ "application": subject.binary });
-    if !subject.args.is_empty() {
-        options["args"] = serde_json::json!(subject.args);
+    let mut options = serde_json::json!({ "application": binary });
+    if !args.is_empty() {
+        options["args"] = serde_json::json!(args);
     }
     let mut capabilities = Capabilities::new();
     capabilities
         .set("tauri:options", options)
         .map_err(|err| format!("capabilities: {err}"))?;
+    Ok(Launch {
+        driver_pid,
+        url: format!("http://127.0.0.1:{port}"),
+        capabilities,
+    })
+}
 
-    let started = Instant::now();
-    let driver = WebDriver::new(format!("http://127.0.0.1:{port}"), capabilities)
-        .await
-        .map_err(|err| format!("no WebDriver session: {err}"))?;
-    let session = started.elapsed();
-    let outcome = observe(&driver, subject, started, session, driver_pid).await;
-    // Closing the session closes the window; whatever is left is killed by `stop`.
-    let _ = tokio::time::timeout(Duration::from_secs(10), driver.quit()).await;
-    outcome
+/// The app's window, open under its own Xvfb through tauri-driver, to be driven (the
+/// window suite). [`AppWindow::close`] ends the session and every process started.
+pub struct AppWindow {
+    pub driver: WebDriver,
+    binary: PathBuf,
+    driver_pid: u32,
+    processes: Processes,
+    log: PathBuf,
+    _home: tempfile::TempDir,
+}
+
+impl AppWindow {
+    /// Start `binary` with `args` (the same sandbox as the start-up runs) and wait for the
+    /// WebDriver session.
+    pub async fn open(binary: &Path, args: &[String]) -> Result<AppWindow, String> {
+        let binary = binary
+            .canonicalize()
+            .map_err(|err| format!("the app binary {}: {err}", binary.display()))?;
+        let home = tempfile::tempdir().map_err(|err| format!("no sandbox HOME: {err}"))?;
+        let log = home.path().join("drivers.log");
+        let mut processes = Processes::new(log.clone());
+        let launched = async {
+            let launch = start_drivers(
+                &binary,
+                args,
+                &[],
+                &tauri_driver(),
+                home.path(),
+                &mut processes,
+            )
+            .await?;
+            let driver = WebDriver::new(launch.url, launch.capabilities)
+                .await
+                .map_err(|err| format!("no WebDriver session: {err}"))?;
+            Ok::<_, String>((driver, launch.driver_pid))
+        }
+        .await;
+        match launched {
+            Ok((driver, driver_pid)) => Ok(AppWindow {
+                driver,
+                binary,
+                driver_pid,
+                processes,
+                log,
+                _home: home,
+            }),
+            Err(err) => {
+                processes.stop();
+                Err(format!("{err}\n--- drivers' log ---\n{}", read_log(&log)))
+            }
+        }
+    }
+
+    /// Wait (at most `limit`) until the app's own process has used under a tenth of a core
+    /// for a whole second: its start-up work in the background (the full read of a large
+    /// database, the day's backup) is over, so what is timed next is the desk alone.
+    pub async fn wait_until_quiet(&self, limit: Duration) -> Result<Duration, String> {
+        let table = ProcTable::read(Path::new("/proc"))?;
+        let pid = table.find_descendant_by_exe(self.driver_pid, &self.binary)?;
+        let started = Instant::now();
+        // The app waits 2 s after its first screen before that read begins.
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        let mut last = cpu_ticks(pid)?;
+        loop {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            let now = cpu_ticks(pid)?;
+            // Clock ticks are 1/100 s: 10 in a second is a tenth of a core.
+            if now.saturating_sub(last) < 10 || started.elapsed() > limit {
+                return Ok(started.elapsed());
+            }
+            last = now;
+        }
+    }
+
+    /// What tauri-driver, WebKitWebDriver and the app wrote so far.
+    pub fn log(&self) -> String {
+        read_log(&self.log)
+    }
+
+    /// End the session (the window closes) and stop every process started.
+    pub async fn close(self) {
+        let AppWindow {
+            driver,
+            mut processes,
+            ..
+        } = self;
+        let _ = tokio::time::timeout(Duration::from_secs(10), driver.quit()).await;
+        processes.stop();
+    }
 }
 
 async fn observe(
@@ -533,6 +655,20 @@ struct Stat {
     state: char,
     ppid: u32,
     pgrp: u32,
+}
+
+/// User and system CPU time of `pid` so far, in clock ticks.
+fn cpu_ticks(pid: u32) -> Result<u64, String> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map_err(|err| format!("/proc/{pid}/stat: {err}"))?;
+    let close = text.rfind(')').ok_or("a stat line without its name")?;
+    let fields: Vec<&str> = text[close + 1..].split_whitespace().collect();
+    // After the name: state is field 3 of stat(5), utime 14 and stime 15.
+    let tick = |index: usize| fields.get(index).and_then(|f| f.parse::<u64>().ok());
+    match (tick(11), tick(12)) {
+        (Some(user), Some(system)) => Ok(user + system),
+        _ => Err(format!("/proc/{pid}/stat has no CPU times")),
+    }
 }
 
 /// `/proc/<pid>/stat`: `pid (comm) state ppid pgrp ...`; comm may hold spaces and

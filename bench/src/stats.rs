@@ -12,6 +12,11 @@ impl Samples {
         self.durations.push(duration);
     }
 
+    /// How many samples.
+    pub fn len(&self) -> usize {
+        self.durations.len()
+    }
+
     /// The `percent`th percentile, nearest rank; `None` without samples.
     pub fn percentile(&self, percent: u32) -> Option<Duration> {
         let mut sorted = self.durations.clone();

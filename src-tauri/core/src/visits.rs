@@ -158,6 +158,9 @@ pub struct CheckedIn {
     pub new_guest: bool,
     /// Alerts and service restrictions in force, to show prominently.
     pub flags: Vec<Flag>,
+    /// The guest's new row of the inside list, as the desk's list shows it, so the desk
+    /// can show it at once without reloading the whole list.
+    pub inside_row: InsideGuest,
 }
 
 /// The building capacity (setting `building_capacity`).
@@ -354,6 +357,14 @@ impl Context {
                 ),
             )?;
         }
+        let inside_row = InsideGuest {
+            visit_id,
+            guest_id: guest.id,
+            code: guest.code.clone(),
+            nickname: guest.nickname.clone(),
+            checked_in_local: local_clock(self.zone, self.now),
+            minutes_inside: 0,
+        };
         Ok(CheckedIn {
             guest: guests::card(tx, guest.id)?,
             visit_id,
@@ -361,6 +372,7 @@ impl Context {
             over_capacity: full,
             new_guest,
             flags,
+            inside_row,
         })
     }
 }

@@ -329,3 +329,21 @@ fn closing_the_day_checks_everyone_out_freezes_the_counts_and_later_changes_are_
         "the close-out is audited"
     );
 }
+
+#[test]
+fn a_check_in_answers_with_the_guests_row_of_the_inside_list() {
+    let mut d = desk();
+    let mut pat = d.person("pat", &[Role::FrontDesk]);
+    let guest = d.arrive(&mut pat, "Sunny");
+    let today = desk_today(&mut d.db, &d.clock, &mut pat).expect("today");
+    check_out(&mut d.db, &d.clock, &mut pat, today.inside[0].visit_id).expect("checked out");
+    d.clock.advance(Duration::minutes(5));
+    let done = check_in(&mut d.db, &d.clock, &mut pat, guest.id, false).expect("checked in");
+    let today = desk_today(&mut d.db, &d.clock, &mut pat).expect("today");
+    assert_eq!(
+        today.inside,
+        vec![done.inside_row.clone()],
+        "the desk can add the answer's row instead of reloading the list"
+    );
+    assert_eq!(done.inside_row.visit_id, done.visit_id);
+}

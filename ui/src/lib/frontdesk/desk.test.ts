@@ -1,5 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { dayName, duration, flagText, guestLabel, listShortcut, moveInList, occupancyText, plural } from './desk';
+import type { CheckedIn } from '../bindings/CheckedIn';
+import type { DeskToday } from '../bindings/DeskToday';
+import {
+  dayName,
+  duration,
+  flagText,
+  guestLabel,
+  keepUnchanged,
+  listShortcut,
+  moveInList,
+  occupancyText,
+  plural,
+  withCheckIn,
+} from './desk';
 
 describe('front-desk rules', () => {
   it('names a service day with its weekday, whatever the time zone of the PC', () => {
@@ -55,5 +68,75 @@ describe('front-desk rules', () => {
   it('writes durations the way people say them', () => {
     expect(duration(42)).toBe('42 min');
     expect(duration(65)).toBe('1 h 05 min');
+  });
+});
+
+describe('the desk after a check-in and after a reload', () => {
+  const row = (visitId: number, minutesInside = 5) => ({
+    visitId,
+    guestId: visitId * 10,
+    code: `K7M-${visitId}QX`,
+    nickname: null,
+    checkedInLocal: '09:14',
+    minutesInside,
+  });
+  const card = (id: number) => ({
+    id,
+    code: `ABC-${id}DE`,
+    nickname: `Guest ${id}`,
+    firstSeenDate: '2026-01-01',
+    lastVisitDate: '2026-11-29',
+    openVisitId: null,
+  });
+  const desk = (inside: ReturnType<typeof row>[], recent: ReturnType<typeof card>[]): DeskToday => ({
+    serviceDate: '2026-11-30',
+    occupancy: { inside: inside.length, capacity: 90, level: 'normal' },
+    inside,
+    recent,
+    visitsToday: 3,
+    guestsToday: 3,
+    talliesToday: 0,
+    undoable: null,
+    closed: null,
+  });
+  const checkedIn = (visitId: number, guestId: number): CheckedIn => ({
+    guest: { ...card(guestId), openVisitId: visitId },
+    visitId,
+    occupancy: { inside: 3, capacity: 90, level: 'normal' },
+    overCapacity: false,
+    newGuest: false,
+    flags: [],
+    insideRow: row(visitId, 0),
+  });
+
+  it('adds the answer’s row once, keeps the other rows, and takes the guest out of the recently seen', () => {
+    const shown = desk([row(1), row(2)], [card(7), card(8)]);
+    const after = withCheckIn(shown, checkedIn(3, 7));
+    expect(after.inside.map((guest) => guest.visitId)).toEqual([1, 2, 3]);
+    expect(after.inside[0]).toBe(shown.inside[0]);
+    expect(after.occupancy.inside).toBe(3);
+    expect(after.recent.map((guest) => guest.id)).toEqual([8]);
+    expect(withCheckIn(after, checkedIn(3, 7)).inside).toHaveLength(3);
+    expect(shown.inside).toHaveLength(2);
+  });
+
+  it('keeps unchanged rows and lists on a reload, and takes what changed', () => {
+    const shown = desk([row(1), row(2)], [card(7)]);
+    const same = keepUnchanged(shown, desk([row(1), row(2)], [card(7)]));
+    expect(same.inside).toBe(shown.inside);
+    expect(same.recent).toBe(shown.recent);
+    expect(same.occupancy).toBe(shown.occupancy);
+
+    const later = keepUnchanged(shown, desk([row(1), row(2, 6), row(4)], [card(7)]));
+    expect(later.inside[0]).toBe(shown.inside[0]);
+    expect(later.inside[1]).not.toBe(shown.inside[1]);
+    expect(later.inside.map((guest) => [guest.visitId, guest.minutesInside])).toEqual([
+      [1, 5],
+      [2, 6],
+      [4, 5],
+    ]);
+    const fewer = keepUnchanged(shown, desk([row(2)], [card(7)]));
+    expect(fewer.inside).toEqual([row(2)]);
+    expect(keepUnchanged(null, shown)).toBe(shown);
   });
 });

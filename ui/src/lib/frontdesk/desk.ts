@@ -1,4 +1,6 @@
 // Small rules of the front-desk screen, kept out of the components so they can be tested.
+import type { CheckedIn } from '../bindings/CheckedIn';
+import type { DeskToday } from '../bindings/DeskToday';
 import type { Occupancy } from '../bindings/Occupancy';
 
 /** How a guest is named on screen: nickname and code, or the code alone. */
@@ -93,4 +95,62 @@ export function dayName(serviceDate: string): string {
   const at = new Date(Date.UTC(year, month - 1, day));
   if (at.getUTCMonth() !== month - 1) return serviceDate;
   return `${WEEKDAYS[at.getUTCDay()]} ${day} ${MONTHS[month - 1]} ${year}`;
+}
+
+/**
+ * The desk right after a check-in, from the check-in's answer alone: the guest's row at the
+ * end of the inside list (once, should a reload have brought it already), the occupancy the
+ * answer gives, and the guest no longer among the recently seen. Counts and the undo line
+ * come with the next full load. Rows that did not change are the same objects, so only the
+ * new row is drawn.
+ */
+export function withCheckIn(today: DeskToday, done: CheckedIn): DeskToday {
+  const row = done.insideRow;
+  const known = today.inside.some((guest) => guest.visitId === row.visitId);
+  return {
+    ...today,
+    occupancy: done.occupancy,
+    inside: known ? today.inside : [...today.inside, row],
+    recent: today.recent.some((guest) => guest.id === done.guest.id)
+      ? today.recent.filter((guest) => guest.id !== done.guest.id)
+      : today.recent,
+  };
+}
+
+/**
+ * A fresh load of the desk that keeps what is shown wherever nothing changed: the same row
+ * objects for unchanged guests (and the same lists when no row changed), so a reload of a
+ * long inside list redraws only the rows that differ.
+ */
+export function keepUnchanged(shown: DeskToday | null, fresh: DeskToday): DeskToday {
+  if (!shown) return fresh;
+  return {
+    ...fresh,
+    occupancy: sameFields(shown.occupancy, fresh.occupancy) ? shown.occupancy : fresh.occupancy,
+    inside: keepRows(shown.inside, fresh.inside, (guest) => guest.visitId),
+    recent: keepRows(shown.recent, fresh.recent, (guest) => guest.id),
+  };
+}
+
+function keepRows<T extends object>(shown: T[], fresh: T[], key: (row: T) => number): T[] {
+  const before = new Map(shown.map((row) => [key(row), row]));
+  let changed = shown.length !== fresh.length;
+  const rows = fresh.map((row, index) => {
+    const old = before.get(key(row));
+    if (old && sameFields(old, row)) {
+      if (shown[index] !== old) changed = true;
+      return old;
+    }
+    changed = true;
+    return row;
+  });
+  return changed ? rows : shown;
+}
+
+/** The same own fields with the same (primitive) values. */
+function sameFields(a: object, b: object): boolean {
+  const left = a as Record<string, unknown>;
+  const right = b as Record<string, unknown>;
+  const keys = Object.keys(left);
+  return keys.length === Object.keys(right).length && keys.every((key) => left[key] === right[key]);
 }
