@@ -145,7 +145,7 @@ impl World {
                     let input = JoinInput {
                         guest_id: *guest,
                         reason: "general_health".into(),
-                        priority: if pick % 5 == 0 {
+                        priority: if pick.is_multiple_of(5) {
                             Priority::Urgent
                         } else {
                             Priority::Routine
@@ -170,7 +170,7 @@ impl World {
                         QueueState::InService,
                         None,
                     );
-                    if pick % 3 != 0 {
+                    if !pick.is_multiple_of(3) {
                         let _ = queue::change(
                             db,
                             clock,
@@ -205,7 +205,7 @@ impl World {
                     .get(pick % self.bookings.len().max(1))
                     .copied()
                 {
-                    let to = if pick % 2 == 0 {
+                    let to = if pick.is_multiple_of(2) {
                         BookingState::InUse
                     } else {
                         BookingState::Done
