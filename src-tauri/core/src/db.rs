@@ -437,7 +437,11 @@ fn inspect_opened(path: &Path, schema: &Schema, read_only: bool) -> Result<Inspe
     }
 
     let header = read_header(path)?;
-    check_header(&header, metadata.len(), path)?;
+    // Pages a checkpoint had not finished copying (a full disk, a crash) are still in the
+    // write-ahead log, which SQLite replays on opening: then a file shorter than its
+    // header says is not damage (the checks after opening still find any).
+    let wal_pending = fs::metadata(crate::files::sidecar(path, "-wal")).is_ok_and(|m| m.len() > 0);
+    check_header(&header, metadata.len(), wal_pending, path)?;
 
     // The header says the file is ours; SQLite itself now confirms it. Only reads follow.
     let unreadable = |err: rusqlite::Error| damaged(path, err);
@@ -667,8 +671,9 @@ fn read_header(path: &Path) -> Result<Vec<u8>> {
     Ok(header)
 }
 
-/// Decide from the 100-byte SQLite header whether the file can be ours.
-fn check_header(header: &[u8], file_len: u64, path: &Path) -> Result<()> {
+/// Decide from the 100-byte SQLite header whether the file can be ours (and, with no
+/// write-ahead log waiting, whole).
+fn check_header(header: &[u8], file_len: u64, wal_pending: bool, path: &Path) -> Result<()> {
     let shown = path.display();
     let magic_len = header.len().min(SQLITE_MAGIC.len());
     if header[..magic_len] != SQLITE_MAGIC[..magic_len] {
@@ -694,7 +699,7 @@ fn check_header(header: &[u8], file_len: u64, path: &Path) -> Result<()> {
         header[28], header[29], header[30], header[31],
     ]));
     let count_is_valid = header[24..28] == header[92..96];
-    if count_is_valid && page_count > 0 && file_len < page_size * page_count {
+    if !wal_pending && count_is_valid && page_count > 0 && file_len < page_size * page_count {
         return Err(truncated(path, file_len));
     }
     Ok(())

@@ -196,6 +196,20 @@ fn a_truncated_database_is_refused_and_left_unchanged() {
 }
 
 #[test]
+fn a_file_shorter_than_its_header_says_is_not_damaged_while_its_log_holds_the_rest() {
+    let (_dir, path) = temp_db();
+    drop(Database::open(&path).expect("created"));
+    let header = bytes(&path)[..SQLITE_HEADER_LEN].to_vec();
+    let short = 4096;
+    let err = check_header(&header, short, false, &path).expect_err("cut short");
+    assert_eq!(err.code, ErrorCode::DatabaseCorrupt, "{}", err.message);
+    assert!(
+        check_header(&header, short, true, &path).is_ok(),
+        "a checkpoint interrupted by a full disk leaves the rest in the write-ahead log"
+    );
+}
+
+#[test]
 fn a_file_cut_inside_its_header_is_refused_as_damaged() {
     let (_dir, path) = temp_db();
     drop(Database::open(&path).expect("created"));
