@@ -88,7 +88,7 @@ core-has-no-tauri:
 rust-test: rust-build rust-test-only
 
 rust-build: ui
-	cargo build --workspace --tests
+	cargo build --workspace --bins --tests
 
 rust-test-only:
 	cargo test --workspace --no-fail-fast
