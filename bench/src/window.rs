@@ -37,6 +37,8 @@ pub const PAUSE: Duration = Duration::from_millis(250);
 pub const WARM_UP: usize = 3;
 /// A probe that reads nothing within this long is a failure, not a slow sample.
 const TIMEOUT: Duration = Duration::from_secs(15);
+/// Guests inside before the timed check-ins begin: a morning at the door.
+pub const MORNING: usize = 60;
 
 /// A screen as the harness opens it: navigation label, Alt+<key>, and a CSS selector that
 /// matches only once that screen shows its data.
@@ -456,34 +458,35 @@ async fn sleep(duration: Duration) {
     tokio::time::sleep(duration).await;
 }
 
-/// Get a demo database ready for the window, before the app opens it: the building's
-/// capacity raised (through the core, as a supervisor) when fewer than `how_many` more
-/// guests fit, so no check-in is refused; today's backup made, as the app makes it at its
-/// first start of a day; and the codes of `how_many` guests the desk can check in now (not
-/// inside, not seen today, not merged, no building restriction, not in the nurse queue).
+/// Get a demo database ready for the window, before the app opens it: the demo's last day
+/// settled (it is over when the bench runs); the building's capacity raised (through the
+/// core, as a supervisor) when the morning's guests and a few more would not fit below the
+/// warning level; today's backup made, as the app makes it at its first start of a day;
+/// [`MORNING`] guests checked in (as the front desk); and the codes of `how_many` more
+/// guests the desk can check in now (not inside, not seen today, not merged, no
+/// restriction, not in the nurse queue).
 pub fn prepare(path: &Path, staff: &[DemoStaff], how_many: usize) -> Result<Vec<String>, String> {
     let fail = |what: &'static str| move |err: AppError| format!("{what}: {}", err.message);
     let clock = SystemClock;
     let mut db = Database::open(path).map_err(fail("open"))?;
+    // The demo's last day is over by the time the bench runs: the app settles it at its
+    // first action (nobody from it is inside today), so do that first.
+    visits::settle_earlier_days(&mut db, &clock).map_err(fail("settle"))?;
     let today = center_day(&db, clock.now()).map_err(fail("today"))?.1;
     let sampler = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
         .map_err(|err| err.to_string())?;
-    let inside: u32 = sampler
-        .query_row(
-            "SELECT count(*) FROM visits WHERE checked_out_at IS NULL AND voided_at IS NULL",
-            [],
-            |row| row.get(0),
-        )
-        .map_err(|err| err.to_string())?;
-    // Room for a few more than one guest at a time, below the warning level (90 %).
-    let needed = (inside + 2) * 10 / 8;
-    if visits::capacity(&db).map_err(fail("capacity"))? < needed {
+    let login = |db: &mut Database, role: Role| {
         let account = staff
             .iter()
-            .find(|account| account.role == Role::Supervisor)
-            .ok_or("the demo has no supervisor")?;
-        let mut session = auth::login(&mut db, &clock, &account.username, &account.password)
-            .map_err(fail("login"))?;
+            .find(|account| account.role == role)
+            .ok_or("the demo has no account of that role")?;
+        auth::login(db, &clock, &account.username, &account.password)
+            .map_err(|err| format!("login: {}", err.message))
+    };
+    // Room for the morning's guests and a few more, below the warning level (90 %).
+    let needed = u32::try_from(MORNING + 2).unwrap_or(u32::MAX) * 10 / 8;
+    if visits::capacity(&db).map_err(fail("capacity"))? < needed {
+        let mut session = login(&mut db, Role::Supervisor)?;
         visits::set_capacity(&mut db, &clock, &mut session, &needed.to_string())
             .map_err(fail("capacity"))?;
     }
@@ -510,16 +513,25 @@ pub fn prepare(path: &Path, staff: &[DemoStaff], how_many: usize) -> Result<Vec<
         .map_err(|err| err.to_string())?;
     let rows = statement
         .query_map(
-            rusqlite::params![today.to_string(), how_many as i64],
+            rusqlite::params![today.to_string(), (how_many + MORNING) as i64],
             |row| row.get::<_, String>(0),
         )
         .map_err(|err| err.to_string())?;
-    let codes: Vec<String> = rows
+    let mut codes: Vec<String> = rows
         .map(|code| code.map(|code| format!("{}-{}", &code[..3], &code[3..])))
         .collect::<rusqlite::Result<_>>()
         .map_err(|err| err.to_string())?;
-    if codes.len() < how_many {
+    if codes.len() < how_many + MORNING {
         return Err(format!("only {} guests can be checked in", codes.len()));
+    }
+    // A busy morning: these guests are inside when the timed check-ins begin, so each one
+    // adds a row to a full "Inside now" list, as at the door.
+    let mut desk = login(&mut db, Role::FrontDesk)?;
+    for code in codes.split_off(how_many) {
+        let found = visits::lookup(&mut db, &clock, &mut desk, &code).map_err(fail("lookup"))?;
+        let guest = found.exact.ok_or_else(|| format!("{code} is not found"))?;
+        visits::check_in(&mut db, &clock, &mut desk, guest.id, false)
+            .map_err(fail("the morning's check-ins"))?;
     }
     Ok(codes)
 }

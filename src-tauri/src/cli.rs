@@ -627,6 +627,7 @@ fn drill(path: &Path, username: &str, count: u32) -> Result<Vec<String>> {
     })
 }
 
+#[cfg(debug_assertions)]
 fn drill_opened(
     database: &mut Database,
     username: &str,
