@@ -1658,9 +1658,9 @@ async fn hostile_input_through_the_window_is_refused_or_shown_as_text() {
     desk.close().await;
 }
 
-/// A year of demo data ending at `until`, and the printed account of `role` (username and
-/// password, shown once by the demo).
-fn demo_database(seed: &str, until: &str, role: &str) -> (TempDb, String, String) {
+/// A year of demo data ending at `until`, and the accounts the demo printed (shown once):
+/// role, username and password.
+fn demo_database(seed: &str, until: &str) -> (TempDb, Vec<(String, String, String)>) {
     let db = TempDb::new();
     let path = db.path.to_str().expect("UTF-8 path");
     let made = engagement_desk_tests::run_cli(
@@ -1670,20 +1670,36 @@ fn demo_database(seed: &str, until: &str, role: &str) -> (TempDb, String, String
         &[],
     );
     assert_eq!(made.code, Some(0), "demo data is made: {}", made.stderr);
-    let (username, password) = made
+    let accounts = made
         .stdout
         .lines()
         .map(|line| line.split_whitespace().collect::<Vec<_>>())
-        .find(|parts| parts.len() == 3 && parts[1] == role)
-        .map(|parts| (parts[0].to_string(), parts[2].to_string()))
-        .unwrap_or_else(|| panic!("a {role} account is printed"));
-    (db, username, password)
+        .filter(|parts| parts.len() == 3)
+        .map(|parts| {
+            (
+                parts[1].to_string(),
+                parts[0].to_string(),
+                parts[2].to_string(),
+            )
+        })
+        .collect();
+    (db, accounts)
+}
+
+/// The username and password of the demo's account of `role`.
+fn account_of(accounts: &[(String, String, String)], role: &str) -> (String, String) {
+    accounts
+        .iter()
+        .find(|(r, _, _)| r == role)
+        .map(|(_, username, password)| (username.clone(), password.clone()))
+        .unwrap_or_else(|| panic!("a {role} account is printed"))
 }
 
 /// A trainer's database: a year of demo data ending at the tests' clock (Monday 10:04).
 #[tokio::test]
 async fn a_year_of_demo_data_opens_on_a_busy_morning_and_the_desk_works_with_its_regulars() {
-    let (db, username, password) = demo_database("3", E2E_CLOCK_START, "front_desk");
+    let (db, accounts) = demo_database("3", E2E_CLOCK_START);
+    let (username, password) = account_of(&accounts, "front_desk");
     // The regular with the most visits who is not inside now and may come in.
     let (code, nickname): (String, String) = {
         let conn = rusqlite::Connection::open(&db.path).expect("opens");
@@ -1742,7 +1758,8 @@ async fn a_year_of_demo_data_opens_on_a_busy_morning_and_the_desk_works_with_its
 /// sees Friday on the start screen and the desk and closes it out late in one step.
 #[tokio::test]
 async fn a_day_left_open_is_settled_and_a_supervisor_closes_it_late() {
-    let (db, username, password) = demo_database("5", "2026-11-27T16:00:00Z", "supervisor");
+    let (db, accounts) = demo_database("5", "2026-11-27T16:00:00Z");
+    let (username, password) = account_of(&accounts, "supervisor");
     let left_inside: i64 = rusqlite::Connection::open(&db.path)
         .expect("opens")
         .query_row(
@@ -1867,31 +1884,8 @@ async fn a_day_left_open_is_settled_and_a_supervisor_closes_it_late() {
 /// are full): no serious or critical WCAG 2.1 A/AA violation anywhere.
 #[tokio::test]
 async fn every_screen_for_every_role_passes_axe_core() {
-    let db = TempDb::new();
-    let path = db.path.to_str().expect("UTF-8 path");
-    let made = engagement_desk_tests::run_cli(
-        &[
-            "--db",
-            path,
-            "demo",
-            "--years",
-            "1",
-            "--seed",
-            "7",
-            "--until",
-            E2E_CLOCK_START,
-        ],
-        &[],
-    );
-    assert_eq!(made.code, Some(0), "demo data is made: {}", made.stderr);
-    let account = |role: &str| -> (String, String) {
-        made.stdout
-            .lines()
-            .map(|line| line.split_whitespace().collect::<Vec<_>>())
-            .find(|parts| parts.len() == 3 && parts[1] == role)
-            .map(|parts| (parts[0].to_string(), parts[2].to_string()))
-            .unwrap_or_else(|| panic!("a {role} account is printed"))
-    };
+    let (db, accounts) = demo_database("7", E2E_CLOCK_START);
+    let account = |role: &str| account_of(&accounts, role);
     let desk = Desk::launch(&db.path).await;
     desk.wait_for_text("main", "Log in").await;
     desk.assert_accessible("the login screen").await;
