@@ -60,11 +60,16 @@ fn login(
     auth::login(db, clock, &account.username, &account.password).map_err(fail("login"))
 }
 
-/// Guests the desk may check in now: not inside, not merged, no building restriction.
-fn guests_to_admit(conn: &Connection, today: &str, how_many: usize) -> BenchResult<Vec<i64>> {
+/// Guests the desk may check in now (id and code as stored): not inside, not seen today,
+/// not merged, no restriction, not in the nurse queue.
+pub(crate) fn guests_to_admit(
+    conn: &Connection,
+    today: &str,
+    how_many: usize,
+) -> BenchResult<Vec<(i64, String)>> {
     let mut statement = conn
         .prepare(
-            "SELECT g.id FROM guests g
+            "SELECT g.id, g.code FROM guests g
              WHERE g.merged_into IS NULL
                AND NOT EXISTS (SELECT 1 FROM visits v WHERE v.guest_id = g.id
                                AND v.checked_out_at IS NULL AND v.voided_at IS NULL)
@@ -78,9 +83,11 @@ fn guests_to_admit(conn: &Connection, today: &str, how_many: usize) -> BenchResu
         )
         .map_err(|err| err.to_string())?;
     let rows = statement
-        .query_map(rusqlite::params![today, how_many as i64], |row| row.get(0))
+        .query_map(rusqlite::params![today, how_many as i64], |row| {
+            Ok((row.get(0)?, row.get(1)?))
+        })
         .map_err(|err| err.to_string())?;
-    rows.collect::<rusqlite::Result<Vec<i64>>>()
+    rows.collect::<rusqlite::Result<Vec<(i64, String)>>>()
         .map_err(|err| err.to_string())
 }
 
@@ -164,7 +171,10 @@ fn open_desk(
     let sampler = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
         .map_err(|err| err.to_string())?;
     let codes = sample_codes(&sampler, rounds.reads)?;
-    let admit = guests_to_admit(&sampler, &today.to_string(), rounds.writes * 2)?;
+    let admit: Vec<i64> = guests_to_admit(&sampler, &today.to_string(), rounds.writes * 2)?
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
     if admit.len() < rounds.writes * 2 {
         return Err(format!("only {} guests can be checked in", admit.len()));
     }

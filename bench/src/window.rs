@@ -463,8 +463,7 @@ async fn sleep(duration: Duration) {
 /// core, as a supervisor) when the morning's guests and a few more would not fit below the
 /// warning level; today's backup made, as the app makes it at its first start of a day;
 /// [`MORNING`] guests checked in (as the front desk); and the codes of `how_many` more
-/// guests the desk can check in now (not inside, not seen today, not merged, no
-/// restriction, not in the nurse queue).
+/// guests the desk can check in now (`ops::guests_to_admit`).
 pub fn prepare(path: &Path, staff: &[DemoStaff], how_many: usize) -> Result<Vec<String>, String> {
     let fail = |what: &'static str| move |err: AppError| format!("{what}: {}", err.message);
     let clock = SystemClock;
@@ -496,44 +495,22 @@ pub fn prepare(path: &Path, staff: &[DemoStaff], how_many: usize) -> Result<Vec<
         engagement_desk_core::backup::Occasion::Start,
     )
     .map_err(fail("the day's backup"))?;
-    let mut statement = sampler
-        .prepare(
-            "SELECT g.code FROM guests g
-             WHERE g.merged_into IS NULL
-               AND NOT EXISTS (SELECT 1 FROM visits v WHERE v.guest_id = g.id
-                               AND v.checked_out_at IS NULL AND v.voided_at IS NULL)
-               AND NOT EXISTS (SELECT 1 FROM visits v WHERE v.guest_id = g.id
-                               AND v.service_date = ?1)
-               AND NOT EXISTS (SELECT 1 FROM guest_flags f WHERE f.guest_id = g.id
-                               AND f.lifted_at IS NULL)
-               AND NOT EXISTS (SELECT 1 FROM queue_entries q WHERE q.guest_id = g.id
-                               AND q.state IN ('waiting', 'called', 'in_service'))
-             ORDER BY (g.id * 4099) % 10009 LIMIT ?2",
-        )
-        .map_err(|err| err.to_string())?;
-    let rows = statement
-        .query_map(
-            rusqlite::params![today.to_string(), (how_many + MORNING) as i64],
-            |row| row.get::<_, String>(0),
-        )
-        .map_err(|err| err.to_string())?;
-    let mut codes: Vec<String> = rows
-        .map(|code| code.map(|code| format!("{}-{}", &code[..3], &code[3..])))
-        .collect::<rusqlite::Result<_>>()
-        .map_err(|err| err.to_string())?;
-    if codes.len() < how_many + MORNING {
-        return Err(format!("only {} guests can be checked in", codes.len()));
+    let mut guests = crate::ops::guests_to_admit(&sampler, &today.to_string(), how_many + MORNING)?;
+    if guests.len() < how_many + MORNING {
+        return Err(format!("only {} guests can be checked in", guests.len()));
     }
     // A busy morning: these guests are inside when the timed check-ins begin, so each one
     // adds a row to a full "Inside now" list, as at the door.
     let mut desk = login(&mut db, Role::FrontDesk)?;
-    for code in codes.split_off(how_many) {
-        let found = visits::lookup(&mut db, &clock, &mut desk, &code).map_err(fail("lookup"))?;
-        let guest = found.exact.ok_or_else(|| format!("{code} is not found"))?;
-        visits::check_in(&mut db, &clock, &mut desk, guest.id, false)
+    for (guest_id, _) in guests.split_off(how_many) {
+        visits::check_in(&mut db, &clock, &mut desk, guest_id, false)
             .map_err(fail("the morning's check-ins"))?;
     }
-    Ok(codes)
+    // As typed at the desk, with the dash.
+    Ok(guests
+        .into_iter()
+        .map(|(_, code)| format!("{}-{}", &code[..3], &code[3..]))
+        .collect())
 }
 
 /// The target of every window row: p99 under this many milliseconds.
